@@ -1,0 +1,56 @@
+"""Money and VAT arithmetic.
+
+Everything here works in `decimal.Decimal`: a penny lost to binary floating point is a penny a bookkeeper
+has to find by hand. The jobs side computes VAT per line, rounded half up to the penny, and a document's
+totals are the sums of its lines; the packages that round differently declare it in their connector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+PENNY = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+
+
+def to_pennies(amount: Decimal) -> Decimal:
+    """Round to the penny the way UK invoices do: half up, away from zero."""
+    return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def parse_money(text: str | int | Decimal) -> Decimal:
+    """Read an amount written by a person or a file ("1,204.50", "£12", "-3.1") exactly."""
+    if isinstance(text, Decimal):
+        return text
+    if isinstance(text, int):
+        return Decimal(text)
+    cleaned = text.strip().replace(",", "").replace("£", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise ValueError(f"{text!r} is not an amount of money") from error
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not an amount of money")
+    return value
+
+
+def line_net(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """The net of one line: quantity times the net unit price, to the penny."""
+    return to_pennies(quantity * unit_price)
+
+
+def line_vat(net: Decimal, rate_percent: Decimal) -> Decimal:
+    """The VAT of one line: its net times the rate, rounded half up to the penny."""
+    return to_pennies(net * rate_percent / HUNDRED)
+
+
+def total(amounts: Iterable[Decimal]) -> Decimal:
+    """A sum that starts from a penny-exact zero, so an empty document totals 0.00, not 0."""
+    return sum(amounts, ZERO)
+
+
+def format_money(amount: Decimal) -> str:
+    """Pounds with thousands separators, as a bookkeeper reads them: 1,204.50."""
+    return f"{to_pennies(amount):,.2f}"

@@ -1,0 +1,366 @@
+"""The records a job system holds, as ledgerlink understands them.
+
+Each record is keyed within its company by the job system's own id (`source_id`), so feeding the same
+record twice updates it instead of duplicating it. Records are immutable values: a change is a new
+version of the record, and its `version` (a hash of its content) is what makes a change after sending
+noticeable and what the idempotency key of each send is derived from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ledgerlink.domain.money import ZERO, line_net, line_vat, total
+
+SourceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+class RecordKind(StrEnum):
+    """Every kind of record that travels from the jobs side to a package."""
+
+    CUSTOMER = "customer"
+    SUPPLIER = "supplier"
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    CUSTOMER_PAYMENT = "customer_payment"
+    SUPPLIER_INVOICE = "supplier_invoice"
+    SUPPLIER_CREDIT_NOTE = "supplier_credit_note"
+    SUPPLIER_PAYMENT = "supplier_payment"
+
+    @property
+    def is_party(self) -> bool:
+        """Customers and suppliers are not dated: the cut-off date never holds them back."""
+        return self in (RecordKind.CUSTOMER, RecordKind.SUPPLIER)
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class NominalKind(StrEnum):
+    SALES = "sales"
+    EXPENSE = "expense"
+    BANK = "bank"
+
+
+class VatTreatment(StrEnum):
+    """How a VAT rate behaves, which decides the package tax rates it may map to."""
+
+    STANDARD = "standard"
+    REDUCED = "reduced"
+    ZERO = "zero"
+    EXEMPT = "exempt"
+    NO_VAT = "no_vat"
+    OTHER = "other"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    kind: ClassVar[RecordKind]
+
+    source_id: SourceId
+
+    @property
+    def version(self) -> str:
+        """A short digest of the record's content: equal content, equal version, across processes."""
+        payload = self.model_dump_json(exclude_none=True).encode()
+        return hashlib.blake2b(payload, digest_size=10).hexdigest()
+
+
+# --- reference lists -------------------------------------------------------------------------------
+
+
+class NominalAccount(BaseModel):
+    """A jobs-side account code: where sales, costs or money in the bank are booked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    code: SourceId
+    name: Text
+    kind: NominalKind
+
+
+class VatRate(BaseModel):
+    """A jobs-side VAT rate, identified by its code (e.g. `S` for standard 20%)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    code: SourceId
+    name: Text
+    percent: Decimal = Field(ge=0, le=100)
+    treatment: VatTreatment
+
+
+class PaymentMethod(BaseModel):
+    """How money moves (card, BACS, cash, cheque), each landing in one bank nominal account."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    code: SourceId
+    name: Text
+    bank_nominal_code: SourceId
+
+
+def standard_vat_rates() -> tuple[VatRate, ...]:
+    """The UK rates every company starts with; a company may add its own."""
+    return (
+        VatRate(code="S", name="Standard 20%", percent=Decimal("20"), treatment=VatTreatment.STANDARD),
+        VatRate(code="R", name="Reduced 5%", percent=Decimal("5"), treatment=VatTreatment.REDUCED),
+        VatRate(code="Z", name="Zero rated", percent=Decimal("0"), treatment=VatTreatment.ZERO),
+        VatRate(code="E", name="Exempt", percent=Decimal("0"), treatment=VatTreatment.EXEMPT),
+        VatRate(code="N", name="No VAT", percent=Decimal("0"), treatment=VatTreatment.NO_VAT),
+    )
+
+
+# --- parties ---------------------------------------------------------------------------------------
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    line1: Text = ""
+    line2: Text = ""
+    line3: Text = ""
+    town: Text = ""
+    county: Text = ""
+    postcode: Text = ""
+    country: Text = "GB"
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(line for line in (self.line1, self.line2, self.line3) if line)
+
+    def one_line(self) -> str:
+        parts = [*self.lines, self.town, self.county, self.postcode]
+        return ", ".join(part for part in parts if part)
+
+
+class Customer(_Record):
+    kind: ClassVar[RecordKind] = RecordKind.CUSTOMER
+
+    customer_type: Literal["residential", "commercial"] = "residential"
+    title: Text = ""
+    first_name: Text = ""
+    last_name: Text = ""
+    company_name: Text = ""
+    address: Address = Address()
+    email: Text = ""
+    phone: Text = ""
+    mobile: Text = ""
+    account_reference: Text = ""
+    vat_number: Text = ""
+
+    @property
+    def display_name(self) -> str:
+        """The name a package shows: the company for a business, the person otherwise."""
+        if self.customer_type == "commercial" and self.company_name:
+            return self.company_name
+        person = " ".join(part for part in (self.title, self.first_name, self.last_name) if part)
+        return person or self.company_name
+
+
+class Supplier(_Record):
+    kind: ClassVar[RecordKind] = RecordKind.SUPPLIER
+
+    name: Text = ""
+    address: Address = Address()
+    email: Text = ""
+    phone: Text = ""
+    account_reference: Text = ""
+    default_expense_nominal: Text = ""
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+
+# --- documents -------------------------------------------------------------------------------------
+
+
+class DocumentLine(BaseModel):
+    """One line of an invoice or credit note; its VAT is computed here, never typed in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    description: Text
+    quantity: Decimal = Decimal(1)
+    unit_price: Decimal
+    vat_rate: SourceId
+    nominal_code: SourceId
+
+    @property
+    def net(self) -> Decimal:
+        return line_net(self.quantity, self.unit_price)
+
+    def vat(self, percent: Decimal) -> Decimal:
+        return line_vat(self.net, percent)
+
+
+class Totals(BaseModel):
+    """The figures a document showed its reader, or the ones its lines add up to."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+
+    def difference(self, other: Totals) -> Decimal:
+        """How far apart two sets of totals are, on the figure the customer pays."""
+        return self.gross - other.gross
+
+
+class _Document(_Record):
+    number: Text
+    date: date
+    lines: tuple[DocumentLine, ...]
+    stated_totals: Totals | None = None
+
+    def computed_totals(self, percent_by_rate: dict[str, Decimal]) -> Totals:
+        """Totals as the sum of per-line figures; unknown rates count as 0% (validation names them)."""
+        nets = [line.net for line in self.lines]
+        vats = [line.vat(percent_by_rate.get(line.vat_rate, ZERO)) for line in self.lines]
+        net, vat = total(nets), total(vats)
+        return Totals(net=net, vat=vat, gross=net + vat)
+
+
+class Invoice(_Document):
+    kind: ClassVar[RecordKind] = RecordKind.INVOICE
+
+    customer_id: SourceId
+    due_date: date | None = None
+
+
+class CreditNote(_Document):
+    kind: ClassVar[RecordKind] = RecordKind.CREDIT_NOTE
+
+    customer_id: SourceId
+    invoice_id: Text = ""
+
+
+class SupplierInvoice(_Document):
+    """A bill from a supplier; `number` is the supplier's own reference for it."""
+
+    kind: ClassVar[RecordKind] = RecordKind.SUPPLIER_INVOICE
+
+    supplier_id: SourceId
+    due_date: date | None = None
+
+
+class SupplierCreditNote(_Document):
+    kind: ClassVar[RecordKind] = RecordKind.SUPPLIER_CREDIT_NOTE
+
+    supplier_id: SourceId
+    supplier_invoice_id: Text = ""
+
+
+# --- payments --------------------------------------------------------------------------------------
+
+
+class Allocation(BaseModel):
+    """Part of a payment settling one document: an invoice for a receipt, a credit note for a refund."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    document_id: SourceId
+    amount: Decimal = Field(gt=0)
+
+
+class _Payment(_Record):
+    date: date
+    amount: Decimal = Field(gt=0)
+    method: SourceId
+    reference: Text = ""
+    allocations: tuple[Allocation, ...] = ()
+
+    @property
+    def allocated(self) -> Decimal:
+        return total(allocation.amount for allocation in self.allocations)
+
+    @property
+    def on_account(self) -> Decimal:
+        """Money received but not (yet) set against any document."""
+        return self.amount - self.allocated
+
+
+class CustomerPayment(_Payment):
+    """Money from a customer, or, when `is_refund`, money paid back (allocated to credit notes)."""
+
+    kind: ClassVar[RecordKind] = RecordKind.CUSTOMER_PAYMENT
+
+    customer_id: SourceId
+    is_refund: bool = False
+
+
+class SupplierPayment(_Payment):
+    kind: ClassVar[RecordKind] = RecordKind.SUPPLIER_PAYMENT
+
+    supplier_id: SourceId
+
+
+Party = Customer | Supplier
+Document = Invoice | CreditNote | SupplierInvoice | SupplierCreditNote
+Payment = CustomerPayment | SupplierPayment
+Record = (
+    Customer
+    | Supplier
+    | Invoice
+    | CreditNote
+    | CustomerPayment
+    | SupplierInvoice
+    | SupplierCreditNote
+    | SupplierPayment
+)
+
+RECORD_TYPES: dict[RecordKind, type[Record]] = {
+    RecordKind.CUSTOMER: Customer,
+    RecordKind.SUPPLIER: Supplier,
+    RecordKind.INVOICE: Invoice,
+    RecordKind.CREDIT_NOTE: CreditNote,
+    RecordKind.CUSTOMER_PAYMENT: CustomerPayment,
+    RecordKind.SUPPLIER_INVOICE: SupplierInvoice,
+    RecordKind.SUPPLIER_CREDIT_NOTE: SupplierCreditNote,
+    RecordKind.SUPPLIER_PAYMENT: SupplierPayment,
+}
+
+
+def party_of(record: Record) -> tuple[RecordKind, str] | None:
+    """The customer or supplier a financial record belongs to (its first parent)."""
+    if isinstance(record, Invoice | CreditNote | CustomerPayment):
+        return RecordKind.CUSTOMER, record.customer_id
+    if isinstance(record, SupplierInvoice | SupplierCreditNote | SupplierPayment):
+        return RecordKind.SUPPLIER, record.supplier_id
+    return None
+
+
+def parents_of(record: Record) -> tuple[tuple[RecordKind, str], ...]:
+    """Every record that must be in the package before this one can be sent, in sending order."""
+    parents: list[tuple[RecordKind, str]] = []
+    party = party_of(record)
+    if party:
+        parents.append(party)
+    if isinstance(record, CreditNote) and record.invoice_id:
+        parents.append((RecordKind.INVOICE, record.invoice_id))
+    if isinstance(record, SupplierCreditNote) and record.supplier_invoice_id:
+        parents.append((RecordKind.SUPPLIER_INVOICE, record.supplier_invoice_id))
+    if isinstance(record, CustomerPayment):
+        target = RecordKind.CREDIT_NOTE if record.is_refund else RecordKind.INVOICE
+        parents.extend((target, allocation.document_id) for allocation in record.allocations)
+    if isinstance(record, SupplierPayment):
+        parents.extend((RecordKind.SUPPLIER_INVOICE, a.document_id) for a in record.allocations)
+    return tuple(dict.fromkeys(parents))
+
+
+def record_date(record: Record) -> date | None:
+    """The date the cut-off applies to; parties have none."""
+    if isinstance(record, Customer | Supplier):
+        return None
+    return record.date
