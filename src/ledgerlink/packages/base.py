@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -353,6 +353,18 @@ class PackageSettings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request to the package and what came of it, kept so that nothing sent is ever lost."""
+
+    method: str
+    path: str
+    status: int | None  # None: no reply came back
+    request_id: str = ""
+    duration: float = 0.0
+    error: str = ""
+
+
 @dataclass
 class ConnectionContext:
     """Everything a connector needs to act for one connection."""
@@ -363,7 +375,8 @@ class ConnectionContext:
     pacer: Pacer
     transport: httpx.AsyncBaseTransport | None = None  # an in-process sandbox in tests
     timeout: float = 30.0
-    sleep: Callable[[float], object] | None = None  # tests make waiting instant
+    sleep: Callable[[float], Awaitable[None]] | None = None  # tests make waiting instant
+    observer: Callable[[Exchange], None] | None = None  # the engine keeps every exchange
 
 
 class PackageAuth(ABC):

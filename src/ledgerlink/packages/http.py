@@ -1,0 +1,210 @@
+"""The HTTP layer every connector shares: tokens, pacing, retries, and errors turned into types.
+
+A connector supplies a `ReplyReader` that knows its package's error bodies and headers; this module
+knows what every package has in common and what DESIGN's rules demand of all of them:
+
+- a 401 refreshes the token once (single-flight, through the connection's TokenSource) and retries once;
+- a 429 waits as the package says (minute limits) or stops at once (a daily limit) and tells the pacer;
+- a write whose reply never came (timeout, dropped connection, 5xx) is an UncertainOutcome, never
+  "not sent"; a read in the same position is simply retried;
+- a connection that could not be opened applied nothing: PackageUnavailable;
+- any other 4xx becomes Rejected (with the package's own message and field), NotFound, or whatever the
+  reader recognises (ReconnectNeeded, FeatureUnavailable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import httpx
+
+from ledgerlink.errors import (
+    AuthExpired,
+    NotFound,
+    PackageError,
+    PackageUnavailable,
+    Problem,
+    RateLimited,
+    RateLimitScope,
+    Rejected,
+    UncertainOutcome,
+)
+from ledgerlink.packages.base import ConnectionContext, Exchange, LimitReport
+
+log = logging.getLogger(__name__)
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+NO_REPLY = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+class ReplyReader(Protocol):
+    """What only the package knows: how it words errors and limits."""
+
+    def problems(self, response: httpx.Response) -> tuple[Problem, ...]:
+        """The package's own messages and the fields they name."""
+        ...
+
+    def rate_limit(self, response: httpx.Response) -> tuple[float | None, RateLimitScope]:
+        """From a 429: seconds to wait (None if the package did not say) and which limit it was."""
+        ...
+
+    def limit_report(self, response: httpx.Response) -> LimitReport | None: ...
+
+    def request_id(self, response: httpx.Response) -> str: ...
+
+    def special_error(self, response: httpx.Response) -> PackageError | None:
+        """A package-specific reading of an error reply (lapsed plan, missing tier, ...), if any."""
+        ...
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The Retry-After header in seconds, when it is a number (packages here never send dates)."""
+    value = response.headers.get("Retry-After", "").strip()
+    try:
+        return max(float(value), 0.0) if value else None
+    except ValueError:
+        return None
+
+
+class PackageHttp:
+    """An httpx client bound to one connection, applying the rules above to every request."""
+
+    def __init__(
+        self,
+        context: ConnectionContext,
+        *,
+        base_url: str,
+        reader: ReplyReader,
+        headers: Mapping[str, str] | None = None,
+        max_rate_limit_waits: int = 8,
+        read_attempts: int = 4,
+        backoff: float = 1.0,
+    ) -> None:
+        self.context = context
+        self.reader = reader
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.read_attempts = read_attempts
+        self.backoff = backoff
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Accept": "application/json", **(headers or {})},
+            transport=context.transport,
+            timeout=context.timeout,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _sleep(self, seconds: float) -> None:
+        if self.context.sleep is not None:
+            await self.context.sleep(seconds)
+        else:
+            await asyncio.sleep(seconds)
+
+    def _observe(self, exchange: Exchange) -> None:
+        if self.context.observer is not None:
+            self.context.observer(exchange)
+
+    def _observe_lost(self, method: str, path: str, started: float, error: Exception) -> None:
+        self._observe(Exchange(method, path, None, duration=time.monotonic() - started, error=repr(error)))
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        write: bool | None = None,
+    ) -> httpx.Response:
+        """Send one request and return its 2xx reply, or raise the port's error for what happened."""
+        method = method.upper()
+        is_write = method in WRITE_METHODS if write is None else write
+        token = await self.context.tokens.access_token()
+        refreshed = False
+        rate_waits = 0
+        failures = 0
+        while True:
+            started = time.monotonic()
+            try:
+                async with self.context.pacer.slot():
+                    response = await self._client.request(
+                        method,
+                        path,
+                        params=params,
+                        json=json,
+                        headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+                    )
+            except NOT_SENT as error:
+                self._observe_lost(method, path, started, error)
+                failures += 1
+                if is_write or failures >= self.read_attempts:
+                    raise PackageUnavailable(f"could not reach the package: {error}") from error
+                await self._sleep(self.backoff * 2 ** (failures - 1))
+                continue
+            except NO_REPLY as error:
+                self._observe_lost(method, path, started, error)
+                if is_write:
+                    raise UncertainOutcome(f"{method} {path}: no reply ({type(error).__name__})") from error
+                failures += 1
+                if failures >= self.read_attempts:
+                    raise PackageUnavailable(f"the package did not answer: {error}") from error
+                await self._sleep(self.backoff * 2 ** (failures - 1))
+                continue
+
+            status = response.status_code
+            self._observe(
+                Exchange(
+                    method,
+                    path,
+                    status,
+                    request_id=self.reader.request_id(response),
+                    duration=time.monotonic() - started,
+                    error="" if status < 400 else response.text[:500],
+                )
+            )
+            report = self.reader.limit_report(response)
+            if report is not None:
+                self.context.pacer.observe(report)
+            if status < 400:
+                return response
+
+            special = self.reader.special_error(response)
+            if special is not None:
+                raise special
+            if status == 401:
+                if refreshed:
+                    raise AuthExpired("the package refused a freshly refreshed token")
+                token = await self.context.tokens.refresh(token)
+                refreshed = True
+                continue
+            if status == 429:
+                wait, scope = self.reader.rate_limit(response)
+                seconds = wait if wait is not None else min(2.0 * 2**rate_waits, 60.0)
+                self.context.pacer.slow_down(seconds, scope)
+                rate_waits += 1
+                if scope == "day" or rate_waits > self.max_rate_limit_waits:
+                    message = f"the package's {scope} limit was reached"
+                    raise RateLimited(message, retry_after=seconds, scope=scope)
+                log.info("%s %s: %s limit, waiting %.1fs as the package asked", method, path, scope, seconds)
+                await self._sleep(seconds)
+                continue
+            if status >= 500:
+                if is_write:
+                    raise UncertainOutcome(f"{method} {path}: the package answered {status}")
+                failures += 1
+                if failures >= self.read_attempts:
+                    raise PackageUnavailable(
+                        f"the package answered {status}", retry_after=retry_after_seconds(response)
+                    )
+                await self._sleep(retry_after_seconds(response) or self.backoff * 2 ** (failures - 1))
+                continue
+            if status == 404:
+                raise NotFound(f"{method} {path}: not found")
+            raise Rejected(self.reader.problems(response), status=status)

@@ -1,0 +1,176 @@
+"""The shared HTTP rules every connector relies on, against a scripted package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from ledgerlink.errors import (
+    AuthExpired,
+    PackageUnavailable,
+    Problem,
+    RateLimited,
+    RateLimitScope,
+    Rejected,
+    UncertainOutcome,
+)
+from ledgerlink.packages.base import ConnectionContext, Exchange, LimitReport, PackageSettings
+from ledgerlink.packages.http import PackageHttp, retry_after_seconds
+from ledgerlink.packages.pacing import UnlimitedPacer
+
+
+class Reader:
+    def problems(self, response: httpx.Response) -> tuple[Problem, ...]:
+        body = response.json()
+        return tuple(Problem(item["message"], item.get("field", "")) for item in body)
+
+    def rate_limit(self, response: httpx.Response) -> tuple[float | None, RateLimitScope]:
+        scope: RateLimitScope = "day" if response.headers.get("X-Problem") == "day" else "minute"
+        return retry_after_seconds(response), scope
+
+    def limit_report(self, response: httpx.Response) -> LimitReport | None:
+        left = response.headers.get("X-Left")
+        return LimitReport(minute_remaining=int(left)) if left else None
+
+    def request_id(self, response: httpx.Response) -> str:
+        return response.headers.get("X-Request-Id", "")
+
+    def special_error(self, response: httpx.Response) -> None:
+        return None
+
+
+class Tokens:
+    def __init__(self) -> None:
+        self.current = "token-1"
+        self.refreshes = 0
+
+    async def access_token(self) -> str:
+        return self.current
+
+    async def refresh(self, stale_access_token: str) -> str:
+        self.refreshes += 1
+        self.current = f"token-{self.refreshes + 1}"
+        return self.current
+
+
+def make_http(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> tuple[PackageHttp, Tokens, list[float], list[Exchange]]:
+    tokens = Tokens()
+    slept: list[float] = []
+    seen: list[Exchange] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    context = ConnectionContext(
+        business_id="b1",
+        tokens=tokens,
+        settings=PackageSettings(api_url="https://package.test", auth_url="", token_url=""),
+        pacer=UnlimitedPacer(),
+        transport=httpx.MockTransport(handler),
+        sleep=sleep,
+        observer=seen.append,
+    )
+    return PackageHttp(context, base_url="https://package.test", reader=Reader()), tokens, slept, seen
+
+
+async def test_a_refused_token_is_refreshed_once_and_the_request_retried() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "Bearer token-1":
+            return httpx.Response(401)
+        return httpx.Response(200, json={"ok": True})
+
+    http, tokens, _, _ = make_http(handler)
+    response = await http.request("GET", "/things")
+    assert response.json() == {"ok": True}
+    assert tokens.refreshes == 1
+
+
+async def test_a_token_refused_twice_is_auth_expired_not_a_loop() -> None:
+    http, tokens, _, _ = make_http(lambda request: httpx.Response(401))
+    with pytest.raises(AuthExpired):
+        await http.request("GET", "/things")
+    assert tokens.refreshes == 1
+
+
+async def test_a_minute_limit_is_waited_out_for_as_long_as_the_package_asked() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            return httpx.Response(429, headers={"Retry-After": "7"})
+        return httpx.Response(201, json={"id": "x"})
+
+    http, _, slept, _ = make_http(handler)
+    response = await http.request("POST", "/things", json={"a": 1})
+    assert response.status_code == 201
+    assert slept == [7.0]
+    assert len(calls) == 2
+
+
+async def test_a_daily_limit_stops_at_once_with_when_to_come_back() -> None:
+    http, _, slept, _ = make_http(
+        lambda r: httpx.Response(429, headers={"Retry-After": "3600", "X-Problem": "day"})
+    )
+    with pytest.raises(RateLimited) as caught:
+        await http.request("GET", "/things")
+    assert caught.value.scope == "day"
+    assert caught.value.retry_after == 3600
+    assert slept == []
+
+
+async def test_a_write_whose_reply_was_lost_is_uncertain_never_retried_blindly() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.ReadError("connection reset")
+
+    http, _, _, seen = make_http(handler)
+    with pytest.raises(UncertainOutcome):
+        await http.request("POST", "/invoices", json={"n": 1})
+    assert len(calls) == 1
+    assert seen[0].status is None
+
+
+async def test_a_write_answered_with_a_server_error_is_uncertain() -> None:
+    http, _, _, _ = make_http(lambda r: httpx.Response(500))
+    with pytest.raises(UncertainOutcome):
+        await http.request("PUT", "/invoices", json={})
+
+
+async def test_a_read_that_failed_for_a_passing_reason_is_retried() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) < 3:
+            return httpx.Response(503)
+        return httpx.Response(200, json=[])
+
+    http, _, slept, _ = make_http(handler)
+    assert (await http.request("GET", "/contacts")).status_code == 200
+    assert len(slept) == 2
+
+
+async def test_a_write_that_never_left_applied_nothing() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    http, _, _, _ = make_http(handler)
+    with pytest.raises(PackageUnavailable):
+        await http.request("POST", "/contacts", json={})
+
+
+async def test_a_data_problem_carries_the_packages_own_message_and_field() -> None:
+    body = [{"message": "must be present", "field": "due_date"}]
+    http, _, _, seen = make_http(lambda r: httpx.Response(422, json=body, headers={"X-Request-Id": "r-9"}))
+    with pytest.raises(Rejected) as caught:
+        await http.request("POST", "/purchase_invoices", json={})
+    assert caught.value.problems == (Problem("must be present", "due_date"),)
+    assert seen[-1].status == 422
+    assert seen[-1].request_id == "r-9"

@@ -1,0 +1,53 @@
+"""The pacer keeps a connection under its package's limits and slows down when told to."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from ledgerlink.errors import RateLimited
+from ledgerlink.packages.base import LimitReport, Limits
+from ledgerlink.packages.pacing import LocalPacer
+
+
+async def _run(pacer: LocalPacer, count: int) -> float:
+    started = time.monotonic()
+
+    async def one() -> None:
+        async with pacer.slot():
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(one() for _ in range(count)))
+    return time.monotonic() - started
+
+
+async def test_requests_are_spread_at_the_packages_rate() -> None:
+    pacer = LocalPacer(Limits(requests_per_minute=1200, concurrency=2), burst=1)  # 20 a second
+    elapsed = await _run(pacer, 11)
+    assert elapsed >= 0.45  # ten gaps of 50 ms after the first request
+    assert pacer.requests == 11
+
+
+async def test_a_rate_limit_halves_the_pace_and_holds_until_retry_after() -> None:
+    pacer = LocalPacer(Limits(requests_per_minute=6000, concurrency=1), burst=1)
+    pacer.slow_down(0.2, "minute")
+    assert pacer.rate_per_minute == pytest.approx(3000)
+    elapsed = await _run(pacer, 1)
+    assert elapsed >= 0.19
+
+
+async def test_no_more_requests_leave_once_the_daily_budget_is_spent() -> None:
+    pacer = LocalPacer(Limits(requests_per_minute=60, concurrency=1, requests_per_day=5000))
+    pacer.observe(LimitReport(day_remaining=0))
+    with pytest.raises(RateLimited) as caught:
+        async with pacer.slot():
+            pass
+    assert caught.value.scope == "day"
+
+
+async def test_time_scale_runs_a_package_minute_faster() -> None:
+    pacer = LocalPacer(Limits(requests_per_minute=60, concurrency=1), time_scale=20.0, burst=1)  # 20/s
+    elapsed = await _run(pacer, 5)
+    assert 0.18 <= elapsed < 1.0
