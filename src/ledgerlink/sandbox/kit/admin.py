@@ -1,0 +1,130 @@
+"""The admin API every sandbox shares, under /_sandbox/: state, seed, token, faults, reset.
+
+Each sandbox supplies what only it knows (how to seed a business, how to count its resources) through
+`AdminHooks`; the token, fault and reset plumbing is the same for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ledgerlink.sandbox.kit.faults import Faults, FaultSettings
+from ledgerlink.sandbox.kit.oauth import Grant, OAuthServer
+
+
+class AdminError(Exception):
+    """A refused admin request; answered 400 (or `status`) with `{"error": message}`."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class AdminHooks:
+    """What a sandbox tells the admin API about itself."""
+
+    businesses: Callable[[], list[dict[str, Any]]]  # each with at least "id", "name" and "counts"
+    seed: Callable[[dict[str, Any]], str]  # a new business from the payload; returns its id
+    reset: Callable[[], None]  # forget every business and record
+    oauth: OAuthServer
+    faults: Faults
+    extra_state: Callable[[], dict[str, Any]] | None = None
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        payload = await request.json()
+    except ValueError as error:
+        raise AdminError(f"the body is not JSON: {error}") from error
+    if not isinstance(payload, dict):
+        raise AdminError("the body must be a JSON object")
+    return payload
+
+
+def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]:
+    def known_ids() -> set[str]:
+        return {str(business["id"]) for business in hooks.businesses()}
+
+    async def state(request: Request) -> Response:
+        body: dict[str, Any] = {
+            "businesses": hooks.businesses(),
+            "oauth": hooks.oauth.counter_json(),
+            "refreshes": hooks.oauth.counters.refreshes,
+            "faults": hooks.faults.describe(),
+        }
+        if hooks.extra_state is not None:
+            body.update(hooks.extra_state())
+        return JSONResponse(body)
+
+    async def seed(request: Request) -> Response:
+        payload = await _json(request)
+        business_id = hooks.seed(payload)
+        return JSONResponse({"id": business_id, "business_id": business_id}, status_code=201)
+
+    async def token(request: Request) -> Response:
+        payload = await _json(request)
+        ids = known_ids()
+        business_id = str(payload.get("business_id", ""))
+        if not business_id:
+            if not ids:
+                raise AdminError("no business exists yet: POST /_sandbox/seed first")
+            business_id = next(iter(hooks.businesses()))["id"]
+        if business_id not in ids:
+            raise AdminError(f"no business {business_id!r}", status=404)
+        extra = [str(b) for b in payload.get("other_business_ids", []) if str(b) in ids and b != business_id]
+        grant = Grant(
+            client_id=str(payload.get("client_id", "sandbox-admin")),
+            user=str(payload.get("user", "sandbox user")),
+            business_ids=(business_id, *extra),
+            scope=str(payload.get("scope", "full_access")),
+        )
+        return JSONResponse({**hooks.oauth.issue_tokens(grant), "business_id": business_id}, status_code=201)
+
+    async def faults(request: Request) -> Response:
+        payload = await _json(request)
+        business_id = payload.get("business_id")
+        if business_id is not None and str(business_id) not in known_ids():
+            raise AdminError(f"no business {business_id!r}", status=404)
+        try:
+            settings = FaultSettings.from_json(payload)
+        except (TypeError, ValueError) as error:
+            raise AdminError(str(error)) from error
+        hooks.faults.set(settings, business_id=None if business_id is None else str(business_id))
+        if settings.expire_tokens:
+            for bid in [str(business_id)] if business_id is not None else sorted(known_ids()):
+                hooks.oauth.expire_tokens(bid)
+        return JSONResponse({"faults": hooks.faults.describe()})
+
+    async def reset(request: Request) -> Response:
+        hooks.reset()
+        hooks.faults.reset()
+        hooks.oauth.reset()
+        return Response(status_code=204)
+
+    def guarded(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        async def run(request: Request) -> Response:
+            try:
+                response: Response = await endpoint(request)
+            except AdminError as error:
+                return JSONResponse({"error": str(error)}, status_code=error.status)
+            return response
+
+        return run
+
+    return [
+        Route(f"{prefix}/state", guarded(state), methods=["GET"]),
+        Route(f"{prefix}/seed", guarded(seed), methods=["POST"]),
+        Route(f"{prefix}/token", guarded(token), methods=["POST"]),
+        Route(f"{prefix}/faults", guarded(faults), methods=["POST"]),
+        Route(f"{prefix}/reset", guarded(reset), methods=["POST"]),
+    ]
