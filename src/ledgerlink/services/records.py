@@ -1,0 +1,178 @@
+"""Feeding records in: validate each against the company's reference lists and what is already stored.
+
+A record with an error is left out and reported, alone; its neighbours are stored. Re-feeding an
+unchanged record changes nothing; a changed one replaces the stored one with a new version. Records of
+one batch are checked in the order they take effect, so a payment may settle an invoice fed with it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from ledgerlink.domain.ledger import Ledger, allocation_target, credit_target, effect_order
+from ledgerlink.domain.records import (
+    CreditNote,
+    Customer,
+    CustomerPayment,
+    Record,
+    RecordKind,
+    Supplier,
+    SupplierCreditNote,
+    SupplierPayment,
+)
+from ledgerlink.domain.validation import Finding, ReferenceData, has_errors, validate
+from ledgerlink.store import RecordWrite, UnitOfWork
+
+Result = Literal["created", "updated", "unchanged", "rejected"]
+Key = tuple[RecordKind, str]
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    kind: RecordKind
+    source_id: str
+    result: Result
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What happened to each record fed: stored, left as it was, or rejected with its reasons."""
+
+    outcomes: tuple[RecordOutcome, ...]
+
+    @property
+    def counts(self) -> dict[Result, int]:
+        found = Counter(outcome.result for outcome in self.outcomes)
+        return {result: found.get(result, 0) for result in ("created", "updated", "unchanged", "rejected")}
+
+    @property
+    def created(self) -> int:
+        return self.counts["created"]
+
+    @property
+    def updated(self) -> int:
+        return self.counts["updated"]
+
+    @property
+    def unchanged(self) -> int:
+        return self.counts["unchanged"]
+
+    @property
+    def rejected(self) -> tuple[RecordOutcome, ...]:
+        return tuple(outcome for outcome in self.outcomes if outcome.result == "rejected")
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(finding for outcome in self.outcomes for finding in outcome.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.severity == "warning")
+
+
+def gross_of(record: Record, percent_by_rate: dict[str, Decimal]) -> Decimal | None:
+    """The one figure a record adds up to: a document's gross from its lines, a payment's amount."""
+    if isinstance(record, Customer | Supplier):
+        return None
+    if isinstance(record, CustomerPayment | SupplierPayment):
+        return record.amount
+    return record.computed_totals(percent_by_rate).gross
+
+
+def ingest(
+    uow: UnitOfWork,
+    company_id: int,
+    records: Iterable[Record],
+    *,
+    reference: ReferenceData | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Validate and store `records` for one company inside `uow` (the caller commits)."""
+    batch: dict[Key, Record] = {}
+    for record in records:
+        batch[(record.kind, record.source_id)] = record  # the last of two with one id wins
+    repository = uow.records(company_id)
+    reference = reference if reference is not None else uow.reference(company_id).reference_data()
+    percent = reference.percent_by_rate
+
+    context = _stored_context(uow, company_id, batch)
+    ledger = Ledger(percent_by_rate=percent)
+    outcomes: dict[Key, RecordOutcome] = {}
+    writes: list[RecordWrite] = []
+    for record, fed in sorted(
+        [(r, True) for r in batch.values()] + [(r, False) for r in context],
+        key=lambda item: effect_order(item[0]),
+    ):
+        if not fed:
+            ledger.apply(record)
+            continue
+        findings = tuple(validate(record, reference, ledger.open_items))
+        key = (record.kind, record.source_id)
+        if has_errors(findings):
+            outcomes[key] = RecordOutcome(record.kind, record.source_id, "rejected", findings)
+            continue
+        ledger.apply(record)
+        writes.append(RecordWrite(record, gross_of(record, percent), findings))
+        outcomes[key] = RecordOutcome(record.kind, record.source_id, "created", findings)
+
+    stored = repository.upsert(_ticking(writes, progress))
+    for write, result in zip(writes, stored, strict=True):
+        key = (write.record.kind, write.record.source_id)
+        outcomes[key] = RecordOutcome(key[0], key[1], result, tuple(write.findings))
+    order = {key: index for index, key in enumerate(batch)}
+    return IngestReport(tuple(sorted(outcomes.values(), key=lambda o: order[(o.kind, o.source_id)])))
+
+
+def _stored_context(uow: UnitOfWork, company_id: int, batch: dict[Key, Record]) -> list[Record]:
+    """The stored documents the batch settles, and the stored credits and payments already on them."""
+    targets: set[Key] = set()
+    for record in batch.values():
+        if isinstance(record, CreditNote | SupplierCreditNote):
+            target = credit_target(record)
+            if target:
+                targets.add(target)
+        elif isinstance(record, CustomerPayment | SupplierPayment):
+            kind = allocation_target(record)
+            targets.update((kind, allocation.document_id) for allocation in record.allocations)
+    if not targets:
+        return []
+    repository = uow.records(company_id)
+    documents = repository.load(key for key in targets if key not in batch)
+    # a refund settles credit notes, which in turn may be set against an invoice: load those too
+    credited = [
+        target
+        for stored in documents
+        if isinstance(stored.record, CreditNote | SupplierCreditNote)
+        and (target := credit_target(stored.record)) is not None
+        and target not in batch
+    ]
+    documents += repository.load(credited)
+    settling = repository.children(targets | set(credited))
+    seen: set[Key] = set()
+    context: list[Record] = []
+    for stored in [*documents, *settling]:
+        key = (stored.kind, stored.source_id)
+        if key in batch or key in seen:
+            continue
+        seen.add(key)
+        context.append(stored.record)
+    return context
+
+
+def _ticking(writes: list[RecordWrite], progress: Progress | None) -> Iterator[RecordWrite]:
+    for count, write in enumerate(writes, start=1):
+        yield write
+        if progress is not None and count % 500 == 0:
+            progress(500)
+    if progress is not None and len(writes) % 500:
+        progress(len(writes) % 500)

@@ -1,0 +1,343 @@
+"""The records of one company: stored by (kind, source_id), versioned by content, read back as domain values.
+
+Writes go through SQLAlchemy core executemany in chunks, so a company's first 100,000 invoices are
+stored in seconds, and reads can stream in chunks so a send of 200,000 records never holds them all.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import islice
+from typing import Any, Literal, cast
+
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from ledgerlink.domain.records import (
+    RECORD_TYPES,
+    Record,
+    RecordKind,
+    parents_of,
+    party_of,
+    record_date,
+)
+from ledgerlink.domain.validation import Finding
+from ledgerlink.errors import RecordNotFound
+from ledgerlink.store.tables import RecordFindingRow, RecordParentRow, RecordRow, utcnow
+
+Outcome = Literal["created", "updated", "unchanged"]
+Key = tuple[RecordKind, str]
+
+_records = cast(Table, RecordRow.__table__)
+_parents = cast(Table, RecordParentRow.__table__)
+_findings = cast(Table, RecordFindingRow.__table__)
+
+
+@dataclass(frozen=True)
+class RecordWrite:
+    """A record ready to store, with the figure it adds up to and the warnings it carries."""
+
+    record: Record
+    gross: Decimal | None = None
+    findings: Sequence[Finding] = ()
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    id: int
+    record: Record
+    version: str
+    gross: Decimal | None
+    created_at: datetime
+    updated_at: datetime
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def kind(self) -> RecordKind:
+        return self.record.kind
+
+    @property
+    def source_id(self) -> str:
+        return self.record.source_id
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StoredRecord]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    """What a company holds of one kind: how many, what they add up to, which dates they span."""
+
+    kind: RecordKind
+    count: int
+    gross: Decimal
+    first_date: date | None
+    last_date: date | None
+
+
+@dataclass
+class _Chunk:
+    new: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    extras: dict[Key, RecordWrite] = field(default_factory=dict)
+
+
+class RecordRepository:
+    def __init__(self, session: Session, company_id: int, *, chunk_size: int = 2000) -> None:
+        self.session = session
+        self.company_id = company_id
+        self.chunk_size = chunk_size
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def upsert(self, writes: Iterable[RecordWrite]) -> list[Outcome]:
+        """Store each record; an unchanged version is left alone, a changed one replaced in place."""
+        outcomes: list[Outcome] = []
+        iterator = iter(writes)
+        while chunk := list(islice(iterator, self.chunk_size)):
+            outcomes.extend(self._upsert_chunk(chunk))
+        return outcomes
+
+    def _upsert_chunk(self, writes: list[RecordWrite]) -> list[Outcome]:
+        connection = self.session.connection()
+        now = utcnow()
+        existing = self._versions([(w.record.kind, w.record.source_id) for w in writes])
+        plan = _Chunk()
+        outcomes: list[Outcome] = []
+        for write in writes:
+            record = write.record
+            key = (record.kind, record.source_id)
+            version = record.version
+            known = existing.get(key)
+            if known is not None and known[1] == version:
+                outcomes.append("unchanged")
+                continue
+            values = _values(write, version, now)
+            if known is None:
+                plan.new.append({**values, "company_id": self.company_id, "created_at": now})
+                outcomes.append("created")
+                existing[key] = (-1, version)
+            else:
+                plan.changed.append({**values, "row_id": known[0]})
+                outcomes.append("updated")
+            plan.extras[key] = write
+        ids: dict[Key, int] = {}
+        if plan.new:
+            statement = insert(_records).returning(_records.c.id, _records.c.kind, _records.c.source_id)
+            for row in connection.execute(statement, plan.new):
+                ids[(RecordKind(row.kind), row.source_id)] = row.id
+        if plan.changed:
+            changed_ids = [values["row_id"] for values in plan.changed]
+            connection.execute(update(_records).where(_records.c.id == bindparam("row_id")), plan.changed)
+            connection.execute(delete(_parents).where(_parents.c.record_id.in_(changed_ids)))
+            connection.execute(delete(_findings).where(_findings.c.record_id.in_(changed_ids)))
+            for values in plan.changed:
+                ids[(RecordKind(values["kind"]), values["source_id"])] = values["row_id"]
+        parents: list[dict[str, Any]] = []
+        findings: list[dict[str, Any]] = []
+        for key, write in plan.extras.items():
+            record_id = ids[key]
+            parents.extend(
+                {"record_id": record_id, "parent_kind": kind.value, "parent_source_id": source_id}
+                for kind, source_id in parents_of(write.record)
+            )
+            findings.extend(
+                {"record_id": record_id, "severity": f.severity, "field": f.field, "message": f.message}
+                for f in write.findings
+            )
+        if parents:
+            connection.execute(insert(_parents), parents)
+        if findings:
+            connection.execute(insert(_findings), findings)
+        return outcomes
+
+    def _versions(self, keys: Sequence[Key]) -> dict[Key, tuple[int, str]]:
+        found: dict[Key, tuple[int, str]] = {}
+        by_kind: dict[RecordKind, list[str]] = {}
+        for kind, source_id in keys:
+            by_kind.setdefault(kind, []).append(source_id)
+        for kind, source_ids in by_kind.items():
+            query = select(_records.c.id, _records.c.source_id, _records.c.version).where(
+                _records.c.company_id == self.company_id,
+                _records.c.kind == kind.value,
+                _records.c.source_id.in_(source_ids),
+            )
+            for row in self.session.connection().execute(query):
+                found[(kind, row.source_id)] = (row.id, row.version)
+        return found
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def find(self, kind: RecordKind, source_id: str) -> StoredRecord | None:
+        row = self.session.scalar(self._query(kind).where(RecordRow.source_id == source_id))
+        if row is None:
+            return None
+        query = select(RecordFindingRow).where(RecordFindingRow.record_id == row.id)
+        findings = tuple(
+            Finding(kind, source_id, f.field, f.message, "error" if f.severity == "error" else "warning")
+            for f in self.session.scalars(query.order_by(RecordFindingRow.id))
+        )
+        return _stored(row, findings)
+
+    def get(self, kind: RecordKind, source_id: str) -> StoredRecord:
+        stored = self.find(kind, source_id)
+        if stored is None:
+            raise RecordNotFound(f"there is no {kind.label} {source_id!r}")
+        return stored
+
+    def list(
+        self,
+        kind: RecordKind | None = None,
+        *,
+        party_source_id: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        search: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page:
+        """One page of records, newest first for dated kinds; `total` counts the whole selection."""
+        query = self._query(kind)
+        if party_source_id is not None:
+            query = query.where(RecordRow.party_source_id == party_source_id)
+        if date_from is not None:
+            query = query.where(RecordRow.record_date >= date_from)
+        if date_to is not None:
+            query = query.where(RecordRow.record_date <= date_to)
+        if search:
+            pattern = f"%{search}%"
+            query = query.where(
+                or_(
+                    RecordRow.source_id.ilike(pattern),
+                    RecordRow.number.ilike(pattern),
+                    RecordRow.content.ilike(pattern),
+                )
+            )
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        ordered = query.order_by(RecordRow.record_date.desc(), RecordRow.kind, RecordRow.source_id)
+        rows = self.session.scalars(ordered.offset(offset).limit(limit))
+        return Page(items=[_stored(row) for row in rows], total=total, offset=offset, limit=limit)
+
+    def load(self, keys: Iterable[Key]) -> builtins.list[StoredRecord]:
+        """The stored records among `keys` (missing ones are simply absent)."""
+        wanted = list(dict.fromkeys(keys))
+        found: builtins.list[StoredRecord] = []
+        for start in range(0, len(wanted), self.chunk_size):
+            part = [(kind.value, source_id) for kind, source_id in wanted[start : start + self.chunk_size]]
+            query = self._query().where(tuple_(RecordRow.kind, RecordRow.source_id).in_(part))
+            found.extend(_stored(row) for row in self.session.scalars(query))
+        return found
+
+    def children(self, parents: Iterable[Key]) -> builtins.list[StoredRecord]:
+        """Records that name any of `parents` as a parent (credit notes and payments of an invoice)."""
+        wanted = list(dict.fromkeys(parents))
+        found: dict[int, StoredRecord] = {}
+        for start in range(0, len(wanted), self.chunk_size):
+            part = [(kind.value, source_id) for kind, source_id in wanted[start : start + self.chunk_size]]
+            ids = select(_parents.c.record_id).where(
+                tuple_(_parents.c.parent_kind, _parents.c.parent_source_id).in_(part)
+            )
+            for row in self.session.scalars(self._query().where(RecordRow.id.in_(ids))):
+                found[row.id] = _stored(row)
+        return list(found.values())
+
+    def iter_chunks(
+        self, kind: RecordKind | None = None, *, chunk_size: int = 1000
+    ) -> Iterator[builtins.list[StoredRecord]]:
+        """Every record of a kind in id order, `chunk_size` at a time, without holding them all."""
+        last_id = 0
+        while True:
+            query = self._query(kind).where(RecordRow.id > last_id).order_by(RecordRow.id).limit(chunk_size)
+            chunk = [_stored(row) for row in self.session.scalars(query)]
+            if not chunk:
+                return
+            yield chunk
+            last_id = chunk[-1].id
+
+    def counts(self) -> dict[RecordKind, int]:
+        query = (
+            select(RecordRow.kind, func.count())
+            .where(RecordRow.company_id == self.company_id)
+            .group_by(RecordRow.kind)
+        )
+        found = {RecordKind(kind): count for kind, count in self.session.execute(query)}
+        return {kind: found.get(kind, 0) for kind in RecordKind}
+
+    def summary(self) -> builtins.list[KindSummary]:
+        query = (
+            select(
+                RecordRow.kind,
+                func.count(),
+                func.sum(RecordRow.gross),
+                func.min(RecordRow.record_date),
+                func.max(RecordRow.record_date),
+            )
+            .where(RecordRow.company_id == self.company_id)
+            .group_by(RecordRow.kind)
+        )
+        found = {RecordKind(row[0]): row for row in self.session.execute(query)}
+        summaries = []
+        for kind in RecordKind:
+            row = found.get(kind)
+            if row is None:
+                summaries.append(KindSummary(kind, 0, Decimal("0.00"), None, None))
+            else:
+                gross = Decimal(row[2] or 0).quantize(Decimal("0.01"))
+                summaries.append(KindSummary(kind, row[1], gross, row[3], row[4]))
+        return summaries
+
+    def findings_count(self) -> dict[str, int]:
+        """How many warnings (and, for records stored before a rule changed, errors) the records carry."""
+        query = (
+            select(RecordFindingRow.severity, func.count())
+            .join(RecordRow, RecordRow.id == RecordFindingRow.record_id)
+            .where(RecordRow.company_id == self.company_id)
+            .group_by(RecordFindingRow.severity)
+        )
+        found: dict[str, int] = {str(severity): int(count) for severity, count in self.session.execute(query)}
+        return {"error": found.get("error", 0), "warning": found.get("warning", 0)}
+
+    def _query(self, kind: RecordKind | None = None) -> Select[RecordRow]:
+        query = select(RecordRow).where(RecordRow.company_id == self.company_id)
+        if kind is not None:
+            query = query.where(RecordRow.kind == kind.value)
+        return query
+
+
+def _values(write: RecordWrite, version: str, now: datetime) -> dict[str, Any]:
+    record = write.record
+    party = party_of(record)
+    return {
+        "kind": record.kind.value,
+        "source_id": record.source_id,
+        "version": version,
+        "content": record.model_dump_json(),
+        "record_date": record_date(record),
+        "party_source_id": party[1] if party else None,
+        "number": str(getattr(record, "number", "") or ""),
+        "gross": write.gross,
+        "updated_at": now,
+    }
+
+
+def _stored(row: RecordRow, findings: tuple[Finding, ...] = ()) -> StoredRecord:
+    record_type = RECORD_TYPES[RecordKind(row.kind)]
+    record: Record = record_type.model_validate_json(row.content)
+    return StoredRecord(
+        id=row.id,
+        record=record,
+        version=row.version,
+        gross=row.gross,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        findings=findings,
+    )

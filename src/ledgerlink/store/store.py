@@ -1,0 +1,75 @@
+"""The store: one engine, opened on purpose (never at import), upgraded to the newest schema on open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledgerlink.errors import ConfigurationError
+from ledgerlink.settings import Settings
+from ledgerlink.store import migrate
+from ledgerlink.store.unit_of_work import UnitOfWork
+
+
+class Store:
+    """A database ledgerlink keeps its records in; `unit_of_work()` is the only way to touch it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True) -> Store:
+        """Open (and create, for SQLite) the database at `url`, then bring its schema to head."""
+        engine = _engine(url)
+        if upgrade:
+            migrate.upgrade(engine)
+        return cls(engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        if not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return cls.open(settings.resolved_database_url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._session)
+
+    def _session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except Exception as error:  # SQLAlchemy raises a bare ArgumentError with little context
+        raise ConfigurationError(f"LEDGERLINK_DATABASE_URL {url!r} is not a database URL: {error}") from error
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """WAL lets the web and the worker read while a send writes; foreign keys make cascades real."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
