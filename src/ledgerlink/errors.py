@@ -5,6 +5,7 @@
     ├── RecordNotFound            a record, connection or company the caller named does not exist (for them)
     ├── LinkConflict              a record or a package object is already linked within the connection
     ├── StepNotReady              an onboarding step was entered before the steps it needs
+    ├── NotReadyToSend            a record cannot be drafted: a mapping or a parent's link is missing
     └── PackageError              something a package said, or failed to say
         ├── RateLimited           the package asked us to slow down (retry after `retry_after` seconds)
         ├── AuthExpired           the access token was refused; refresh it once and retry once
@@ -49,6 +50,17 @@ class StepNotReady(LedgerlinkError):
     def __init__(self, message: str, *, missing: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.missing = tuple(missing)
+
+
+class NotReadyToSend(LedgerlinkError):
+    """A record cannot be put into package terms yet: a mapping is missing or gone, or a parent unsent.
+
+    `field` names what is missing (e.g. "line 2 nominal 4010"), so the entry can say it plainly.
+    """
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class PackageError(LedgerlinkError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import ledgerlink.store.connection_tables  # noqa: F401  (registers its tables on the metadata)
 from ledgerlink.store.tables import metadata
 
 connection: Connection | None = context.config.attributes.get("connection")
