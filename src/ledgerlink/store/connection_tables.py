@@ -136,6 +136,7 @@ class OutboxEntryRow(Base):
     package_id: Mapped[str] = mapped_column(String(100), default="")
     total_difference: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     changed_after_sending: Mapped[str] = mapped_column(Text, default="")
+    sent_summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -139,6 +139,7 @@ def upgrade() -> None:
         sa.Column("package_id", sa.String(length=100), nullable=False),
         sa.Column("total_difference", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("changed_after_sending", sa.Text(), nullable=False),
+        sa.Column("sent_summary", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,505 @@
+"""Connections, the package's lists as last read, mappings and links: one repository each, by connection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ledgerlink.domain.records import RecordKind
+from ledgerlink.errors import LinkConflict, RecordNotFound
+from ledgerlink.store.connection_tables import ConnectionRow, LinkRow, MappingRow, PackageListItemRow
+from ledgerlink.store.tables import utcnow
+
+ConnectionStatus = Literal["active", "needs_reconnect", "disconnected"]
+ListName = Literal["ledger_account", "bank_account", "tax_rate"]
+MappingKind = Literal["nominal", "vat_sales", "vat_purchase", "payment_method"]
+LinkHow = Literal["matched", "imported", "created", "manual"]
+
+
+@dataclass(frozen=True)
+class Connection:
+    id: int
+    company_id: int
+    package: str
+    business_id: str
+    business_name: str
+    sandbox: bool
+    status: ConnectionStatus
+    status_reason: str
+    paused_until: datetime | None
+    onboarding_path: str
+    cut_off_date: date | None
+    send_mode: str
+    send_interval_minutes: int
+    access_expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    token_generation: int
+    refreshed_at: datetime | None
+    lists_read_at: datetime | None
+    last_sent_at: datetime | None
+    steps_done: frozenset[str]
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.status == "needs_reconnect"
+
+    @property
+    def label(self) -> str:
+        return f"{self.package} · {self.business_name or self.business_id}"
+
+
+def _connection(row: ConnectionRow) -> Connection:
+    return Connection(
+        id=row.id,
+        company_id=row.company_id,
+        package=row.package,
+        business_id=row.business_id,
+        business_name=row.business_name,
+        sandbox=row.sandbox,
+        status=row.status,  # type: ignore[arg-type]
+        status_reason=row.status_reason,
+        paused_until=row.paused_until,
+        onboarding_path=row.onboarding_path,
+        cut_off_date=row.cut_off_date,
+        send_mode=row.send_mode,
+        send_interval_minutes=row.send_interval_minutes,
+        access_expires_at=row.access_expires_at,
+        refresh_expires_at=row.refresh_expires_at,
+        token_generation=row.token_generation,
+        refreshed_at=row.refreshed_at,
+        lists_read_at=row.lists_read_at,
+        last_sent_at=row.last_sent_at,
+        steps_done=frozenset(step for step in row.steps_done.split(",") if step),
+    )
+
+
+class ConnectionRepository:
+    """The connections of one company; nothing here can reach another company's."""
+
+    def __init__(self, session: Session, company_id: int) -> None:
+        self.session = session
+        self.company_id = company_id
+
+    def _row(self, connection_id: int, *, lock: bool = False) -> ConnectionRow:
+        query = select(ConnectionRow).where(
+            ConnectionRow.id == connection_id, ConnectionRow.company_id == self.company_id
+        )
+        if lock:
+            query = query.with_for_update()
+        row = self.session.scalar(query)
+        if row is None:
+            raise RecordNotFound(f"there is no connection {connection_id} for this company")
+        return row
+
+    def get(self, connection_id: int) -> Connection:
+        return _connection(self._row(connection_id))
+
+    def current(self) -> Connection | None:
+        """The company's connection in use: the newest one not disconnected."""
+        row = self.session.scalar(
+            select(ConnectionRow)
+            .where(ConnectionRow.company_id == self.company_id, ConnectionRow.status != "disconnected")
+            .order_by(ConnectionRow.connected_at.desc(), ConnectionRow.id.desc())
+        )
+        return _connection(row) if row else None
+
+    def list(self) -> list[Connection]:
+        rows = self.session.scalars(
+            select(ConnectionRow)
+            .where(ConnectionRow.company_id == self.company_id)
+            .order_by(ConnectionRow.id)
+        )
+        return [_connection(row) for row in rows]
+
+    def connect(
+        self,
+        *,
+        package: str,
+        business_id: str,
+        business_name: str,
+        sandbox: bool,
+        sealed_tokens: str,
+        access_expires_at: datetime,
+        refresh_expires_at: datetime | None,
+    ) -> Connection:
+        """Make or renew the connection to this business; a reconnect keeps links, mappings and history."""
+        row = self.session.scalar(
+            select(ConnectionRow).where(
+                ConnectionRow.company_id == self.company_id,
+                ConnectionRow.package == package,
+                ConnectionRow.business_id == business_id,
+            )
+        )
+        if row is None:
+            row = ConnectionRow(company_id=self.company_id, package=package, business_id=business_id)
+            self.session.add(row)
+        row.business_name = business_name
+        row.sandbox = sandbox
+        row.status = "active"
+        row.status_reason = ""
+        row.paused_until = None
+        row.sealed_tokens = sealed_tokens
+        row.access_expires_at = access_expires_at
+        row.refresh_expires_at = refresh_expires_at
+        row.token_generation = (row.token_generation or 0) + 1
+        row.connected_at = utcnow()
+        row.disconnected_at = None
+        self.session.flush()
+        return _connection(row)
+
+    def sealed_tokens(self, connection_id: int, *, lock: bool = False) -> tuple[str, int]:
+        """The sealed token pair and its generation; `lock` holds the row until the transaction ends."""
+        row = self._row(connection_id, lock=lock)
+        return row.sealed_tokens, row.token_generation
+
+    def store_tokens(
+        self,
+        connection_id: int,
+        *,
+        sealed_tokens: str,
+        access_expires_at: datetime,
+        refresh_expires_at: datetime | None,
+    ) -> None:
+        row = self._row(connection_id)
+        row.sealed_tokens = sealed_tokens
+        row.access_expires_at = access_expires_at
+        row.refresh_expires_at = refresh_expires_at
+        row.token_generation += 1
+        row.refreshed_at = utcnow()
+
+    def set_status(self, connection_id: int, status: ConnectionStatus, reason: str = "") -> None:
+        row = self._row(connection_id)
+        row.status = status
+        row.status_reason = reason
+        if status == "disconnected":
+            row.disconnected_at = utcnow()
+            row.sealed_tokens = ""
+
+    def pause_until(self, connection_id: int, until: datetime | None, reason: str = "") -> None:
+        row = self._row(connection_id)
+        row.paused_until = until
+        row.status_reason = reason if until else ""
+
+    def update_settings(self, connection_id: int, **values: Any) -> Connection:
+        allowed = {"onboarding_path", "cut_off_date", "send_mode", "send_interval_minutes"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"not a connection setting: {', '.join(sorted(unknown))}")
+        row = self._row(connection_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+        return _connection(row)
+
+    def mark_step(self, connection_id: int, step: str, done: bool = True) -> None:
+        row = self._row(connection_id)
+        steps = {s for s in row.steps_done.split(",") if s}
+        steps = steps | {step} if done else steps - {step}
+        row.steps_done = ",".join(sorted(steps))
+
+    def touch(self, connection_id: int, *, lists_read: bool = False, sent: bool = False) -> None:
+        values: dict[str, Any] = {}
+        if lists_read:
+            values["lists_read_at"] = utcnow()
+        if sent:
+            values["last_sent_at"] = utcnow()
+        if values:
+            self.session.execute(
+                update(ConnectionRow)
+                .where(ConnectionRow.id == connection_id, ConnectionRow.company_id == self.company_id)
+                .values(**values)
+            )
+
+
+# --- the package's lists ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListItem:
+    list_name: ListName
+    package_id: str
+    code: str
+    name: str
+    content: dict[str, Any]
+    active: bool
+    gone_since: datetime | None
+
+    @property
+    def usable(self) -> bool:
+        return self.active and self.gone_since is None
+
+
+@dataclass(frozen=True)
+class ListChanges:
+    added: tuple[str, ...] = ()
+    gone: tuple[str, ...] = ()
+    deactivated: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.gone or self.deactivated or self.changed)
+
+
+class PackageListRepository:
+    """The package's chart of accounts, bank accounts and tax rates as last read, with what changed."""
+
+    def __init__(self, session: Session, connection_id: int) -> None:
+        self.session = session
+        self.connection_id = connection_id
+
+    def items(self, list_name: ListName, *, include_gone: bool = False) -> list[ListItem]:
+        query = select(PackageListItemRow).where(
+            PackageListItemRow.connection_id == self.connection_id, PackageListItemRow.list_name == list_name
+        )
+        if not include_gone:
+            query = query.where(PackageListItemRow.gone_since.is_(None))
+        rows = self.session.scalars(query.order_by(PackageListItemRow.code, PackageListItemRow.package_id))
+        return [_item(row) for row in rows]
+
+    def replace(
+        self, list_name: ListName, items: Sequence[tuple[str, str, str, dict[str, Any], bool]]
+    ) -> ListChanges:
+        """Store what the package shows now: (id, code, name, content, active); what vanished is marked gone."""
+        existing = {
+            row.package_id: row
+            for row in self.session.scalars(
+                select(PackageListItemRow).where(
+                    PackageListItemRow.connection_id == self.connection_id,
+                    PackageListItemRow.list_name == list_name,
+                )
+            )
+        }
+        added: list[str] = []
+        deactivated: list[str] = []
+        changed: list[str] = []
+        seen: set[str] = set()
+        for package_id, code, name, content, active in items:
+            seen.add(package_id)
+            label = f"{code} {name}".strip()
+            encoded = json.dumps(content, sort_keys=True, default=str)
+            row = existing.get(package_id)
+            if row is None:
+                self.session.add(
+                    PackageListItemRow(
+                        connection_id=self.connection_id,
+                        list_name=list_name,
+                        package_id=package_id,
+                        code=code,
+                        name=name,
+                        content=encoded,
+                        active=active,
+                    )
+                )
+                added.append(label)
+                continue
+            if row.active and not active:
+                deactivated.append(label)
+            elif (row.code, row.name, row.content) != (code, name, encoded) or row.gone_since is not None:
+                changed.append(label)
+            row.code, row.name, row.content, row.active, row.gone_since = code, name, encoded, active, None
+        gone = []
+        for package_id, row in existing.items():
+            if package_id not in seen and row.gone_since is None:
+                row.gone_since = utcnow()
+                gone.append(f"{row.code} {row.name}".strip())
+        self.session.flush()
+        return ListChanges(tuple(added), tuple(gone), tuple(deactivated), tuple(changed))
+
+    def find(self, list_name: ListName, package_id: str) -> ListItem | None:
+        row = self.session.scalar(
+            select(PackageListItemRow).where(
+                PackageListItemRow.connection_id == self.connection_id,
+                PackageListItemRow.list_name == list_name,
+                PackageListItemRow.package_id == package_id,
+            )
+        )
+        return _item(row) if row else None
+
+
+def _item(row: PackageListItemRow) -> ListItem:
+    return ListItem(
+        list_name=row.list_name,  # type: ignore[arg-type]
+        package_id=row.package_id,
+        code=row.code,
+        name=row.name,
+        content=json.loads(row.content),
+        active=row.active,
+        gone_since=row.gone_since,
+    )
+
+
+# --- mappings --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mapping:
+    kind: MappingKind
+    jobs_code: str
+    package_id: str
+    set_by: str
+
+
+class MappingRepository:
+    def __init__(self, session: Session, connection_id: int) -> None:
+        self.session = session
+        self.connection_id = connection_id
+
+    def all(self) -> list[Mapping]:
+        rows = self.session.scalars(
+            select(MappingRow)
+            .where(MappingRow.connection_id == self.connection_id)
+            .order_by(MappingRow.mapping_kind, MappingRow.jobs_code)
+        )
+        return [Mapping(row.mapping_kind, row.jobs_code, row.package_id, row.set_by) for row in rows]  # type: ignore[arg-type]
+
+    def as_dict(self) -> dict[tuple[MappingKind, str], str]:
+        return {(mapping.kind, mapping.jobs_code): mapping.package_id for mapping in self.all()}
+
+    def set(self, kind: MappingKind, jobs_code: str, package_id: str, *, set_by: str = "user") -> None:
+        row = self.session.scalar(
+            select(MappingRow).where(
+                MappingRow.connection_id == self.connection_id,
+                MappingRow.mapping_kind == kind,
+                MappingRow.jobs_code == jobs_code,
+            )
+        )
+        if row is None:
+            row = MappingRow(connection_id=self.connection_id, mapping_kind=kind, jobs_code=jobs_code)
+            self.session.add(row)
+        row.package_id = package_id
+        row.set_by = set_by
+        row.updated_at = utcnow()
+        self.session.flush()
+
+    def remove(self, kind: MappingKind, jobs_code: str) -> None:
+        self.session.execute(
+            delete(MappingRow).where(
+                MappingRow.connection_id == self.connection_id,
+                MappingRow.mapping_kind == kind,
+                MappingRow.jobs_code == jobs_code,
+            )
+        )
+
+
+# --- links -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    record_kind: RecordKind
+    source_id: str
+    package_id: str
+    how: LinkHow
+    version_sent: str
+    linked_at: datetime
+
+
+class LinkRepository:
+    """Record <-> package id, one to one both ways; a second link is refused naming both sides."""
+
+    def __init__(self, session: Session, connection_id: int) -> None:
+        self.session = session
+        self.connection_id = connection_id
+
+    def _query(self, kind: RecordKind):  # type: ignore[no-untyped-def]
+        return select(LinkRow).where(
+            LinkRow.connection_id == self.connection_id, LinkRow.record_kind == kind.value
+        )
+
+    def find(self, kind: RecordKind, source_id: str) -> Link | None:
+        row = self.session.scalar(self._query(kind).where(LinkRow.source_id == source_id))
+        return _link(row) if row else None
+
+    def find_by_package_id(self, kind: RecordKind, package_id: str) -> Link | None:
+        row = self.session.scalar(self._query(kind).where(LinkRow.package_id == package_id))
+        return _link(row) if row else None
+
+    def package_ids(self, kind: RecordKind, source_ids: Iterable[str] | None = None) -> dict[str, str]:
+        query = self._query(kind)
+        if source_ids is not None:
+            wanted = list(source_ids)
+            if not wanted:
+                return {}
+            query = query.where(LinkRow.source_id.in_(wanted))
+        return {row.source_id: row.package_id for row in self.session.scalars(query)}
+
+    def all(self, kind: RecordKind) -> list[Link]:
+        return [_link(row) for row in self.session.scalars(self._query(kind).order_by(LinkRow.source_id))]
+
+    def count(self, kind: RecordKind) -> int:
+        return len(self.package_ids(kind))
+
+    def add(
+        self, kind: RecordKind, source_id: str, package_id: str, *, how: LinkHow, version_sent: str = ""
+    ) -> Link:
+        """Link a record to a package object; refused (LinkConflict) if either side is linked already."""
+        mine = self.find(kind, source_id)
+        if mine is not None and mine.package_id == package_id:
+            return mine
+        if mine is not None:
+            raise LinkConflict(
+                f"{kind.label} {source_id} is already linked to {mine.package_id}; unlink it before linking it to {package_id}"
+            )
+        theirs = self.find_by_package_id(kind, package_id)
+        if theirs is not None:
+            raise LinkConflict(
+                f"package {kind.label} {package_id} is already linked to {kind.label} {theirs.source_id}; "
+                f"it cannot also be linked to {source_id}"
+            )
+        row = LinkRow(
+            connection_id=self.connection_id,
+            record_kind=kind.value,
+            source_id=source_id,
+            package_id=package_id,
+            how=how,
+            version_sent=version_sent,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError as error:  # a concurrent writer got there first
+            raise LinkConflict(
+                f"{kind.label} {source_id} or package id {package_id} was linked meanwhile"
+            ) from error
+        return _link(row)
+
+    def set_version_sent(self, kind: RecordKind, source_id: str, version: str) -> None:
+        self.session.execute(
+            update(LinkRow)
+            .where(
+                LinkRow.connection_id == self.connection_id,
+                LinkRow.record_kind == kind.value,
+                LinkRow.source_id == source_id,
+            )
+            .values(version_sent=version)
+        )
+
+    def remove(self, kind: RecordKind, source_id: str) -> Link | None:
+        link = self.find(kind, source_id)
+        if link is not None:
+            self.session.execute(
+                delete(LinkRow).where(
+                    LinkRow.connection_id == self.connection_id,
+                    LinkRow.record_kind == kind.value,
+                    LinkRow.source_id == source_id,
+                )
+            )
+        return link
+
+
+def _link(row: LinkRow) -> Link:
+    return Link(
+        record_kind=RecordKind(row.record_kind),
+        source_id=row.source_id,
+        package_id=row.package_id,
+        how=row.how,  # type: ignore[arg-type]
+        version_sent=row.version_sent,
+        linked_at=row.linked_at,
+    )
