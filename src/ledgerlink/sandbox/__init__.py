@@ -17,6 +17,13 @@ def _sage() -> ASGIApp:
     return create_app()
 
 
+def _xero() -> ASGIApp:
+    from ledgerlink.sandbox.xero.app import create_app
+
+    return create_app()
+
+
 SANDBOXES: dict[str, Callable[[], ASGIApp]] = {
     "sage": _sage,
+    "xero": _xero,
 }

@@ -229,6 +229,21 @@ class OAuthServer:
                 return None
         return token
 
+    def revoke(self, token: str) -> Grant | None:
+        """Forget a refresh (or access) token and every access token of its grant, as RFC 7009 asks.
+
+        Returns the grant it belonged to; an unknown token is not an error (None).
+        """
+        refresh = self._refresh.pop(token, None)
+        access = self._access.pop(token, None)
+        grant = refresh.grant if refresh is not None else access.grant if access is not None else None
+        if grant is not None:
+            for value in [key for key, held in self._access.items() if held.grant == grant]:
+                del self._access[value]
+            for value in [key for key, held in self._refresh.items() if held.grant == grant]:
+                del self._refresh[value]
+        return grant
+
     def expire_tokens(self, business_id: str) -> None:
         """Kill every access token issued so far for the business (a token expiring mid-run)."""
         self._revoked_before[business_id] = self.clock() + 1e-6

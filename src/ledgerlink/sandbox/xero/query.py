@@ -1,0 +1,159 @@
+"""Xero's list filters: the `where` expressions, `If-Modified-Since`, and paging.
+
+`where` is a small expression language (`Status=="AUTHORISED" AND Contact.ContactID==guid("...")`); the
+sandbox understands the forms connectors use: comparisons joined by AND or OR, with strings, guids,
+numbers, booleans and DateTime(y,m,d) values, and the `.Contains()` / `.StartsWith()` /
+`.EndsWith()` string methods. Anything else is refused as Xero refuses it, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ledgerlink.sandbox.xero.bodies import MS_DATE
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+_VALUE = r'(?:"(?P<s>[^"]*)"|guid\("(?P<g>[^"]*)"\)|DateTime\((?P<d>[\d,\s]+)\)|(?P<n>-?\d+(?:\.\d+)?)|(?P<b>true|false))'
+_COMPARISON = re.compile(
+    rf"^\s*(?P<path>[A-Za-z][\w.]*)\s*(?P<op>==|!=|>=|<=|>|<)\s*{_VALUE}\s*$", re.IGNORECASE
+)
+_METHOD = re.compile(
+    r'^\s*(?P<path>[A-Za-z][\w.]*)\.(?P<method>Contains|StartsWith|EndsWith)\("(?P<s>[^"]*)"\)\s*$',
+    re.IGNORECASE,
+)
+_SPLIT_AND = re.compile(r"\s+AND\s+|\s*&&\s*", re.IGNORECASE)
+_SPLIT_OR = re.compile(r"\s+OR\s+|\s*\|\|\s*", re.IGNORECASE)
+
+
+class BadFilter(ValueError):
+    """A `where` the sandbox cannot read; answered as Xero answers a bad filter (400)."""
+
+
+def _lookup(record: dict[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        matched = next((key for key in value if key.lower() == part.lower()), None)
+        value = value.get(matched) if matched is not None else None
+    return value
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, str):
+        match = MS_DATE.match(value)
+        if match:
+            return (dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(match.group(1)))).date()
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _compare(left: Any, op: str, right: Any) -> bool:
+    if left is None:
+        return op == "!=" and right is not None
+    try:
+        if op == "==":
+            return bool(left == right)
+        if op == "!=":
+            return bool(left != right)
+        if op == ">":
+            return bool(left > right)
+        if op == "<":
+            return bool(left < right)
+        if op == ">=":
+            return bool(left >= right)
+        return bool(left <= right)
+    except TypeError:
+        return False
+
+
+def _clause(text: str) -> Predicate:
+    method = _METHOD.match(text)
+    if method:
+        path, name, needle = (
+            method.group("path"),
+            method.group("method").lower(),
+            method.group("s").casefold(),
+        )
+
+        def contains(record: dict[str, Any]) -> bool:
+            value = _lookup(record, path)
+            if not isinstance(value, str):
+                return False
+            hay = value.casefold()
+            return (
+                needle in hay
+                if name == "contains"
+                else hay.startswith(needle)
+                if name == "startswith"
+                else hay.endswith(needle)
+            )
+
+        return contains
+    match = _COMPARISON.match(text)
+    if not match:
+        raise BadFilter(f"Unable to parse the where clause: {text}")
+    path, op = match.group("path"), match.group("op")
+    groups = match.groupdict()
+
+    def predicate(record: dict[str, Any]) -> bool:
+        value = _lookup(record, path)
+        if groups["s"] is not None or groups["g"] is not None:
+            wanted = (groups["s"] if groups["s"] is not None else groups["g"]).casefold()
+            return _compare(value.casefold() if isinstance(value, str) else value, op, wanted)
+        if groups["d"] is not None:
+            parts = [int(p) for p in groups["d"].split(",")[:3]]
+            return _compare(_as_date(value), op, dt.date(*parts))
+        if groups["b"] is not None:
+            return _compare(value, op, groups["b"].lower() == "true")
+        try:
+            number = Decimal(str(value)) if value is not None and not isinstance(value, bool) else None
+        except InvalidOperation:
+            number = None
+        return _compare(number, op, Decimal(groups["n"]))
+
+    return predicate
+
+
+def where(expression: str) -> Predicate:
+    """A predicate over a record as Xero serialises it."""
+    alternatives = [
+        [_clause(c) for c in _SPLIT_AND.split(part)] for part in _SPLIT_OR.split(expression.strip())
+    ]
+    return lambda record: any(all(c(record) for c in clauses) for clauses in alternatives)
+
+
+def modified_since(header: str) -> dt.datetime | None:
+    """`If-Modified-Since` as an aware UTC datetime: ISO 8601 or the HTTP date form."""
+    text = header.strip()
+    if not text:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def page_of(items: list[Any], page: int, page_size: int) -> tuple[list[Any], dict[str, int]]:
+    count = len(items)
+    start = (page - 1) * page_size
+    pages = (count + page_size - 1) // page_size
+    return items[start : start + page_size], {
+        "page": page,
+        "pageSize": page_size,
+        "pageCount": pages,
+        "itemCount": count,
+    }
