@@ -1,0 +1,435 @@
+"""The Xero connector: one organisation's reads, batched creates and natural-key lookups.
+
+Every write goes out as a batch of up to 50 with `summarizeErrors=false`, so Xero answers each element
+on its own, and with an Idempotency-Key derived from the drafts' own keys, so a replayed batch creates
+nothing twice. Each element's answer is matched back to its draft by our number first, position second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from ledgerlink.errors import NotFound, Problem
+from ledgerlink.packages.base import (
+    BankAccount,
+    ConnectionContext,
+    ContactDraft,
+    Created,
+    CreditAllocationDraft,
+    DocumentDraft,
+    DocumentType,
+    Draft,
+    IdempotencyMechanism,
+    LedgerAccount,
+    Limits,
+    Outcome,
+    PackageConnector,
+    PackageContact,
+    PaymentDraft,
+    Refused,
+    TaxRate,
+    VatRounding,
+)
+from ledgerlink.packages.http import PackageHttp
+from ledgerlink.packages.xero import mapping
+from ledgerlink.packages.xero.client import element_problems, xero_http
+
+BATCH = 50
+PAGE_SIZE = 100
+NAME_TAKEN = "already assigned to another contact"
+NUMBER_TAKEN = "ContactNumber"
+PAYMENT_TYPES = frozenset(
+    {DocumentType.CUSTOMER_RECEIPT, DocumentType.CUSTOMER_REFUND, DocumentType.SUPPLIER_PAYMENT}
+)
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class XeroConnector(PackageConnector):
+    name: ClassVar[str] = "xero"
+    limits: ClassVar[Limits] = Limits(
+        requests_per_minute=55,  # Xero allows 60; stay under it
+        concurrency=5,
+        requests_per_day=5000,
+        app_requests_per_minute=10_000,
+        batch_sizes={
+            DocumentType.CONTACT: BATCH,
+            DocumentType.SALES_INVOICE: BATCH,
+            DocumentType.PURCHASE_INVOICE: BATCH,
+            DocumentType.SALES_CREDIT_NOTE: BATCH,
+            DocumentType.PURCHASE_CREDIT_NOTE: BATCH,
+            DocumentType.CUSTOMER_RECEIPT: BATCH,
+            DocumentType.CUSTOMER_REFUND: BATCH,
+            DocumentType.SUPPLIER_PAYMENT: BATCH,
+        },
+        max_request_bytes=3_500_000,
+    )
+    idempotency: ClassVar[IdempotencyMechanism] = IdempotencyMechanism.HEADER
+    vat_rounding: ClassVar[VatRounding] = VatRounding.PER_LINE
+
+    def __init__(self, context: ConnectionContext) -> None:
+        super().__init__(context)
+        self.http: PackageHttp = xero_http(context)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _get(
+        self, path: str, *, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        response = await self.http.request("GET", path, params=params, headers=headers)
+        return response.json()
+
+    async def _write(self, method: str, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+        response = await self.http.request(
+            method,
+            path,
+            params={"summarizeErrors": "false"},
+            json=mapping.wire(body),
+            headers={"Idempotency-Key": key, "Content-Type": "application/json"},
+        )
+        result: dict[str, Any] = response.json()
+        return result
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    async def _accounts(self) -> list[dict[str, Any]]:
+        accounts: list[dict[str, Any]] = (await self._get("/Accounts")).get("Accounts", [])
+        return accounts
+
+    async def ledger_accounts(self) -> list[LedgerAccount]:
+        return [mapping.ledger_account(item) for item in await self._accounts()]
+
+    async def bank_accounts(self) -> list[BankAccount]:
+        return [
+            mapping.bank_account(item) for item in await self._accounts() if mapping.is_payment_account(item)
+        ]
+
+    async def tax_rates(self) -> list[TaxRate]:
+        return [mapping.tax_rate(item) for item in (await self._get("/TaxRates")).get("TaxRates", [])]
+
+    async def contacts(self, *, changed_since: datetime | None = None) -> AsyncIterator[PackageContact]:
+        headers = {}
+        if changed_since is not None:
+            since = changed_since.astimezone(UTC) if changed_since.tzinfo else changed_since
+            headers["If-Modified-Since"] = since.replace(tzinfo=None).isoformat(timespec="seconds")
+        page = 1
+        while True:
+            params = {"page": page, "pageSize": PAGE_SIZE, "includeArchived": "true"}
+            body = await self._get("/Contacts", params=params, headers=headers)
+            items = body.get("Contacts", [])
+            for item in items:
+                yield mapping.package_contact(item)
+            pagination = body.get("pagination") or {}
+            if len(items) < PAGE_SIZE or page >= int(pagination.get("pageCount", page + 1)):
+                return
+            page += 1
+
+    async def outstanding_balance(self, contact_id: str) -> Decimal:
+        body = await self._get(f"/Contacts/{contact_id}")
+        contact = body["Contacts"][0]
+        balances = contact.get("Balances") or {}
+        receivable = mapping.money((balances.get("AccountsReceivable") or {}).get("Outstanding"))
+        payable = mapping.money((balances.get("AccountsPayable") or {}).get("Outstanding"))
+        if receivable or not payable:
+            return receivable
+        return payable
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    async def create(self, drafts: Sequence[Draft]) -> list[Outcome]:
+        if not drafts:
+            return []
+        kinds = {draft.document_type for draft in drafts}
+        if len(kinds) != 1:
+            raise ValueError("create() takes drafts of one type at a time")
+        kind = kinds.pop()
+        if len(drafts) > self.limits.batch_size(kind):
+            raise ValueError(f"at most {self.limits.batch_size(kind)} {kind.value} drafts a call")
+        if kind is DocumentType.CONTACT:
+            return await self._create_contacts([d for d in drafts if isinstance(d, ContactDraft)])
+        if kind in mapping.DOCUMENT_TYPES:
+            return await self._create_documents([d for d in drafts if isinstance(d, DocumentDraft)])
+        if kind in PAYMENT_TYPES:
+            return await self._create_payments([d for d in drafts if isinstance(d, PaymentDraft)])
+        return [await self._allocate(d) for d in drafts if isinstance(d, CreditAllocationDraft)]
+
+    @staticmethod
+    def _match(
+        elements: list[dict[str, Any]], numbers: Sequence[str], field: str
+    ) -> list[dict[str, Any] | None]:
+        """Each draft's element: by our number first, by position second."""
+        by_number: dict[str, list[int]] = {}
+        for index, element in enumerate(elements):
+            by_number.setdefault(str(element.get(field) or ""), []).append(index)
+        used: set[int] = set()
+        matched: list[dict[str, Any] | None] = []
+        for position, number in enumerate(numbers):
+            candidates = [i for i in by_number.get(number, []) if i not in used] if number else []
+            index = (
+                candidates[0]
+                if candidates
+                else (position if position < len(elements) and position not in used else None)
+            )
+            if index is None:
+                matched.append(None)
+                continue
+            used.add(index)
+            matched.append(elements[index])
+        return matched
+
+    async def _create_contacts(self, drafts: list[ContactDraft]) -> list[Outcome]:
+        key = mapping.batch_key("PUT /Contacts", [d.key for d in drafts])
+        body = {"Contacts": [mapping.contact_body(d) for d in drafts]}
+        reply = await self._write("PUT", "/Contacts", body, key)
+        elements = self._match(reply.get("Contacts", []), [d.source_id[:50] for d in drafts], "ContactNumber")
+        outcomes: list[Outcome] = []
+        for draft, element in zip(drafts, elements, strict=True):
+            if element is None:
+                outcomes.append(Refused(draft.key, (Problem("Xero's reply did not include this contact"),)))
+            elif element.get("StatusAttributeString") == "ERROR" or element.get("HasValidationErrors"):
+                outcomes.append(await self._contact_conflict(draft, element_problems(element)))
+            else:
+                outcomes.append(Created(draft.key, str(element["ContactID"]), number=draft.source_id))
+        return outcomes
+
+    async def _contacts_where(self, expression: str) -> list[dict[str, Any]]:
+        body = await self._get("/Contacts", params={"where": expression, "includeArchived": "false"})
+        found: list[dict[str, Any]] = body.get("Contacts", [])
+        return found
+
+    async def _contact_conflict(self, draft: ContactDraft, problems: tuple[Problem, ...]) -> Outcome:
+        """A refused contact: link it to the same party already there, or give it a visibly unique name."""
+        texts = " ".join(p.message for p in problems)
+        if NUMBER_TAKEN in texts:  # this very record is in Xero already (a send whose reply was lost)
+            existing = await self._contact_by_number(draft.source_id)
+            if existing is not None:
+                return Created(
+                    draft.key, existing, number=draft.source_id, warnings=("already in Xero: linked",)
+                )
+        if NAME_TAKEN not in texts:
+            return Refused(draft.key, problems)
+        holders = await self._contacts_where(f"Name=={_quoted(draft.name)}")
+        for holder in holders:
+            same = (
+                str(holder.get("ContactNumber") or "") == draft.source_id
+                or (
+                    draft.email and str(holder.get("EmailAddress") or "").casefold() == draft.email.casefold()
+                )
+                or (draft.reference and str(holder.get("AccountNumber") or "") == draft.reference)
+            )
+            if same:
+                message = f"linked to the existing Xero contact '{holder.get('Name')}', the same party by email or reference"
+                return Created(
+                    draft.key, str(holder["ContactID"]), number=draft.source_id, warnings=(message,)
+                )
+        for suffix in [f" ({n})" for n in range(2, 10)]:
+            candidate = f"{draft.name}{suffix}"
+            if draft.reference and suffix == " (2)":
+                candidate = f"{draft.name} ({draft.reference})"
+            if await self._contacts_where(f"Name=={_quoted(candidate)}"):
+                continue
+            key = mapping.batch_key("PUT /Contacts renamed", [draft.key, candidate])
+            reply = await self._write(
+                "PUT", "/Contacts", {"Contacts": [mapping.contact_body(draft, name=candidate)]}, key
+            )
+            element = (reply.get("Contacts") or [{}])[0]
+            if element.get("StatusAttributeString") == "ERROR" or element.get("HasValidationErrors"):
+                return Refused(draft.key, element_problems(element))
+            warning = f"Xero already has another contact named '{draft.name}': created as '{candidate}'"
+            return Created(draft.key, str(element["ContactID"]), number=draft.source_id, warnings=(warning,))
+        return Refused(draft.key, problems)
+
+    async def _contact_by_number(self, number: str) -> str | None:
+        try:
+            body = await self._get(f"/Contacts/{number[:50]}")
+        except NotFound:
+            return None
+        contacts = body.get("Contacts") or []
+        return str(contacts[0]["ContactID"]) if contacts else None
+
+    async def _create_documents(self, drafts: list[DocumentDraft]) -> list[Outcome]:
+        credit = drafts[0].document_type in mapping.CREDIT_NOTES
+        collection, id_field, number_field = (
+            ("CreditNotes", "CreditNoteID", "CreditNoteNumber")
+            if credit
+            else ("Invoices", "InvoiceID", "InvoiceNumber")
+        )
+        key = mapping.batch_key(f"PUT /{collection}", [d.key for d in drafts])
+        reply = await self._write(
+            "PUT", f"/{collection}", {collection: [mapping.document_body(d) for d in drafts]}, key
+        )
+        elements = self._match(reply.get(collection, []), [d.number for d in drafts], number_field)
+        outcomes: list[Outcome] = []
+        for draft, element in zip(drafts, elements, strict=True):
+            if element is None:
+                outcomes.append(Refused(draft.key, (Problem("Xero's reply did not include this document"),)))
+                continue
+            if element.get("StatusAttributeString") == "ERROR" or element.get("HasErrors"):
+                outcomes.append(
+                    Refused(draft.key, element_problems(element) or (Problem("refused by Xero"),))
+                )
+                continue
+            status = str(element.get("Status") or "")
+            warnings = []
+            if status != "AUTHORISED":
+                warnings.append(
+                    f"Xero saved it as {status}, not approved (the organisation's plan may limit approved "
+                    "documents); payments against it will wait"
+                )
+            outcomes.append(
+                Created(
+                    draft.key,
+                    str(element[id_field]),
+                    number=str(element.get(number_field) or draft.number),
+                    totals=mapping.totals(element),
+                    status=status,
+                    warnings=tuple(warnings),
+                )
+            )
+        return outcomes
+
+    async def _create_payments(self, drafts: list[PaymentDraft]) -> list[Outcome]:
+        outcomes: dict[str, Outcome] = {}
+        sent: list[tuple[PaymentDraft, int]] = []  # (draft, how many payments it became)
+        bodies: list[dict[str, Any]] = []
+        for draft in drafts:
+            if draft.on_account > 0:
+                outcomes[draft.key] = Refused(
+                    draft.key,
+                    (
+                        Problem(
+                            f"{draft.on_account} of this payment is not set against any document; Xero records "
+                            "money on account as an overpayment, which ledgerlink does not send: allocate it in "
+                            "full, or record the overpayment in Xero",
+                            "allocations",
+                        ),
+                    ),
+                )
+                continue
+            if not draft.allocations:
+                outcomes[draft.key] = Refused(
+                    draft.key, (Problem("the payment settles no document", "allocations"),)
+                )
+                continue
+            parts = mapping.payment_bodies(draft)
+            sent.append((draft, len(parts)))
+            bodies.extend(parts)
+        if bodies:
+            key = mapping.batch_key("PUT /Payments", [draft.key for draft, _ in sent])
+            reply = await self._write("PUT", "/Payments", {"Payments": bodies}, key)
+            elements: list[dict[str, Any]] = reply.get("Payments", [])
+            position = 0
+            for draft, count in sent:
+                parts = elements[position : position + count]
+                position += count
+                failed = [
+                    p
+                    for p in parts
+                    if p.get("StatusAttributeString") == "ERROR" or p.get("HasValidationErrors")
+                ]
+                created = [str(p["PaymentID"]) for p in parts if p not in failed and p.get("PaymentID")]
+                if len(parts) < count:
+                    outcomes[draft.key] = Refused(
+                        draft.key, (Problem("Xero's reply did not include this payment"),)
+                    )
+                elif failed:
+                    problems = [problem for p in failed for problem in element_problems(p)]
+                    if created:
+                        problems.append(
+                            Problem(f"Xero recorded the other parts of this payment: {', '.join(created)}")
+                        )
+                    outcomes[draft.key] = Refused(draft.key, tuple(problems))
+                else:
+                    outcomes[draft.key] = Created(
+                        draft.key, created[0], related_ids=tuple(created[1:]), status="AUTHORISED"
+                    )
+        return [outcomes[draft.key] for draft in drafts]
+
+    async def _allocate(self, draft: CreditAllocationDraft) -> Outcome:
+        key = mapping.batch_key("PUT Allocations", [draft.key])
+        body = {
+            "Allocations": [
+                {
+                    "Invoice": {"InvoiceID": draft.invoice_id},
+                    "Amount": draft.amount,
+                    "Date": draft.date.isoformat(),
+                }
+            ]
+        }
+        reply = await self._write("PUT", f"/CreditNotes/{draft.credit_note_id}/Allocations", body, key)
+        element = (reply.get("Allocations") or [{}])[0]
+        if element.get("StatusAttributeString") == "ERROR" or element.get("ValidationErrors"):
+            return Refused(draft.key, element_problems(element) or (Problem("refused by Xero"),))
+        return Created(draft.key, str(element.get("AllocationID") or ""))
+
+    # --- finding ---------------------------------------------------------------------------------
+
+    async def find(self, draft: Draft) -> str | None:
+        if isinstance(draft, ContactDraft):
+            return await self._contact_by_number(draft.source_id)
+        if isinstance(draft, DocumentDraft):
+            return await self._find_document(draft)
+        if isinstance(draft, PaymentDraft):
+            return await self._find_payment(draft)
+        return await self._find_allocation(draft)
+
+    async def _find_document(self, draft: DocumentDraft) -> str | None:
+        kind = mapping.DOCUMENT_TYPES[draft.document_type]
+        live = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")
+        if draft.document_type in mapping.CREDIT_NOTES:
+            where = f"CreditNoteNumber=={_quoted(draft.number)} AND Type=={_quoted(kind)}"
+            found = (await self._get("/CreditNotes", params={"where": where})).get("CreditNotes", [])
+            matches = [
+                c
+                for c in found
+                if c.get("Status") in live and c.get("Contact", {}).get("ContactID") == draft.contact_id
+            ]
+            return str(matches[0]["CreditNoteID"]) if matches else None
+        params = {"InvoiceNumbers": draft.number}
+        if kind == "ACCPAY":  # bill numbers are the supplier's, unique only with the supplier
+            params["ContactIDs"] = draft.contact_id
+        found = (await self._get("/Invoices", params=params)).get("Invoices", [])
+        matches = [
+            i
+            for i in found
+            if i.get("Type") == kind and i.get("Status") in live and i.get("InvoiceNumber") == draft.number
+        ]
+        return str(matches[0]["InvoiceID"]) if matches else None
+
+    async def _find_payment(self, draft: PaymentDraft) -> str | None:
+        if not draft.allocations:
+            return None
+        first = draft.allocations[0]
+        target = (
+            "CreditNote.CreditNoteID" if first.document_type in mapping.CREDIT_NOTES else "Invoice.InvoiceID"
+        )
+        clauses = [
+            f'{target}==guid("{first.document_id}")',
+            f"Amount=={first.amount}",
+            'Status=="AUTHORISED"',
+        ]
+        if draft.reference:
+            clauses.insert(0, f"Reference=={_quoted(draft.reference)}")
+        found = (await self._get("/Payments", params={"where": " AND ".join(clauses)})).get("Payments", [])
+        return str(found[0]["PaymentID"]) if found else None
+
+    async def _find_allocation(self, draft: CreditAllocationDraft) -> str | None:
+        try:
+            body = await self._get(f"/CreditNotes/{draft.credit_note_id}")
+        except NotFound:
+            return None
+        for credit in body.get("CreditNotes", []):
+            for allocation in credit.get("Allocations") or ():
+                invoice = allocation.get("Invoice") or {}
+                if (
+                    invoice.get("InvoiceID") == draft.invoice_id
+                    and mapping.money(allocation.get("Amount")) == draft.amount
+                ):
+                    return str(allocation.get("AllocationID") or "") or None
+        return None
