@@ -1,1 +1,1 @@
-"""Helpers the test suite shares."""
+"""What several test folders share: the packages' published specs as validators, and fixtures' parts."""
