@@ -14,9 +14,9 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # Each module adds its commands to `app`; the order here is the order of `ledgerlink --help`.
-    from ledgerlink.cli import match_files
+    from ledgerlink.cli import match_files, sandbox
 
-    for module in (match_files,):
+    for module in (match_files, sandbox):
         module.register(app)
 
 
