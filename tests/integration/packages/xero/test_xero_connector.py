@@ -1,0 +1,265 @@
+"""The Xero connector against the Xero sandbox: batches, conflicts, payments, credits and lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from tests.integration.packages.xero.conftest import XeroWorld, assert_spec_clean, make_world
+from tests.support.xero_spec import spec_path
+
+from ledgerlink.errors import RateLimited
+from ledgerlink.packages.base import (
+    AllocationLine,
+    ContactDraft,
+    Created,
+    CreditAllocationDraft,
+    DocumentDraft,
+    DocumentType,
+    LineDraft,
+    PaymentDraft,
+    Refused,
+)
+from ledgerlink.sandbox.xero.app import XeroSandboxConfig
+from ledgerlink.sandbox.xero.bodies import ContactBody
+
+TODAY = dt.date(2026, 5, 1)
+
+
+def line(net: str, *, account: str = "200", tax: str = "OUTPUT2", percent: str = "20") -> LineDraft:
+    amount = Decimal(net)
+    vat = (amount * Decimal(percent) / 100).quantize(Decimal("0.01"))
+    return LineDraft("Boiler service", Decimal(1), amount, amount, vat, "", account, tax)
+
+
+def invoice(number: str, contact_id: str, *, account: str = "200", net: str = "100.00") -> DocumentDraft:
+    first = line(net, account=account)
+    return DocumentDraft(
+        key=f"key-{number}",
+        source_id=number,
+        document_type=DocumentType.SALES_INVOICE,
+        contact_id=contact_id,
+        number=number,
+        date=TODAY,
+        lines=(first,),
+        net=first.net,
+        vat=first.vat,
+        gross=first.gross,
+        due_date=TODAY + dt.timedelta(days=30),
+    )
+
+
+async def customer(world: XeroWorld, source_id: str = "C-1", name: str = "Ada Lovelace") -> str:
+    [outcome] = await world.connector.create(
+        [ContactDraft(key=f"k-{source_id}", source_id=source_id, role="customer", name=name)]
+    )
+    assert isinstance(outcome, Created)
+    return outcome.package_id
+
+
+async def test_a_batch_of_fifty_with_three_bad_invoices_creates_47_once_even_when_retried(
+    world: XeroWorld,
+) -> None:
+    contact_id = await customer(world)
+    drafts = [
+        invoice(f"JOB-{n:04d}", contact_id, account="999" if n in (7, 21, 40) else "200") for n in range(50)
+    ]
+
+    first = await world.connector.create(drafts)
+    again = await world.connector.create(drafts)
+
+    refused = {o.key: o for o in first if isinstance(o, Refused)}
+    assert set(refused) == {"key-JOB-0007", "key-JOB-0021", "key-JOB-0040"}
+    assert "Account code '999' is not a valid code" in refused["key-JOB-0021"].problems[0].message
+    created = [o for o in first if isinstance(o, Created)]
+    assert len(created) == 47
+    assert created[0].totals is not None and created[0].totals.gross == Decimal("120.00")
+    assert again == first
+    assert world.organisation.counts()["invoices"] == 47
+
+
+async def test_a_contact_whose_name_is_taken_by_another_party_is_created_under_a_visibly_unique_name(
+    world: XeroWorld,
+) -> None:
+    await customer(world, "C-1", "John Smith")
+    [outcome] = await world.connector.create(
+        [ContactDraft(key="k2", source_id="C-2", role="customer", name="John Smith")]
+    )
+
+    assert isinstance(outcome, Created)
+    assert world.organisation.contacts[outcome.package_id].name == "John Smith (2)"
+    assert "John Smith (2)" in outcome.warnings[0]
+
+
+async def test_a_contact_whose_name_is_taken_by_the_same_party_is_linked_not_duplicated(
+    world: XeroWorld,
+) -> None:
+    existing, _ = world.organisation.save_contact(
+        ContactBody(Name="Jane Doe", EmailAddress="jane@example.com"),
+        create_only=True,
+    )
+    [outcome] = await world.connector.create(
+        [ContactDraft(key="k3", source_id="C-3", role="customer", name="Jane Doe", email="JANE@example.com")]
+    )
+
+    assert isinstance(outcome, Created)
+    assert outcome.package_id == existing.id
+    assert outcome.warnings
+    assert world.organisation.counts()["contacts"] == 1
+
+
+async def test_payments_settle_invoices_and_the_balance_is_read_back(world: XeroWorld) -> None:
+    contact_id = await customer(world)
+    [a, b] = await world.connector.create([invoice("INV-A", contact_id), invoice("INV-B", contact_id)])
+    assert isinstance(a, Created) and isinstance(b, Created)
+    receipt = PaymentDraft(
+        key="pay-1",
+        source_id="P-1",
+        document_type=DocumentType.CUSTOMER_RECEIPT,
+        contact_id=contact_id,
+        bank_account_id="",
+        bank_account_code="090",
+        date=TODAY,
+        amount=Decimal("150.00"),
+        reference="BACS 1",
+        allocations=(
+            AllocationLine(a.package_id, DocumentType.SALES_INVOICE, Decimal("120.00")),
+            AllocationLine(b.package_id, DocumentType.SALES_INVOICE, Decimal("30.00")),
+        ),
+    )
+    on_account = PaymentDraft(
+        key="pay-2",
+        source_id="P-2",
+        document_type=DocumentType.CUSTOMER_RECEIPT,
+        contact_id=contact_id,
+        bank_account_id="",
+        bank_account_code="090",
+        date=TODAY,
+        amount=Decimal("50.00"),
+        allocations=(AllocationLine(b.package_id, DocumentType.SALES_INVOICE, Decimal("10.00")),),
+    )
+
+    paid, refused = await world.connector.create([receipt, on_account])
+
+    assert isinstance(paid, Created) and len(paid.related_ids) == 1
+    assert isinstance(refused, Refused) and "overpayment" in refused.problems[0].message
+    assert await world.connector.outstanding_balance(contact_id) == Decimal("90.00")
+    assert world.organisation.documents[a.package_id].status == "PAID"
+    assert await world.connector.find(receipt) == paid.package_id
+
+
+async def test_a_credit_note_is_allocated_to_its_invoice(world: XeroWorld) -> None:
+    contact_id = await customer(world)
+    [sent] = await world.connector.create([invoice("INV-C", contact_id)])
+    first = line("25.00")
+    credit = DocumentDraft(
+        key="cn-1",
+        source_id="CN-1",
+        document_type=DocumentType.SALES_CREDIT_NOTE,
+        contact_id=contact_id,
+        number="CN-1",
+        date=TODAY,
+        lines=(first,),
+        net=first.net,
+        vat=first.vat,
+        gross=first.gross,
+    )
+    [note] = await world.connector.create([credit])
+    assert isinstance(sent, Created) and isinstance(note, Created)
+    allocation = CreditAllocationDraft(
+        "al-1", "AL-1", contact_id, note.package_id, sent.package_id, Decimal("30.00"), TODAY
+    )
+
+    [allocated] = await world.connector.create([allocation])
+
+    assert isinstance(allocated, Created)
+    assert await world.connector.outstanding_balance(contact_id) == Decimal("90.00")
+    assert await world.connector.find(allocation) == allocated.package_id
+    assert await world.connector.find(credit) == note.package_id
+
+
+async def test_find_looks_records_up_by_their_natural_keys(world: XeroWorld) -> None:
+    contact_id = await customer(world, "C-9")
+    draft = invoice("INV-F", contact_id)
+    [sent] = await world.connector.create([draft])
+    bill = DocumentDraft(
+        key="bill",
+        source_id="B-1",
+        document_type=DocumentType.PURCHASE_INVOICE,
+        contact_id=contact_id,
+        number="SUP-77",
+        date=TODAY,
+        lines=(line("40.00", account="429", tax="INPUT2"),),
+        net=Decimal("40.00"),
+        vat=Decimal("8.00"),
+        gross=Decimal("48.00"),
+    )
+    [bill_sent] = await world.connector.create([bill])
+
+    assert isinstance(sent, Created) and isinstance(bill_sent, Created)
+    assert await world.connector.find(draft) == sent.package_id
+    assert await world.connector.find(bill) == bill_sent.package_id
+    assert await world.connector.find(ContactDraft("x", "C-9", "customer", "whoever")) == contact_id
+    assert await world.connector.find(ContactDraft("x", "C-404", "customer", "nobody")) is None
+
+
+async def test_reference_lists_come_back_in_the_ports_words(world: XeroWorld) -> None:
+    accounts = {a.code: a for a in await world.connector.ledger_accounts()}
+    banks = await world.connector.bank_accounts()
+    rates = {r.id: r for r in await world.connector.tax_rates()}
+
+    assert accounts["200"].account_class.value == "income"
+    assert any(b.code == "090" for b in banks)
+    assert rates["OUTPUT2"].percent == Decimal("20") and rates["OUTPUT2"].usages == frozenset({"sales"})
+    assert rates["EXEMPTOUTPUT"].exempt_or_outside
+
+
+async def test_contacts_are_read_page_by_page(world: XeroWorld) -> None:
+    for n in range(130):
+        world.organisation.save_contact(
+            ContactBody(Name=f"Customer {n}"),
+            create_only=True,
+        )
+    names = [c.name async for c in world.connector.contacts()]
+    assert len(names) == 130 and len(set(names)) == 130
+
+
+async def test_the_minute_limit_is_waited_out_as_xero_asks() -> None:
+    made = make_world(XeroSandboxConfig(minute_limit=3))
+    try:
+        for _ in range(5):
+            await made.connector.tax_rates()
+    finally:
+        await made.connector.aclose()
+    assert made.slept and made.slept[0] > 0
+    assert_spec_clean(made)
+
+
+async def test_the_day_limit_stops_at_once_with_a_day_scoped_rate_limit() -> None:
+    made = make_world(XeroSandboxConfig(day_limit=2))
+    try:
+        await made.connector.tax_rates()
+        await made.connector.tax_rates()
+        with pytest.raises(RateLimited) as raised:
+            await made.connector.tax_rates()
+    finally:
+        await made.connector.aclose()
+    assert raised.value.scope == "day"
+    assert raised.value.retry_after > 3600
+    assert made.slept == []
+
+
+async def test_an_expired_token_is_refreshed_once_mid_run(world: XeroWorld) -> None:
+    world.sandbox.oauth.expire_tokens(world.organisation.id)
+    world.clock.advance(1)
+    assert await world.connector.tax_rates()
+    assert world.tokens.refreshes == 1
+
+
+@pytest.mark.skipif(not spec_path().is_file(), reason="Xero's spec is not in ../shared/specs")
+async def test_every_write_the_connector_sent_was_checked_against_the_spec(world: XeroWorld) -> None:
+    contact_id = await customer(world)
+    await world.connector.create([invoice("INV-S", contact_id)])
+    assert ("PUT", "/api.xro/2.0/Invoices") in world.transport.checked
+    assert ("PUT", "/api.xro/2.0/Contacts") in world.transport.checked
