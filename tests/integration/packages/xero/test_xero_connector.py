@@ -74,7 +74,8 @@ async def test_a_batch_of_fifty_with_three_bad_invoices_creates_47_once_even_whe
     assert "Account code '999' is not a valid code" in refused["key-JOB-0021"].problems[0].message
     created = [o for o in first if isinstance(o, Created)]
     assert len(created) == 47
-    assert created[0].totals is not None and created[0].totals.gross == Decimal("120.00")
+    assert created[0].totals is not None
+    assert created[0].totals.gross == Decimal("120.00")
     assert again == first
     assert world.organisation.counts()["invoices"] == 47
 
@@ -112,7 +113,8 @@ async def test_a_contact_whose_name_is_taken_by_the_same_party_is_linked_not_dup
 async def test_payments_settle_invoices_and_the_balance_is_read_back(world: XeroWorld) -> None:
     contact_id = await customer(world)
     [a, b] = await world.connector.create([invoice("INV-A", contact_id), invoice("INV-B", contact_id)])
-    assert isinstance(a, Created) and isinstance(b, Created)
+    assert isinstance(a, Created)
+    assert isinstance(b, Created)
     receipt = PaymentDraft(
         key="pay-1",
         source_id="P-1",
@@ -142,8 +144,10 @@ async def test_payments_settle_invoices_and_the_balance_is_read_back(world: Xero
 
     paid, refused = await world.connector.create([receipt, on_account])
 
-    assert isinstance(paid, Created) and len(paid.related_ids) == 1
-    assert isinstance(refused, Refused) and "overpayment" in refused.problems[0].message
+    assert isinstance(paid, Created)
+    assert len(paid.related_ids) == 1
+    assert isinstance(refused, Refused)
+    assert "overpayment" in refused.problems[0].message
     assert await world.connector.outstanding_balance(contact_id) == Decimal("90.00")
     assert world.organisation.documents[a.package_id].status == "PAID"
     assert await world.connector.find(receipt) == paid.package_id
@@ -166,7 +170,8 @@ async def test_a_credit_note_is_allocated_to_its_invoice(world: XeroWorld) -> No
         gross=first.gross,
     )
     [note] = await world.connector.create([credit])
-    assert isinstance(sent, Created) and isinstance(note, Created)
+    assert isinstance(sent, Created)
+    assert isinstance(note, Created)
     allocation = CreditAllocationDraft(
         "al-1", "AL-1", contact_id, note.package_id, sent.package_id, Decimal("30.00"), TODAY
     )
@@ -197,7 +202,8 @@ async def test_find_looks_records_up_by_their_natural_keys(world: XeroWorld) -> 
     )
     [bill_sent] = await world.connector.create([bill])
 
-    assert isinstance(sent, Created) and isinstance(bill_sent, Created)
+    assert isinstance(sent, Created)
+    assert isinstance(bill_sent, Created)
     assert await world.connector.find(draft) == sent.package_id
     assert await world.connector.find(bill) == bill_sent.package_id
     assert await world.connector.find(ContactDraft("x", "C-9", "customer", "whoever")) == contact_id
@@ -211,7 +217,8 @@ async def test_reference_lists_come_back_in_the_ports_words(world: XeroWorld) ->
 
     assert accounts["200"].account_class.value == "income"
     assert any(b.code == "090" for b in banks)
-    assert rates["OUTPUT2"].percent == Decimal("20") and rates["OUTPUT2"].usages == frozenset({"sales"})
+    assert rates["OUTPUT2"].percent == Decimal("20")
+    assert rates["OUTPUT2"].usages == frozenset({"sales"})
     assert rates["EXEMPTOUTPUT"].exempt_or_outside
 
 
@@ -222,7 +229,8 @@ async def test_contacts_are_read_page_by_page(world: XeroWorld) -> None:
             create_only=True,
         )
     names = [c.name async for c in world.connector.contacts()]
-    assert len(names) == 130 and len(set(names)) == 130
+    assert len(names) == 130
+    assert len(set(names)) == 130
 
 
 async def test_the_minute_limit_is_waited_out_as_xero_asks() -> None:
@@ -232,7 +240,8 @@ async def test_the_minute_limit_is_waited_out_as_xero_asks() -> None:
             await made.connector.tax_rates()
     finally:
         await made.connector.aclose()
-    assert made.slept and made.slept[0] > 0
+    assert made.slept
+    assert made.slept[0] > 0
     assert_spec_clean(made)
 
 
