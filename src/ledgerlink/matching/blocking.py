@@ -28,6 +28,15 @@ MAX_EXACT_BLOCK_PAIRS = 400
 MAX_BLOCK_PAIRS = 600
 """A blocking key shared by more left x right pairs than this is too common to be worth comparing."""
 
+MAX_WEAK_BLOCK_PAIRS = 120
+"""Keys built from a name's sound or a town alone are broad: a smaller block of them is already noise."""
+
+EXACT_KINDS: frozenset[str] = frozenset({"email", "phone", "ref", "addr"})
+
+WEAK_KEYS: frozenset[str] = frozenset(
+    {"name", "outname", "townname", "nameinit", "townstreet", "co", "cotown", "cocompact", "pcsorted"}
+)
+
 
 def exact_keys(party: NormalisedParty) -> list[str]:
     """Keys that identify a party on their own when both sides carry them."""
@@ -54,11 +63,20 @@ def blocking_keys(party: NormalisedParty) -> list[str]:
     address = party.address
     street_words = address.street.split()
     street_sound = phonetic(street_words[0]) if street_words else ""
+    person_last = party.person.last.replace(" ", "")
     if address.postcode:
         keys.append("pc:" + address.postcode)
-        keys.append("pcsorted:" + "".join(sorted(address.postcode.replace(" ", ""))))
+        if not address.uk_postcode:
+            # Codes without a known structure get typo-tolerant keys instead of an outward code:
+            # the code with its digits sorted (transpositions) and without its last character.
+            keys.append(f"pcsorted:{''.join(sorted(address.postcode))}|{address.street[:1]}")
+            if address.house_number:
+                keys.append(f"pcprefix:{address.postcode[:-1]}|{address.house_number}")
+            if person_last:
+                keys.append(f"pcprefixname:{address.postcode[:-1]}|{phonetic(person_last)}")
     if address.town and street_sound:
-        keys.append(f"townstreet:{address.town}|{street_sound}")
+        second = phonetic(street_words[1]) if len(street_words) > 1 else ""
+        keys.append(f"townstreet:{address.town}|{street_sound}|{second}")
     if party.kind == "commercial" or party.company:
         words = [w for w in party.company if w != "and"]
         if words:
@@ -79,14 +97,14 @@ def blocking_keys(party: NormalisedParty) -> list[str]:
         if address.outward:
             keys.append(f"outname:{address.outward}|{last_sound}")
         if address.house_number:
-            keys.append(f"housename:{address.house_number}|{last_sound}")
+            keys.append(f"housename:{address.house_number}|{last_sound}|{_initial(first)}")
         if address.town:
             keys.append(f"townname:{address.town}|{last_sound}|{_initial(first)}")
         if first:
-            keys.append(f"nameinit:{last_sound}|{_initial(first)}|{_initial(address.postcode)}")
+            keys.append(f"nameinit:{last_sound}|{_initial(first)}|{address.postcode[:2]}")
     if first_sound:
         if address.house_number:
-            keys.append(f"housefirst:{address.house_number}|{first_sound}")
+            keys.append(f"housefirst:{address.house_number}|{first_sound}|{_initial(last)}")
         if address.postcode:
             keys.append(f"pcfirst:{address.postcode}|{first_sound}")
     if street_sound and address.house_number:
@@ -94,7 +112,8 @@ def blocking_keys(party: NormalisedParty) -> list[str]:
         if address.postcode:
             keys.append(f"streetpc:{street_sound}|{address.house_number}|{address.postcode[:2]}")
     if address.town and address.house_number and street_words:
-        keys.append(f"townhouse:{address.town}|{address.house_number}|{street_words[0][:2]}")
+        # The alphabetically first word, so that address lines typed in another order still meet.
+        keys.append(f"townhouse:{address.town}|{address.house_number}|{min(street_words)[:2]}")
     return keys
 
 
@@ -107,24 +126,22 @@ class CandidateStats:
     candidate_pairs: int
 
 
-def _index(parties: Sequence[NormalisedParty], keyer: Iterable[int], exact: bool) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = {}
-    make = exact_keys if exact else blocking_keys
-    for i in keyer:
-        for key in make(parties[i]):
-            bucket = index.get(key)
-            if bucket is None:
-                index[key] = [i]
-            elif bucket[-1] != i:
-                bucket.append(i)
-    return index
+def _cap(key: str) -> int:
+    kind = key[: key.index(":")]
+    if kind in EXACT_KINDS:
+        return MAX_EXACT_BLOCK_PAIRS
+    return MAX_WEAK_BLOCK_PAIRS if kind in WEAK_KEYS else MAX_BLOCK_PAIRS
+
+
+def _keys(party: NormalisedParty) -> list[str]:
+    return exact_keys(party) + blocking_keys(party)
 
 
 def candidate_pairs(
     left: Sequence[NormalisedParty],
     right: Sequence[NormalisedParty],
-    left_indices: Sequence[int],
-    right_indices: Sequence[int],
+    left_indices: Iterable[int],
+    right_indices: Iterable[int],
 ) -> tuple[list[tuple[int, int]], CandidateStats]:
     """Pairs of (left index, right index) sharing at least one usable key, each pair once.
 
@@ -132,27 +149,38 @@ def candidate_pairs(
     never proposed again. The order of the result follows the keys, and the engine sorts by score and
     id afterwards, so input order never decides anything.
     """
+    right_index: dict[str, list[int]] = {}
+    for i in right_indices:
+        for key in _keys(right[i]):
+            bucket = right_index.get(key)
+            if bucket is None:
+                right_index[key] = [i]
+            else:
+                bucket.append(i)
+    left_index: dict[str, list[int]] = {}
+    for i in left_indices:
+        for key in _keys(left[i]):
+            if key in right_index:
+                bucket = left_index.get(key)
+                if bucket is None:
+                    left_index[key] = [i]
+                else:
+                    bucket.append(i)
     seen: set[int] = set()
     pairs: list[tuple[int, int]] = []
     n_right = len(right) + 1
-    blocks = 0
     oversized = 0
-    for exact, cap in ((True, MAX_EXACT_BLOCK_PAIRS), (False, MAX_BLOCK_PAIRS)):
-        left_index = _index(left, left_indices, exact)
-        right_index = _index(right, right_indices, exact)
-        for key, lefts in left_index.items():
-            rights = right_index.get(key)
-            if rights is None:
-                continue
-            blocks += 1
-            if len(lefts) * len(rights) > cap:
-                oversized += 1
-                continue
-            for li in lefts:
-                base = li * n_right
-                for ri in rights:
-                    code = base + ri
-                    if code not in seen:
-                        seen.add(code)
-                        pairs.append((li, ri))
-    return pairs, CandidateStats(blocks=blocks, oversized_blocks=oversized, candidate_pairs=len(pairs))
+    for key, lefts in left_index.items():
+        rights = right_index[key]
+        if len(lefts) * len(rights) > _cap(key):
+            oversized += 1
+            continue
+        for li in lefts:
+            base = li * n_right
+            for ri in rights:
+                code = base + ri
+                if code not in seen:
+                    seen.add(code)
+                    pairs.append((li, ri))
+    stats = CandidateStats(blocks=len(left_index), oversized_blocks=oversized, candidate_pairs=len(pairs))
+    return pairs, stats

@@ -14,7 +14,7 @@ from ledgerlink.matching.decisions import Decisions
 from ledgerlink.matching.normalise import normalise_party
 from ledgerlink.matching.party import Party
 from ledgerlink.matching.result import MatchResult, MatchStats, Proposal
-from ledgerlink.matching.scoring import compare
+from ledgerlink.matching.scoring import compare_quick
 
 
 def _check_ids(parties: Sequence[Party], side: str) -> None:
@@ -61,8 +61,8 @@ def match(
         a, b = left_n[li], right_n[ri]
         if rejected and (a.id, b.id) in rejected:
             continue
-        comparison = compare(a, b)
-        if comparison.band != "none":
+        comparison = compare_quick(a, b)
+        if comparison is not None and comparison.band != "none":
             candidates.append(Candidate(li, ri, a.id, b.id, comparison))
 
     proposals, review = assign(candidates, auto_link=auto_link)

@@ -85,6 +85,7 @@ _HOUSE_NUMBER = re.compile(r"^(\d+)([a-z]?)$")
 _DIGITS = re.compile(r"\D+")
 
 
+@lru_cache(maxsize=1 << 18)
 def fold(text: str) -> str:
     """Lower-case, strip accents, join apostrophes, turn all other punctuation into single spaces.
 

@@ -31,7 +31,7 @@ from ledgerlink.matching.result import Band
 SURE_TOTAL = 9.0
 """Total evidence from which a pair without conflicts may be linked automatically."""
 
-LIKELY_TOTAL = 4.0
+LIKELY_TOTAL = 3.5
 """Total evidence from which a pair is worth a person's look; below it the record is created new."""
 
 NICKNAMES: dict[str, str] = {
@@ -137,12 +137,37 @@ class _NameEvidence:
     conflict: bool
 
 
+def _titles_clash(a: PersonName, b: PersonName) -> bool:
+    return (a.title in MALE_TITLES and b.title in FEMALE_TITLES) or (
+        a.title in FEMALE_TITLES and b.title in MALE_TITLES
+    )
+
+
+def _may_be_swapped(a: PersonName, b: PersonName) -> bool:
+    """Whether first and last name may have been typed the other way round on one side.
+
+    Only worth trying when a first name and the other side's surname start alike.
+    """
+    return b.first != b.last and ((a.first[:1] == b.last[:1] != "") or (a.last[:1] == b.first[:1] != ""))
+
+
+def _person_weight(a: PersonName, b: PersonName) -> float:
+    """The weight ``_person_evidence`` would give, without building its reasons (the fast path)."""
+    best = _last_name_weight(a.last, b.last)[0] + _first_name_weight(a.first, b.first)[0]
+    if _may_be_swapped(a, b) and best < MAX_NAME_WEIGHT - 0.5:
+        swapped = _last_name_weight(a.last, b.first)[0] + _first_name_weight(a.first, b.last)[0] - 0.5
+        best = max(best, swapped)
+    return best - 2.5 if _titles_clash(a, b) else best
+
+
 def _person_evidence(a: PersonName, b: PersonName) -> _NameEvidence:
     """Compare two people's names, also with first and last name swapped on one side."""
     best: _NameEvidence | None = None
     for swapped in (False, True):
         b_first, b_last = (b.last, b.first) if swapped else (b.first, b.last)
-        if swapped and (b_first == b.first and b_last == b.last):
+        if swapped and (
+            not _may_be_swapped(a, b) or (best is not None and best.weight >= MAX_NAME_WEIGHT - 0.5)
+        ):
             continue
         last_w, last_sim = _last_name_weight(a.last, b_last)
         first_w, first_sim, first_reason, first_conflict = _first_name_weight(a.first, b_first)
@@ -166,14 +191,11 @@ def _person_evidence(a: PersonName, b: PersonName) -> _NameEvidence:
         if best is None or evidence.weight > best.weight:
             best = evidence
     assert best is not None
-    title_a, title_b = a.title, b.title
-    if (title_a in MALE_TITLES and title_b in FEMALE_TITLES) or (
-        title_a in FEMALE_TITLES and title_b in MALE_TITLES
-    ):
+    if _titles_clash(a, b):
         return _NameEvidence(
             best.weight - 2.5,
             best.similarity,
-            (*best.reasons, f"title {title_a.title()} vs {title_b.title()}"),
+            (*best.reasons, f"title {a.title.title()} vs {b.title.title()}"),
             False,
             True,
         )
@@ -238,38 +260,59 @@ def score_from_total(total: float) -> float:
     return round(1.0 / (1.0 + math.exp(-(total - LIKELY_TOTAL) / 2.5)), 4)
 
 
+MAX_NAME_WEIGHT = 7.5
+"""The most a name can add (surname and first name both identical), for the early way out."""
+
+MAX_STREET_TOWN_WEIGHT = 5.0
+"""The most street and town can add together."""
+
+
 def compare(a: NormalisedParty, b: NormalisedParty) -> Comparison:
-    """Weigh all the evidence about one pair; the same pair always gets the same answer."""
+    """Weigh all the evidence about one pair, with every reason; the same pair always gets the same answer.
+
+    Use this to explain a pair to a person, including why it is not a match.
+    """
+    result = _compare(a, b, quick=False)
+    assert result is not None
+    return result
+
+
+def compare_quick(a: NormalisedParty, b: NormalisedParty) -> Comparison | None:
+    """Like ``compare``, but None as soon as the pair cannot reach ``likely`` any more.
+
+    Cheap exact comparisons come first; when even perfect names and streets could no longer lift
+    the pair to ``likely``, the fuzzy comparisons and the reasons are skipped. Most candidate pairs
+    from a block are plainly different parties, so this keeps large runs fast.
+    """
+    return _compare(a, b, quick=True)
+
+
+def _compare(a: NormalisedParty, b: NormalisedParty, *, quick: bool) -> Comparison | None:
     total = 0.0
-    reasons: list[str] = []
+    id_reasons: list[str] = []
     conflict = False
     strong_identifier = False
 
     if a.email and b.email:
         if a.email == b.email:
             total += 7.0
-            reasons.append("same email")
+            id_reasons.append("same email")
             strong_identifier = True
         else:
             total -= 1.0
-            reasons.append("email differs")
+            id_reasons.append("email differs")
     if a.phone and b.phone:
         if a.phone == b.phone:
             total += 6.0
-            reasons.append("same phone")
+            id_reasons.append("same phone")
             strong_identifier = True
         else:
             total -= 1.0
-            reasons.append("phone differs")
+            id_reasons.append("phone differs")
     if a.reference and b.reference and a.reference == b.reference:
         total += 5.0
-        reasons.append("same account reference")
+        id_reasons.append("same account reference")
         strong_identifier = True
-
-    name = _name_evidence(a, b)
-    total += name.weight
-    reasons.extend(name.reasons)
-    conflict = conflict or name.conflict
 
     addr_a, addr_b = a.address, b.address
     address_agrees = False
@@ -306,12 +349,29 @@ def compare(a: NormalisedParty, b: NormalisedParty) -> Comparison:
         total -= 3.0
         address_reasons.append("flat differs")
         conflict = True
+    people = a.kind == "residential" and b.kind == "residential"
+    name_weight = _person_weight(a.person, b.person) if people else MAX_NAME_WEIGHT
+    if quick and total + name_weight + MAX_STREET_TOWN_WEIGHT < LIKELY_TOTAL:
+        return None
+    if addr_a.town and addr_b.town:
+        if addr_a.town == addr_b.town:
+            total += 1.5
+            address_reasons.append("same town")
+        elif _similarity(addr_a.town, addr_b.town) >= 0.9:
+            total += 1.0
+            address_reasons.append("town spelled differently")
+        else:
+            total -= 1.0
+            address_reasons.append("town differs")
     if addr_a.street and addr_b.street:
-        street_sim = max(
-            fuzz.token_set_ratio(addr_a.street, addr_b.street),
-            fuzz.ratio(addr_a.street.replace(" ", ""), addr_b.street.replace(" ", "")),
-        )
-        street_sim /= 100.0
+        if addr_a.street == addr_b.street:
+            street_sim = 1.0
+        else:
+            street_sim = max(
+                fuzz.token_set_ratio(addr_a.street, addr_b.street),
+                fuzz.ratio(addr_a.street.replace(" ", ""), addr_b.street.replace(" ", "")),
+            )
+            street_sim /= 100.0
         if street_sim >= 0.95:
             total += 3.5
             address_reasons.append("same street" if street_sim == 1.0 else f"street {street_sim:.2f}")
@@ -325,17 +385,17 @@ def compare(a: NormalisedParty, b: NormalisedParty) -> Comparison:
             total -= 2.0
             address_reasons.append("street differs")
             address_differs = True
-    if addr_a.town and addr_b.town:
-        if addr_a.town == addr_b.town:
-            total += 1.5
-            address_reasons.append("same town")
-        elif _similarity(addr_a.town, addr_b.town) >= 0.9:
-            total += 1.0
-            address_reasons.append("town spelled differently")
-        else:
-            total -= 1.0
-            address_reasons.append("town differs")
-    reasons.extend(address_reasons)
+            if addr_a.house_number and addr_b.house_number:
+                # A house number means little on another street, and a different number on another
+                # street is a different address altogether, not two typos.
+                total += -1.5 if addr_a.house_number == addr_b.house_number else -1.0
+    if quick and total + name_weight < LIKELY_TOTAL:
+        return None
+
+    name = _name_evidence(a, b)
+    total += name.weight
+    conflict = conflict or name.conflict
+    reasons = [*id_reasons, *name.reasons, *address_reasons]
     if address_differs and strong_identifier:
         reasons.append("moved house?")
 
