@@ -73,12 +73,18 @@ SEND_TIERS: tuple[tuple[tuple[RecordKind, Step], ...], ...] = (
 _NAMESPACE = uuid.UUID("5b0c7a8e-1f0d-4d55-9a57-2d7f4f1c3a10")
 
 
-def idempotency_key(connection_id: int, kind: RecordKind, source_id: str, version: str, step: Step) -> str:
+def idempotency_key(
+    connection_id: int, kind: RecordKind, source_id: str, version: str, step: Step, generation: int = 0
+) -> str:
     """The same record, version and step on the same connection always get the same key (32 hex).
 
     Derived, not random, so that a crash between storing the entry and sending it cannot produce a
     second key for the same send; and a new version of the record gets a new key, because it is a new
-    request that the package must not answer from its memory of the old one.
+    request that the package must not answer from its memory of the old one. A re-send after a refusal
+    is a new `generation`: the package refused the old request (nothing was created), and may remember
+    its refusal under the old key.
     """
     name = f"{connection_id}/{kind.value}/{source_id}/{version}/{step.value}"
+    if generation:
+        name += f"/resend-{generation}"
     return uuid.uuid5(_NAMESPACE, name).hex

@@ -40,6 +40,7 @@ from ledgerlink.packages.base import (
     TaxRate,
     TaxUsage,
 )
+from ledgerlink.services.suggestions import tax_refusal
 
 
 class Resolver(Protocol):
@@ -57,6 +58,10 @@ class Resolver(Protocol):
 
     def credit_allocation(self, kind: RecordKind, source_id: str) -> Decimal:
         """How much of a credit note the jobs side sets against the invoice it credits."""
+        ...
+
+    def payment_allocations(self, kind: RecordKind, source_id: str) -> tuple[tuple[str, Decimal], ...] | None:
+        """What a payment's allocations close on the jobs side, after credits taken first (None: unknown)."""
         ...
 
 
@@ -142,6 +147,9 @@ def _document(request: DraftRequest, resolver: Resolver) -> DocumentDraft:
             tax = resolver.tax_rate(line.vat_rate, usage)
         except NotReadyToSend as problem:
             raise NotReadyToSend(f"line {number}: {problem}", field=f"lines.{number}") from problem
+        refusal = tax_refusal(tax, account)
+        if refusal:  # the package would refuse the pair: say so before sending anything
+            raise NotReadyToSend(f"line {number}: {refusal}", field=f"lines.{number}")
         net = line.net
         vat = line_vat(net, resolver.vat_percent(line.vat_rate))
         lines.append(
@@ -197,13 +205,16 @@ def _payment(request: DraftRequest, resolver: Resolver) -> PaymentDraft:
         target_kind, target_type = RecordKind.SUPPLIER_INVOICE, DocumentType.PURCHASE_INVOICE
         document_type = DocumentType.SUPPLIER_PAYMENT
     bank = resolver.bank_account(record.method)
+    closes = resolver.payment_allocations(record.kind, record.source_id)
+    if closes is None:
+        closes = tuple((allocation.document_id, allocation.amount) for allocation in record.allocations)
     allocations = tuple(
         AllocationLine(
-            document_id=_require_link(resolver, target_kind, allocation.document_id),
+            document_id=_require_link(resolver, target_kind, document_id),
             document_type=target_type,
-            amount=allocation.amount,
+            amount=amount,
         )
-        for allocation in record.allocations
+        for document_id, amount in closes
     )
     return PaymentDraft(
         key=request.key,

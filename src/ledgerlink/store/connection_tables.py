@@ -12,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledgerlink.store.tables import Base, Id, utcnow
+from ledgerlink.store.types import UtcDateTime
 
 
 class ConnectionRow(Base):
@@ -40,20 +40,20 @@ class ConnectionRow(Base):
     sandbox: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(30), default="active")
     status_reason: Mapped[str] = mapped_column(Text, default="")
-    paused_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     onboarding_path: Mapped[str] = mapped_column(String(30), default="new-package")
     cut_off_date: Mapped[date | None] = mapped_column(Date)
     send_mode: Mapped[str] = mapped_column(String(20), default="manual")
     send_interval_minutes: Mapped[int] = mapped_column(Integer, default=60)
     sealed_tokens: Mapped[str] = mapped_column(Text, default="")
-    access_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    refresh_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    access_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     token_generation: Mapped[int] = mapped_column(Integer, default=0)
-    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    disconnected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lists_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refreshed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    connected_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    disconnected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lists_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     steps_done: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -71,8 +71,8 @@ class PackageListItemRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     content: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    gone_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    gone_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class MappingRow(Base):
@@ -87,7 +87,7 @@ class MappingRow(Base):
     jobs_code: Mapped[str] = mapped_column(String(100))
     package_id: Mapped[str] = mapped_column(String(100))
     set_by: Mapped[str] = mapped_column(String(20), default="user")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class LinkRow(Base):
@@ -106,7 +106,7 @@ class LinkRow(Base):
     package_id: Mapped[str] = mapped_column(String(100))
     how: Mapped[str] = mapped_column(String(20))
     version_sent: Mapped[str] = mapped_column(String(40), default="")
-    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class OutboxEntryRow(Base):
@@ -137,9 +137,9 @@ class OutboxEntryRow(Base):
     total_difference: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     changed_after_sending: Mapped[str] = mapped_column(Text, default="")
     sent_summary: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OutboxAttemptRow(Base):
@@ -149,7 +149,7 @@ class OutboxAttemptRow(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("outbox_entries.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     operation: Mapped[str] = mapped_column(String(20))
     idempotency_key: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(20))

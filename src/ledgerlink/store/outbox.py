@@ -358,6 +358,35 @@ class OutboxRepository:
                 )
             )
 
+    def resend(self, entry_ids: Sequence[int]) -> int:
+        """Failed or do-not-send entries back to waiting, each with a fresh key (the old one was refused)."""
+        moved = 0
+        for entry_id in entry_ids:
+            entry = self.get(entry_id)
+            if entry is None or entry.state not in (
+                EntryState.FAILED,
+                EntryState.DO_NOT_SEND,
+                EntryState.BLOCKED,
+            ):
+                continue
+            key = idempotency_key(
+                self.connection_id, entry.kind, entry.source_id, entry.version, entry.step, entry.attempts
+            )
+            self.set_each(
+                [
+                    {
+                        "entry_id": entry.id,
+                        "state": EntryState.WAITING.value,
+                        "idempotency_key": key,
+                        "reason": "",
+                        "reason_field": "",
+                        "blocked_by": "",
+                    }
+                ]
+            )
+            moved += 1
+        return moved
+
     def record_attempts(self, attempts: Sequence[dict[str, Any]]) -> None:
         if attempts:
             now = utcnow()

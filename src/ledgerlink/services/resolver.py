@@ -1,0 +1,156 @@
+"""What a connection knows, as the drafting needs it: links, mappings, the package's lists, VAT figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from ledgerlink.domain.ledger import Ledger
+from ledgerlink.domain.money import ZERO
+from ledgerlink.domain.records import PaymentMethod, RecordKind, VatRate, party_of
+from ledgerlink.errors import NotReadyToSend
+from ledgerlink.packages.base import BankAccount, LedgerAccount, TaxRate, TaxUsage
+from ledgerlink.services.package_lists import PackageLists
+from ledgerlink.store.connections import LinkRepository, MappingKind
+from ledgerlink.store.records import RecordRepository
+
+VAT_MAPPING: dict[TaxUsage, MappingKind] = {"sales": "vat_sales", "purchase": "vat_purchase"}
+
+
+class ConnectionResolver:
+    """Answers drafting's questions from what was loaded for one send; links are fetched in bulk."""
+
+    def __init__(
+        self,
+        *,
+        links: LinkRepository,
+        records: RecordRepository,
+        mappings: dict[tuple[MappingKind, str], str],
+        lists: PackageLists,
+        vat_rates: Iterable[VatRate],
+        payment_methods: Iterable[PaymentMethod],
+        package_label: str,
+    ) -> None:
+        self.links = links
+        self.records = records
+        self.mappings = mappings
+        self.lists = lists
+        self.vat_rates = {rate.code: rate for rate in vat_rates}
+        self.payment_methods = {method.code: method for method in payment_methods}
+        self.package_label = package_label
+        self._links: dict[tuple[RecordKind, str], str] = {}
+        self._ledgers: dict[tuple[RecordKind, str], Ledger] = {}
+
+    # links -----------------------------------------------------------------------------------------
+
+    def prefetch(self, keys: Iterable[tuple[RecordKind, str]]) -> None:
+        by_kind: dict[RecordKind, list[str]] = {}
+        for kind, source_id in keys:
+            if (kind, source_id) not in self._links:
+                by_kind.setdefault(kind, []).append(source_id)
+        for kind, source_ids in by_kind.items():
+            for start in range(0, len(source_ids), 900):
+                found = self.links.package_ids(kind, source_ids[start : start + 900])
+                self._links.update({(kind, source_id): package_id for source_id, package_id in found.items()})
+
+    def remember(self, kind: RecordKind, source_id: str, package_id: str) -> None:
+        self._links[(kind, source_id)] = package_id
+
+    def forget_links(self) -> None:
+        """Drop what was learnt about links, keeping memory flat over a long send."""
+        self._links.clear()
+        self._ledgers.clear()
+
+    def linked_id(self, kind: RecordKind, source_id: str) -> str | None:
+        if (kind, source_id) not in self._links:
+            self.prefetch([(kind, source_id)])
+        return self._links.get((kind, source_id))
+
+    # mappings --------------------------------------------------------------------------------------
+
+    def ledger_account(self, nominal_code: str) -> LedgerAccount:
+        package_id = self.mappings.get(("nominal", nominal_code))
+        if package_id is None:
+            raise NotReadyToSend(
+                f"nominal account {nominal_code} is not mapped", field=f"nominal {nominal_code}"
+            )
+        account = self.lists.ledger_account(package_id)
+        if account is None or ("ledger_account", package_id) in self.lists.gone:
+            name = f"{account.code} {account.name}".strip() if account else package_id
+            raise NotReadyToSend(
+                f"nominal account {nominal_code} is mapped to {name}, which is no longer in {self.package_label}",
+                field=f"nominal {nominal_code}",
+            )
+        if not account.active:
+            raise NotReadyToSend(
+                f"nominal account {nominal_code} is mapped to {account.code} {account.name}, which is inactive in "
+                f"{self.package_label}",
+                field=f"nominal {nominal_code}",
+            )
+        return account
+
+    def tax_rate(self, vat_code: str, usage: TaxUsage) -> TaxRate:
+        package_id = self.mappings.get((VAT_MAPPING[usage], vat_code))
+        if package_id is None:
+            raise NotReadyToSend(f"VAT rate {vat_code} is not mapped for {usage}", field=f"vat {vat_code}")
+        tax = self.lists.tax_rate(package_id)
+        if tax is None or not tax.active:
+            raise NotReadyToSend(
+                f"VAT rate {vat_code} is mapped to {package_id}, which is no longer usable in {self.package_label}",
+                field=f"vat {vat_code}",
+            )
+        return tax
+
+    def vat_percent(self, vat_code: str) -> Decimal:
+        rate = self.vat_rates.get(vat_code)
+        if rate is None:
+            raise NotReadyToSend(f"VAT rate {vat_code} is unknown", field=f"vat {vat_code}")
+        return rate.percent
+
+    def bank_account(self, payment_method: str) -> BankAccount:
+        package_id = self.mappings.get(("payment_method", payment_method))
+        method = self.payment_methods.get(payment_method)
+        if package_id is None and method is not None:
+            package_id = self.mappings.get(("nominal", method.bank_nominal_code))
+        if package_id is None:
+            raise NotReadyToSend(
+                f"payment method {payment_method} is not mapped", field=f"method {payment_method}"
+            )
+        bank = self.lists.bank_account(package_id)
+        if bank is None or not bank.active or ("bank_account", package_id) in self.lists.gone:
+            raise NotReadyToSend(
+                f"payment method {payment_method} is mapped to a bank account no longer usable in {self.package_label}",
+                field=f"method {payment_method}",
+            )
+        return bank
+
+    # the jobs side's own ledger -------------------------------------------------------------------
+
+    def party_ledger(self, party: tuple[RecordKind, str]) -> Ledger:
+        ledger = self._ledgers.get(party)
+        if ledger is None:
+            page = self.records.list(party_source_id=party[1], limit=1_000_000)
+            records = [stored.record for stored in page.items if _belongs(stored.record.kind, party[0])]
+            percents = {code: rate.percent for code, rate in self.vat_rates.items()}
+            ledger = self._ledgers[party] = Ledger(percent_by_rate=percents).apply_all(records)
+        return ledger
+
+    def credit_allocation(self, kind: RecordKind, source_id: str) -> Decimal:
+        stored = self.records.find(kind, source_id)
+        party = party_of(stored.record) if stored else None
+        if party is None:
+            return ZERO
+        return self.party_ledger(party).credit_used.get((kind, source_id), ZERO)
+
+    def payment_allocations(self, kind: RecordKind, source_id: str) -> tuple[tuple[str, Decimal], ...] | None:
+        """What a payment's allocations really close on the jobs side (None: the payment is unknown)."""
+        stored = self.records.find(kind, source_id)
+        party = party_of(stored.record) if stored else None
+        if party is None:
+            return None
+        return self.party_ledger(party).payment_used.get((kind, source_id), ())
+
+
+def _belongs(kind: RecordKind, party_kind: RecordKind) -> bool:
+    customer_side = {RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.CUSTOMER_PAYMENT}
+    return (kind in customer_side) == (party_kind is RecordKind.CUSTOMER) and not kind.is_party
