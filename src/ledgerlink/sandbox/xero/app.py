@@ -642,9 +642,10 @@ class XeroSandbox:
         create_only = call.request.method == "PUT"
         elements = self._parse(call, "Contacts")
         if call.params.get("id"):
-            elements = [
-                (sent, model.model_copy(update={"ContactID": call.params["id"]})) for sent, model in elements
-            ]
+            wanted = call.params["id"]
+            if wanted not in organisation.contacts:  # Xero also takes the ContactNumber in the path
+                wanted = organisation.contact_by_number.get(wanted, wanted)
+            elements = [(sent, model.model_copy(update={"ContactID": wanted})) for sent, model in elements]
 
         def apply(model: bodies.ContactBody) -> dict[str, Any]:
             contact, _ = organisation.save_contact(model, create_only=create_only)
