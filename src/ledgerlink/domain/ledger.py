@@ -72,6 +72,10 @@ class Ledger:
     open_items: dict[DocumentKey, OpenItem] = field(default_factory=dict)
     balances: dict[PartyKey, Decimal] = field(default_factory=dict)
     on_account: dict[PartyKey, Decimal] = field(default_factory=dict)
+    # What each credit note and payment actually closed, after the caps above: a package that is sent
+    # the same figures, in the same order, ends with the same balances.
+    credit_used: dict[DocumentKey, Decimal] = field(default_factory=dict)
+    payment_used: dict[DocumentKey, tuple[tuple[str, Decimal], ...]] = field(default_factory=dict)
 
     def outstanding(self, kind: RecordKind, source_id: str) -> Decimal:
         item = self.open_items.get((kind, source_id))
@@ -80,28 +84,35 @@ class Ledger:
     def balance(self, kind: RecordKind, source_id: str) -> Decimal:
         return self.balances.get((kind, source_id), ZERO)
 
-    def apply(self, record: Record) -> None:
+    def apply(self, record: Record, *, gross: Decimal | None = None) -> None:
+        """Take one record into account; `gross` spares recomputing a document's totals."""
         party = party_of(record)
         if party is None:
             return
         if isinstance(record, Invoice | SupplierInvoice):
-            gross = record.computed_totals(dict(self.percent_by_rate)).gross
+            gross = gross if gross is not None else self._gross(record)
             self._move(party, gross)
             self.open_items[(record.kind, record.source_id)] = OpenItem(party[1], gross)
         elif isinstance(record, CreditNote | SupplierCreditNote):
-            gross = record.computed_totals(dict(self.percent_by_rate)).gross
+            gross = gross if gross is not None else self._gross(record)
             self._move(party, -gross)
             target = credit_target(record)
             used = self._settle(target, party[1], gross) if target else ZERO
+            self.credit_used[(record.kind, record.source_id)] = used
             self.open_items[(record.kind, record.source_id)] = OpenItem(party[1], gross - used)
         elif isinstance(record, CustomerPayment | SupplierPayment):
             refund = isinstance(record, CustomerPayment) and record.is_refund
             self._move(party, record.amount if refund else -record.amount)
             target_kind = allocation_target(record)
             used = ZERO
+            closed: list[tuple[str, Decimal]] = []
             for allocation in record.allocations:
                 key = (target_kind, allocation.document_id)
-                used += self._settle(key, party[1], allocation.amount)
+                settled = self._settle(key, party[1], allocation.amount)
+                used += settled
+                if settled:
+                    closed.append((allocation.document_id, settled))
+            self.payment_used[(record.kind, record.source_id)] = tuple(closed)
             unused = record.amount - used
             if unused and not refund:
                 self.on_account[party] = self.on_account.get(party, ZERO) + unused
@@ -110,6 +121,9 @@ class Ledger:
         for record in sorted(records, key=effect_order):
             self.apply(record)
         return self
+
+    def _gross(self, document: Invoice | SupplierInvoice | CreditNote | SupplierCreditNote) -> Decimal:
+        return document.computed_totals(dict(self.percent_by_rate)).gross
 
     def _move(self, party: PartyKey, amount: Decimal) -> None:
         self.balances[party] = self.balances.get(party, ZERO) + amount

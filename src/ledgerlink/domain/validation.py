@@ -34,6 +34,7 @@ from ledgerlink.domain.records import (
     Supplier,
     SupplierCreditNote,
     SupplierPayment,
+    Totals,
     VatRate,
 )
 
@@ -94,15 +95,27 @@ def has_errors(findings: list[Finding] | tuple[Finding, ...]) -> bool:
     return any(finding.severity == "error" for finding in findings)
 
 
-def validate(record: Record, reference: ReferenceData, open_items: OpenItems | None = None) -> list[Finding]:
-    """Every finding for one record; `open_items` is what is outstanding on the documents it may settle."""
-    checker = _Checker(record, reference, open_items or {})
+def validate(
+    record: Record,
+    reference: ReferenceData,
+    open_items: OpenItems | None = None,
+    *,
+    totals: Totals | None = None,
+) -> list[Finding]:
+    """Every finding for one record; `open_items` is what is outstanding on the documents it may settle.
+
+    `totals` are the document's computed totals when the caller has them already (bulk feeds do).
+    """
+    checker = _Checker(record, reference, open_items or {}, totals)
     checker.run()
     return checker.findings
 
 
 class _Checker:
-    def __init__(self, record: Record, reference: ReferenceData, open_items: OpenItems) -> None:
+    def __init__(
+        self, record: Record, reference: ReferenceData, open_items: OpenItems, totals: Totals | None
+    ) -> None:
+        self.totals = totals
         self.record = record
         self.reference = reference
         self.open_items = open_items
@@ -191,7 +204,7 @@ class _Checker:
             if line.vat_rate not in self.reference.vat_rates:
                 self.error(f"{where} vat_rate", f"VAT rate {line.vat_rate!r} is not known")
             self.nominal(f"{where} nominal_code", line.nominal_code, needed)
-        computed = document.computed_totals(self.reference.percent_by_rate)
+        computed = self.totals or document.computed_totals(self.reference.percent_by_rate)
         if computed.gross < ZERO:
             self.error("lines", f"the document totals {format_money(computed.gross)}, below zero")
         stated = document.stated_totals

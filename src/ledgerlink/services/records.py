@@ -18,13 +18,17 @@ from ledgerlink.domain.records import (
     CreditNote,
     Customer,
     CustomerPayment,
+    Invoice,
     Record,
     RecordKind,
     Supplier,
     SupplierCreditNote,
+    SupplierInvoice,
     SupplierPayment,
+    Totals,
 )
 from ledgerlink.domain.validation import Finding, ReferenceData, has_errors, validate
+from ledgerlink.services.bulk import paused_garbage_collection
 from ledgerlink.store import RecordWrite, UnitOfWork
 
 Result = Literal["created", "updated", "unchanged", "rejected"]
@@ -89,6 +93,12 @@ def gross_of(record: Record, percent_by_rate: dict[str, Decimal]) -> Decimal | N
     return record.computed_totals(percent_by_rate).gross
 
 
+def _totals(record: Record, percent_by_rate: dict[str, Decimal]) -> Totals | None:
+    if isinstance(record, Invoice | CreditNote | SupplierInvoice | SupplierCreditNote):
+        return record.computed_totals(percent_by_rate)
+    return None
+
+
 def ingest(
     uow: UnitOfWork,
     company_id: int,
@@ -98,6 +108,18 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Validate and store `records` for one company inside `uow` (the caller commits)."""
+    with paused_garbage_collection():
+        return _ingest(uow, company_id, records, reference=reference, progress=progress)
+
+
+def _ingest(
+    uow: UnitOfWork,
+    company_id: int,
+    records: Iterable[Record],
+    *,
+    reference: ReferenceData | None,
+    progress: Progress | None,
+) -> IngestReport:
     batch: dict[Key, Record] = {}
     for record in records:
         batch[(record.kind, record.source_id)] = record  # the last of two with one id wins
@@ -109,20 +131,25 @@ def ingest(
     ledger = Ledger(percent_by_rate=percent)
     outcomes: dict[Key, RecordOutcome] = {}
     writes: list[RecordWrite] = []
-    for record, fed in sorted(
+    steps = sorted(
         [(r, True) for r in batch.values()] + [(r, False) for r in context],
         key=lambda item: effect_order(item[0]),
-    ):
+    )
+    for record, fed in steps:
+        totals = _totals(record, percent)
+        gross = totals.gross if totals else None
         if not fed:
-            ledger.apply(record)
+            ledger.apply(record, gross=gross)
             continue
-        findings = tuple(validate(record, reference, ledger.open_items))
+        findings = tuple(validate(record, reference, ledger.open_items, totals=totals))
         key = (record.kind, record.source_id)
         if has_errors(findings):
             outcomes[key] = RecordOutcome(record.kind, record.source_id, "rejected", findings)
             continue
-        ledger.apply(record)
-        writes.append(RecordWrite(record, gross_of(record, percent), findings))
+        ledger.apply(record, gross=gross)
+        if isinstance(record, CustomerPayment | SupplierPayment):
+            gross = record.amount
+        writes.append(RecordWrite(record, gross, findings))
         outcomes[key] = RecordOutcome(record.kind, record.source_id, "created", findings)
 
     stored = repository.upsert(_ticking(writes, progress))

@@ -7,6 +7,7 @@ stored in seconds, and reads can stream in chunks so a send of 200,000 records n
 from __future__ import annotations
 
 import builtins
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, Literal, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Select, Table, delete, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ledgerlink.domain.records import (
@@ -99,51 +100,69 @@ class RecordRepository:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    def upsert(self, writes: Iterable[RecordWrite]) -> list[Outcome]:
+    def upsert(self, writes: Iterable[RecordWrite]) -> builtins.list[Outcome]:
         """Store each record; an unchanged version is left alone, a changed one replaced in place."""
-        outcomes: list[Outcome] = []
+        outcomes: builtins.list[Outcome] = []
         iterator = iter(writes)
-        while chunk := list(islice(iterator, self.chunk_size)):
-            outcomes.extend(self._upsert_chunk(chunk))
+        # kinds the company has none of yet need no lookup: a first import is pure inserts
+        empty = set(RecordKind) - self._kinds_held()
+        inserted: set[Key] = set()
+        while chunk := builtins.list(islice(iterator, self.chunk_size)):
+            outcomes.extend(self._upsert_chunk(chunk, empty, inserted))
         return outcomes
 
-    def _upsert_chunk(self, writes: list[RecordWrite]) -> list[Outcome]:
+    def _kinds_held(self) -> set[RecordKind]:
+        query = select(_records.c.kind).where(_records.c.company_id == self.company_id).distinct()
+        return {RecordKind(kind) for kind in self.session.scalars(query)}
+
+    def _upsert_chunk(
+        self, writes: builtins.list[RecordWrite], empty: set[RecordKind], inserted: set[Key]
+    ) -> builtins.list[Outcome]:
         connection = self.session.connection()
-        now = utcnow()
-        existing = self._versions([(w.record.kind, w.record.source_id) for w in writes])
+        encode = _Encoder(connection.dialect.name)
+        now = encode.moment(utcnow())
+        lookup = [(w.record.kind, w.record.source_id) for w in writes if w.record.kind not in empty]
+        lookup += [
+            (w.record.kind, w.record.source_id)
+            for w in writes
+            if (w.record.kind, w.record.source_id) in inserted
+        ]
+        existing = self._versions(lookup) if lookup else {}
         plan = _Chunk()
-        outcomes: list[Outcome] = []
+        outcomes: builtins.list[Outcome] = []
         for write in writes:
             record = write.record
             key = (record.kind, record.source_id)
-            version = record.version
+            content = record.model_dump_json(exclude_none=True)
+            version = _version(content)
             known = existing.get(key)
             if known is not None and known[1] == version:
                 outcomes.append("unchanged")
                 continue
-            values = _values(write, version, now)
+            values = _values(write, content, version, now, encode)
             if known is None:
                 plan.new.append({**values, "company_id": self.company_id, "created_at": now})
                 outcomes.append("created")
-                existing[key] = (-1, version)
             else:
                 plan.changed.append({**values, "row_id": known[0]})
                 outcomes.append("updated")
+            existing[key] = (known[0] if known else -1, version)
             plan.extras[key] = write
         ids: dict[Key, int] = {}
         if plan.new:
-            statement = insert(_records).returning(_records.c.id, _records.c.kind, _records.c.source_id)
-            for row in connection.execute(statement, plan.new):
-                ids[(RecordKind(row.kind), row.source_id)] = row.id
+            last_id = connection.execute(select(func.max(_records.c.id))).scalar() or 0
+            _insert_many(connection, _records, plan.new)
+            ids.update(self._ids_after(last_id, set(plan.extras)))
+            inserted.update(ids)
         if plan.changed:
             changed_ids = [values["row_id"] for values in plan.changed]
-            connection.execute(update(_records).where(_records.c.id == bindparam("row_id")), plan.changed)
+            _update_many(connection, _records, plan.changed)
             connection.execute(delete(_parents).where(_parents.c.record_id.in_(changed_ids)))
             connection.execute(delete(_findings).where(_findings.c.record_id.in_(changed_ids)))
             for values in plan.changed:
                 ids[(RecordKind(values["kind"]), values["source_id"])] = values["row_id"]
-        parents: list[dict[str, Any]] = []
-        findings: list[dict[str, Any]] = []
+        parents: builtins.list[dict[str, Any]] = []
+        findings: builtins.list[dict[str, Any]] = []
         for key, write in plan.extras.items():
             record_id = ids[key]
             parents.extend(
@@ -154,15 +173,25 @@ class RecordRepository:
                 {"record_id": record_id, "severity": f.severity, "field": f.field, "message": f.message}
                 for f in write.findings
             )
-        if parents:
-            connection.execute(insert(_parents), parents)
-        if findings:
-            connection.execute(insert(_findings), findings)
+        _insert_many(connection, _parents, parents)
+        _insert_many(connection, _findings, findings)
         return outcomes
+
+    def _ids_after(self, last_id: int, keys: set[Key]) -> dict[Key, int]:
+        """The ids of the rows just inserted: every row of this company past `last_id` that we wrote."""
+        query = select(_records.c.id, _records.c.kind, _records.c.source_id).where(
+            _records.c.company_id == self.company_id, _records.c.id > last_id
+        )
+        found: dict[Key, int] = {}
+        for row in self.session.connection().execute(query):
+            key = (RecordKind(row.kind), row.source_id)
+            if key in keys:
+                found[key] = row.id
+        return found
 
     def _versions(self, keys: Sequence[Key]) -> dict[Key, tuple[int, str]]:
         found: dict[Key, tuple[int, str]] = {}
-        by_kind: dict[RecordKind, list[str]] = {}
+        by_kind: dict[RecordKind, builtins.list[str]] = {}
         for kind, source_id in keys:
             by_kind.setdefault(kind, []).append(source_id)
         for kind, source_ids in by_kind.items():
@@ -313,18 +342,66 @@ class RecordRepository:
         return query
 
 
-def _values(write: RecordWrite, version: str, now: datetime) -> dict[str, Any]:
+def _version(content: str) -> str:
+    """The same digest as `Record.version`, from the content already written out."""
+    return hashlib.blake2b(content.encode(), digest_size=10).hexdigest()
+
+
+def _insert_many(connection: Connection, table: Table, rows: builtins.list[dict[str, Any]]) -> None:
+    """One executemany straight to the driver: SQLAlchemy's per-row processing is most of the cost."""
+    if not rows:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    columns = builtins.list(rows[0])
+    names = ", ".join(quote(column) for column in columns)
+    if connection.dialect.name == "sqlite":
+        marks = ", ".join(f":{column}" for column in columns)
+    else:
+        marks = ", ".join(f"%({column})s" for column in columns)
+    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
+
+
+def _update_many(connection: Connection, table: Table, rows: builtins.list[dict[str, Any]]) -> None:
+    """Rows by `row_id`, as `_insert_many` writes them."""
+    quote = connection.dialect.identifier_preparer.quote
+    columns = [column for column in rows[0] if column != "row_id"]
+    if connection.dialect.name == "sqlite":
+        sets = ", ".join(f"{quote(column)} = :{column}" for column in columns)
+        sql = f"UPDATE {quote(table.name)} SET {sets} WHERE id = :row_id"
+    else:
+        sets = ", ".join(f"{quote(column)} = %({column})s" for column in columns)
+        sql = f"UPDATE {quote(table.name)} SET {sets} WHERE id = %(row_id)s"
+    connection.exec_driver_sql(sql, rows)
+
+
+class _Encoder:
+    """Dates, times and amounts as the driver wants them: SQLite takes the text SQLAlchemy's types read back."""
+
+    def __init__(self, dialect: str) -> None:
+        self.sqlite = dialect == "sqlite"
+
+    def moment(self, value: datetime) -> Any:
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
+
+    def day(self, value: date | None) -> Any:
+        return value.isoformat() if self.sqlite and value is not None else value
+
+    def amount(self, value: Decimal | None) -> Any:
+        return str(value) if self.sqlite and value is not None else value
+
+
+def _values(write: RecordWrite, content: str, version: str, now: Any, encode: _Encoder) -> dict[str, Any]:
     record = write.record
     party = party_of(record)
     return {
         "kind": record.kind.value,
         "source_id": record.source_id,
         "version": version,
-        "content": record.model_dump_json(),
-        "record_date": record_date(record),
+        "content": content,
+        "record_date": encode.day(record_date(record)),
         "party_source_id": party[1] if party else None,
         "number": str(getattr(record, "number", "") or ""),
-        "gross": write.gross,
+        "gross": encode.amount(write.gross),
         "updated_at": now,
     }
 
