@@ -50,19 +50,22 @@ class XeroAuth(PackageAuth):
                 response = await client.post(self.settings.token_url, data=form, auth=self._basic())
         except httpx.TransportError as error:
             raise PackageUnavailable(f"could not reach Xero's identity service: {error}") from error
-        body: dict[str, Any] = response.json() if response.content else {}
+        try:
+            body: dict[str, Any] = response.json() if response.content else {}
+        except ValueError:
+            body = {}
         if response.status_code >= 500:
             raise PackageUnavailable(f"Xero's identity service answered {response.status_code}")
         if response.status_code != 200:
-            error = str(body.get("error", ""))
-            if error == "invalid_grant":
+            code = str(body.get("error", ""))
+            if code == "invalid_grant":
                 raise ReconnectNeeded("Xero no longer accepts this sign-in (invalid_grant): reconnect Xero")
-            if error in ("invalid_client", "unauthorized_client"):
+            if code in ("invalid_client", "unauthorized_client"):
                 raise ConfigurationError(
-                    f"Xero refused the app's credentials ({error}): check LEDGERLINK_XERO_CLIENT_ID and "
+                    f"Xero refused the app's credentials ({code}): check LEDGERLINK_XERO_CLIENT_ID and "
                     "LEDGERLINK_XERO_CLIENT_SECRET"
                 )
-            raise Rejected([Problem(str(body.get("error_description") or error or response.text))])
+            raise Rejected([Problem(str(body.get("error_description") or code or response.text))])
         now = dt.datetime.now(dt.UTC)
         return TokenSet(
             access_token=str(body["access_token"]),

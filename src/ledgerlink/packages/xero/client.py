@@ -74,7 +74,7 @@ class XeroReader:
         return None if report == LimitReport() else report
 
     def request_id(self, response: httpx.Response) -> str:
-        return response.headers.get("Xero-Correlation-Id", "") or response.headers.get("Request-Id", "")
+        return str(response.headers.get("Xero-Correlation-Id", "") or response.headers.get("Request-Id", ""))
 
     def special_error(self, response: httpx.Response) -> PackageError | None:
         if response.status_code == 403:

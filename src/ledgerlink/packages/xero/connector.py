@@ -165,13 +165,13 @@ class XeroConnector(PackageConnector):
     ) -> list[dict[str, Any] | None]:
         """Each draft's element: by our number first, by position second."""
         by_number: dict[str, list[int]] = {}
-        for index, element in enumerate(elements):
-            by_number.setdefault(str(element.get(field) or ""), []).append(index)
+        for place, element in enumerate(elements):
+            by_number.setdefault(str(element.get(field) or ""), []).append(place)
         used: set[int] = set()
         matched: list[dict[str, Any] | None] = []
         for position, number in enumerate(numbers):
             candidates = [i for i in by_number.get(number, []) if i not in used] if number else []
-            index = (
+            index: int | None = (
                 candidates[0]
                 if candidates
                 else (position if position < len(elements) and position not in used else None)
