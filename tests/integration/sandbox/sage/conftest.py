@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -68,14 +67,3 @@ async def api(app: Starlette, admin: httpx.AsyncClient, business_id: str) -> Asy
         headers={"Authorization": f"Bearer {token}", "X-Business": business_id},
     ) as client:
         yield client
-
-
-async def ids(api: httpx.AsyncClient, path: str, **params: Any) -> dict[str, Any]:
-    """Items of a list, keyed by a readable key (nominal code, tax rate id, contact reference)."""
-    reply = await api.get(path, params={"attributes": "all", "items_per_page": 200, **params})
-    assert reply.status_code == 200, reply.text
-    out: dict[str, Any] = {}
-    for item in reply.json()["$items"]:
-        key = item.get("nominal_code") or item.get("reference") or item["id"]
-        out[str(key)] = item
-    return out

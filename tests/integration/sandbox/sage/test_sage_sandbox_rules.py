@@ -7,10 +7,20 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ids
 
 from ledgerlink.sandbox.kit import ManualClock
 from ledgerlink.sandbox.sage.app import SageSandbox
+
+
+async def ids(api: httpx.AsyncClient, path: str, **params: Any) -> dict[str, Any]:
+    """Items of a list, keyed by a readable key (nominal code, tax rate id, contact reference)."""
+    reply = await api.get(path, params={"attributes": "all", "items_per_page": 200, **params})
+    assert reply.status_code == 200, reply.text
+    out: dict[str, Any] = {}
+    for item in reply.json()["$items"]:
+        key = item.get("nominal_code") or item.get("reference") or item["id"]
+        out[str(key)] = item
+    return out
 
 
 def _sources(reply: httpx.Response) -> list[str]:
