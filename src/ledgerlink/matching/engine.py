@@ -6,7 +6,9 @@ writes anything, and gives the same answer for the same input whatever order the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from ledgerlink.matching.assign import Candidate, assign
 from ledgerlink.matching.blocking import candidate_pairs
@@ -15,6 +17,23 @@ from ledgerlink.matching.normalise import normalise_party
 from ledgerlink.matching.party import Party
 from ledgerlink.matching.result import MatchResult, MatchStats, Proposal
 from ledgerlink.matching.scoring import compare_quick
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small, acyclic objects are made.
+
+    A run allocates keys, lists and comparisons by the million and frees them by reference
+    counting; without the pause the collector rescans the growing heap again and again, which
+    roughly doubles the time of a large run. The previous state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check_ids(parties: Sequence[Party], side: str) -> None:
@@ -38,7 +57,13 @@ def match(
     ``sure``, source ``decision``), rejected pairs are never proposed, and ids marked "create new"
     get no proposal. With ``auto_link=False`` nothing is ``sure``: every proposal waits for a person.
     """
-    decisions = decisions or Decisions()
+    with _no_cyclic_gc():
+        return _match(left, right, decisions or Decisions(), auto_link)
+
+
+def _match(
+    left: Sequence[Party], right: Sequence[Party], decisions: Decisions, auto_link: bool
+) -> MatchResult:
     decisions.validate()
     _check_ids(left, "left")
     _check_ids(right, "right")
