@@ -7,7 +7,7 @@ nothing twice. Each element's answer is matched back to its draft by our number 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -44,6 +44,21 @@ NUMBER_TAKEN = "ContactNumber"
 PAYMENT_TYPES = frozenset(
     {DocumentType.CUSTOMER_RECEIPT, DocumentType.CUSTOMER_REFUND, DocumentType.SUPPLIER_PAYMENT}
 )
+
+
+def _field(name: str) -> Callable[[dict[str, Any]], str]:
+    return lambda element: str(element.get(name) or "")
+
+
+def _payment_key(element: Mapping[str, Any]) -> str:
+    """A payment element's document and amount, to tell which part of which draft it answers."""
+    document = element.get("Invoice") or element.get("CreditNote") or {}
+    document_id = document.get("InvoiceID") or document.get("CreditNoteID") or ""
+    try:
+        amount = mapping.money(element.get("Amount")).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        amount = Decimal("0.00")
+    return f"{document_id}|{amount}"
 
 
 def _quoted(value: str) -> str:
@@ -161,15 +176,15 @@ class XeroConnector(PackageConnector):
 
     @staticmethod
     def _match(
-        elements: list[dict[str, Any]], numbers: Sequence[str], field: str
+        elements: list[dict[str, Any]], wanted: Sequence[str], key_of: Callable[[dict[str, Any]], str]
     ) -> list[dict[str, Any] | None]:
         """Each draft's element: by our number first, by position second."""
         by_number: dict[str, list[int]] = {}
         for place, element in enumerate(elements):
-            by_number.setdefault(str(element.get(field) or ""), []).append(place)
+            by_number.setdefault(key_of(element), []).append(place)
         used: set[int] = set()
         matched: list[dict[str, Any] | None] = []
-        for position, number in enumerate(numbers):
+        for position, number in enumerate(wanted):
             candidates = [i for i in by_number.get(number, []) if i not in used] if number else []
             index: int | None = (
                 candidates[0]
@@ -187,7 +202,9 @@ class XeroConnector(PackageConnector):
         key = mapping.batch_key("PUT /Contacts", [d.key for d in drafts])
         body = {"Contacts": [mapping.contact_body(d) for d in drafts]}
         reply = await self._write("PUT", "/Contacts", body, key)
-        elements = self._match(reply.get("Contacts", []), [d.source_id[:50] for d in drafts], "ContactNumber")
+        elements = self._match(
+            reply.get("Contacts", []), [d.source_id[:50] for d in drafts], _field("ContactNumber")
+        )
         outcomes: list[Outcome] = []
         for draft, element in zip(drafts, elements, strict=True):
             if element is None:
@@ -264,7 +281,7 @@ class XeroConnector(PackageConnector):
         reply = await self._write(
             "PUT", f"/{collection}", {collection: [mapping.document_body(d) for d in drafts]}, key
         )
-        elements = self._match(reply.get(collection, []), [d.number for d in drafts], number_field)
+        elements = self._match(reply.get(collection, []), [d.number for d in drafts], _field(number_field))
         outcomes: list[Outcome] = []
         for draft, element in zip(drafts, elements, strict=True):
             if element is None:
@@ -323,10 +340,10 @@ class XeroConnector(PackageConnector):
         if bodies:
             key = mapping.batch_key("PUT /Payments", [draft.key for draft, _ in sent])
             reply = await self._write("PUT", "/Payments", {"Payments": bodies}, key)
-            elements: list[dict[str, Any]] = reply.get("Payments", [])
+            matched = self._match(reply.get("Payments", []), [_payment_key(b) for b in bodies], _payment_key)
             position = 0
             for draft, count in sent:
-                parts = elements[position : position + count]
+                parts = [p for p in matched[position : position + count] if p is not None]
                 position += count
                 failed = [
                     p

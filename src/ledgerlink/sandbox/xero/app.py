@@ -12,11 +12,12 @@ import base64
 import datetime as dt
 import json
 import math
+import os
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from starlette.applications import Starlette
@@ -71,6 +72,28 @@ class XeroSandboxConfig:
     default_page_size: int = 100
     max_page_size: int = 1000
     fault_seed: int = 0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> XeroSandboxConfig:
+        """Defaults, overridden by `LEDGERLINK_XERO_SANDBOX_<FIELD>` (e.g. `..._TIME_SCALE=60`, `..._DAY_LIMIT=1000`)."""
+        source = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            raw = source.get(f"LEDGERLINK_XERO_SANDBOX_{item.name.upper()}")
+            if raw is None:
+                continue
+            default = getattr(cls(), item.name)
+            if raw.strip().lower() in ("", "none", "off") and item.name.endswith("limit"):
+                values[item.name] = None
+            elif isinstance(default, bool):
+                values[item.name] = raw.strip().lower() in ("1", "true", "yes")
+            elif isinstance(default, float):
+                values[item.name] = float(raw)
+            elif isinstance(default, int) or default is None:
+                values[item.name] = int(raw)
+            else:
+                values[item.name] = raw.strip()
+        return cls(**values)
 
 
 @dataclass
@@ -814,8 +837,11 @@ def replace_endpoint(route: Route, endpoint: Callable[[Request], Awaitable[Respo
 
 
 def create_app(config: XeroSandboxConfig | None = None, *, clock: Clock = time.time) -> Starlette:
-    """The Xero sandbox as an ASGI app; `app.state.sandbox` is the XeroSandbox behind it."""
-    return XeroSandbox(config, clock=clock).app
+    """The Xero sandbox as an ASGI app; `app.state.sandbox` is the XeroSandbox behind it.
+
+    Without a config, the environment's `LEDGERLINK_XERO_SANDBOX_*` settings apply.
+    """
+    return XeroSandbox(config or XeroSandboxConfig.from_env(), clock=clock).app
 
 
 __all__ = ["XeroSandbox", "XeroSandboxConfig", "create_app"]

@@ -9,7 +9,7 @@ import pytest
 from tests.integration.packages.xero.conftest import XeroWorld, assert_spec_clean, make_world
 from tests.support.xero_spec import spec_path
 
-from ledgerlink.errors import RateLimited
+from ledgerlink.errors import RateLimited, UncertainOutcome
 from ledgerlink.packages.base import (
     AllocationLine,
     ContactDraft,
@@ -21,6 +21,7 @@ from ledgerlink.packages.base import (
     PaymentDraft,
     Refused,
 )
+from ledgerlink.sandbox.kit import FaultSettings
 from ledgerlink.sandbox.xero.app import XeroSandboxConfig
 from ledgerlink.sandbox.xero.bodies import ContactBody
 
@@ -272,3 +273,32 @@ async def test_every_write_the_connector_sent_was_checked_against_the_spec(world
     await world.connector.create([invoice("INV-S", contact_id)])
     assert ("PUT", "/api.xro/2.0/Invoices") in world.transport.checked
     assert ("PUT", "/api.xro/2.0/Contacts") in world.transport.checked
+
+
+async def test_a_lost_reply_is_uncertain_and_the_replayed_batch_creates_nothing_twice(
+    world: XeroWorld,
+) -> None:
+    contact_id = await customer(world)
+    drafts = [invoice(f"JOB-{n}", contact_id) for n in range(3)]
+    world.sandbox.faults.set(FaultSettings(drop_after_store_rate=1.0), business_id=world.organisation.id)
+
+    with pytest.raises(UncertainOutcome):
+        await world.connector.create(drafts)
+    world.sandbox.faults.reset()
+    replayed = await world.connector.create(drafts)
+
+    assert all(isinstance(o, Created) for o in replayed)
+    assert world.organisation.counts()["invoices"] == 3
+
+
+async def test_an_organisation_that_saves_extra_documents_as_draft_is_reported_not_hidden(
+    world: XeroWorld,
+) -> None:
+    contact_id = await customer(world)
+    world.organisation.settings.authorised_documents_per_month = 0
+
+    [outcome] = await world.connector.create([invoice("JOB-D", contact_id)])
+
+    assert isinstance(outcome, Created)
+    assert outcome.status == "DRAFT"
+    assert "DRAFT" in outcome.warnings[0]

@@ -321,3 +321,13 @@ async def test_the_admin_state_counts_every_resource(admin: httpx.AsyncClient, t
     assert business["id"] == tenant
     assert business["counts"]["accounts"] > 30
     assert business["counts"]["contacts"] == 1
+
+
+def test_limits_and_time_scale_can_be_set_from_the_environment() -> None:
+    config = XeroSandboxConfig.from_env(
+        {"LEDGERLINK_XERO_SANDBOX_TIME_SCALE": "60", "LEDGERLINK_XERO_SANDBOX_DAY_LIMIT": "1000"}
+    )
+
+    assert config.time_scale == 60.0
+    assert config.day_limit == 1000
+    assert config.minute_limit == 60
