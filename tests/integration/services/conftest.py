@@ -92,7 +92,9 @@ async def world(store: Store) -> World:
             access_expires_at=datetime.now(UTC) + timedelta(hours=1),
             refresh_expires_at=None,
         )
-        ConnectionRepository(uow.session, company.id).update_settings(connection.id, cut_off_date=date(2025, 1, 1))
+        ConnectionRepository(uow.session, company.id).update_settings(
+            connection.id, cut_off_date=date(2025, 1, 1)
+        )
         uow.commit()
     package = FakePackageState()
     standard_lists(package)

@@ -27,13 +27,19 @@ def customer(source_id: str, last_name: str = "Smith") -> Customer:
     return Customer(source_id=source_id, first_name="John", last_name=last_name)
 
 
-def invoice(source_id: str, customer_id: str, net: str, *, nominal: str = "4000", when: date = date(2025, 3, 1)) -> Invoice:
+def invoice(
+    source_id: str, customer_id: str, net: str, *, nominal: str = "4000", when: date = date(2025, 3, 1)
+) -> Invoice:
     return Invoice(
         source_id=source_id,
         number=source_id,
         customer_id=customer_id,
         date=when,
-        lines=(DocumentLine(description="Boiler service", unit_price=Decimal(net), vat_rate="S", nominal_code=nominal),),
+        lines=(
+            DocumentLine(
+                description="Boiler service", unit_price=Decimal(net), vat_rate="S", nominal_code=nominal
+            ),
+        ),
     )
 
 
@@ -54,9 +60,13 @@ async def send(world: World) -> Sender:
     return sender
 
 
-def entry_state(world: World, kind: RecordKind, source_id: str, step: Step = Step.CREATE) -> tuple[EntryState, str]:
+def entry_state(
+    world: World, kind: RecordKind, source_id: str, step: Step = Step.CREATE
+) -> tuple[EntryState, str]:
     with world.store.unit_of_work() as uow:
-        entry = OutboxRepository(uow.session, world.connection.id, world.company_id).find(kind, source_id, step)
+        entry = OutboxRepository(uow.session, world.connection.id, world.company_id).find(
+            kind, source_id, step
+        )
     assert entry is not None
     return entry.state, entry.reason or entry.blocked_by
 
@@ -72,7 +82,11 @@ async def test_everything_is_sent_once_in_order_and_a_second_send_sends_nothing(
             customer_id="C1",
             invoice_id="INV-1",
             date=date(2025, 3, 10),
-            lines=(DocumentLine(description="Refund part", unit_price=Decimal("10.00"), vat_rate="S", nominal_code="4000"),),
+            lines=(
+                DocumentLine(
+                    description="Refund part", unit_price=Decimal("10.00"), vat_rate="S", nominal_code="4000"
+                ),
+            ),
         ),
     )
     sender = await send(world)
@@ -88,7 +102,9 @@ async def test_everything_is_sent_once_in_order_and_a_second_send_sends_nothing(
     sent_invoice = world.package.of_type(DocumentType.SALES_INVOICE)[0]
     assert isinstance(sent_invoice, DocumentDraft)
     assert sent_invoice.gross == Decimal("120.00")
-    assert world.package.balance(sent_invoice.contact_id) == Decimal("120.00") - Decimal("12.00") - Decimal("60.00")
+    assert world.package.balance(sent_invoice.contact_id) == Decimal("120.00") - Decimal("12.00") - Decimal(
+        "60.00"
+    )
 
     objects_before = len(world.package.objects)
     again = await send(world)
@@ -97,14 +113,22 @@ async def test_everything_is_sent_once_in_order_and_a_second_send_sends_nothing(
 
 
 async def test_records_dated_before_the_cut_off_are_never_sent(world: World) -> None:
-    world.feed(customer("C1"), invoice("OLD-1", "C1", "50.00", when=date(2024, 12, 31)), invoice("NEW-1", "C1", "50.00"))
+    world.feed(
+        customer("C1"),
+        invoice("OLD-1", "C1", "50.00", when=date(2024, 12, 31)),
+        invoice("NEW-1", "C1", "50.00"),
+    )
     await send(world)
-    numbers = [d.number for d in world.package.of_type(DocumentType.SALES_INVOICE) if isinstance(d, DocumentDraft)]
+    numbers = [
+        d.number for d in world.package.of_type(DocumentType.SALES_INVOICE) if isinstance(d, DocumentDraft)
+    ]
     assert numbers == ["NEW-1"]
 
 
 async def test_a_failed_invoice_blocks_its_payment_until_the_cause_is_fixed(world: World) -> None:
-    world.feed(customer("C1"), invoice("INV-9", "C1", "80.00", nominal="4010"), payment("P9", "C1", "INV-9", "96.00"))
+    world.feed(
+        customer("C1"), invoice("INV-9", "C1", "80.00", nominal="4010"), payment("P9", "C1", "INV-9", "96.00")
+    )
     world.package.refuse = lambda draft: (
         "Account code '4010' is not a valid code for this document."
         if isinstance(draft, DocumentDraft) and draft.lines[0].account_code == "4010"
@@ -150,7 +174,10 @@ async def test_a_tax_rate_the_package_refuses_on_an_account_is_refused_before_se
     await send(world)
     state, reason = entry_state(world, RecordKind.INVOICE, "INV-7")
     assert state is EntryState.FAILED
-    assert reason == "line 1: tax rate 20% sales is for sales and cannot be used on the expense account 5000 Materials"
+    assert (
+        reason
+        == "line 1: tax rate 20% sales is for sales and cannot be used on the expense account 5000 Materials"
+    )
     assert world.package.of_type(DocumentType.SALES_INVOICE) == []
 
 

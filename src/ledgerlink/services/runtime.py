@@ -1,0 +1,92 @@
+"""How this process reaches packages: their real addresses, a local sandbox, or a sandbox in process.
+
+Everything that talks to a package gets its auth client and connectors from here, so that tests (and
+the benchmarks) can hand in sandboxes running in the same process without touching anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from ledgerlink.packages.base import ConnectionContext, Pacer, PackageAuth, PackageConnector, PackageSettings
+from ledgerlink.packages.pacing import LocalPacer
+from ledgerlink.packages.registry import PackageEntry, get_package
+from ledgerlink.services import sandbox_host
+from ledgerlink.services.secrets import SecretBox
+from ledgerlink.services.tokens import StoredTokens
+from ledgerlink.settings import Settings
+from ledgerlink.store import Store
+from ledgerlink.store.connections import Connection
+
+IN_PROCESS_URL = "http://sandbox.local"
+
+
+@dataclass
+class Runtime:
+    store: Store
+    settings: Settings
+    box: SecretBox
+    # package name -> transport of a sandbox app in this process (tests, benchmarks, the web demo)
+    in_process: Mapping[str, httpx.AsyncBaseTransport] = field(default_factory=dict)
+    pacer_factory: Callable[[Connection, PackageEntry], Pacer] | None = None
+    sleep: Callable[[float], Awaitable[None]] | None = None
+    timeout: float = 30.0
+    _pacers: dict[int, Pacer] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, store: Store, settings: Settings, **options: object) -> Runtime:
+        return cls(store=store, settings=settings, box=SecretBox.from_settings(settings), **options)  # type: ignore[arg-type]
+
+    def sandbox_base(self, package: str) -> str:
+        if package in self.in_process:
+            return IN_PROCESS_URL
+        return sandbox_host.ensure_running(package, self.settings)
+
+    def package_settings(self, package: str, *, sandbox: bool) -> PackageSettings:
+        entry = get_package(package)
+        return entry.settings(self.settings, sandbox_url=self.sandbox_base(package) if sandbox else None)
+
+    def transport(self, package: str, *, sandbox: bool) -> httpx.AsyncBaseTransport | None:
+        return self.in_process.get(package) if sandbox else None
+
+    def auth(self, package: str, *, sandbox: bool) -> PackageAuth:
+        entry = get_package(package)
+        return entry.auth(
+            self.package_settings(package, sandbox=sandbox),
+            transport=self.transport(package, sandbox=sandbox),
+        )
+
+    def pacer(self, connection: Connection) -> Pacer:
+        pacer = self._pacers.get(connection.id)
+        if pacer is None:
+            entry = get_package(connection.package)
+            if self.pacer_factory is not None:
+                pacer = self.pacer_factory(connection, entry)
+            else:
+                pacer = LocalPacer(entry.connector.limits)
+            self._pacers[connection.id] = pacer
+        return pacer
+
+    def connector(self, connection: Connection) -> PackageConnector:
+        entry = get_package(connection.package)
+        auth = self.auth(connection.package, sandbox=connection.sandbox)
+        tokens = StoredTokens(
+            self.store,
+            company_id=connection.company_id,
+            connection_id=connection.id,
+            box=self.box,
+            auth=auth,
+        )
+        context = ConnectionContext(
+            business_id=connection.business_id,
+            tokens=tokens,
+            settings=self.package_settings(connection.package, sandbox=connection.sandbox),
+            pacer=self.pacer(connection),
+            transport=self.transport(connection.package, sandbox=connection.sandbox),
+            timeout=self.timeout,
+            sleep=self.sleep,
+        )
+        return entry.connector(context)

@@ -1,0 +1,94 @@
+"""Where a package's sandbox runs for this installation: a local server, started when first needed.
+
+`--sandbox` on the command line points a package at its sandbox. The sandbox keeps its books in memory,
+so it runs as one long-lived local server per package (like a locally installed accounting package)
+that every later command and the web app reach at the same address; if none answers there, one is
+started in the background and its log kept in the data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from ledgerlink.errors import ConfigurationError
+from ledgerlink.settings import Settings
+
+DEFAULT_PORTS = {"sage": 8765, "xero": 8766}
+
+
+def sandbox_url(package: str, settings: Settings) -> str:
+    configured = os.environ.get(f"LEDGERLINK_{package.upper()}_SANDBOX_URL", "")
+    return (configured or f"http://127.0.0.1:{DEFAULT_PORTS.get(package, 8770)}").rstrip("/")
+
+
+def is_running(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/_sandbox/state", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _pid_file(package: str, settings: Settings) -> Path:
+    return settings.data_dir / f"sandbox-{package}.pid"
+
+
+def ensure_running(package: str, settings: Settings, *, wait: float = 20.0) -> str:
+    """The sandbox's address, starting a local server for it if nothing answers there."""
+    url = sandbox_url(package, settings)
+    if is_running(url):
+        return url
+    parsed = urlparse(url)
+    if parsed.hostname not in ("127.0.0.1", "localhost"):
+        raise ConfigurationError(f"no {package} sandbox answers at {url}; start it there first")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log = (settings.data_dir / f"sandbox-{package}.log").open("ab")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ledgerlink",
+            "sandbox",
+            package,
+            "--port",
+            str(parsed.port),
+            "--host",
+            "127.0.0.1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    _pid_file(package, settings).write_text(str(process.pid))
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ConfigurationError(
+                f"the {package} sandbox could not start on {url}; see {settings.data_dir / f'sandbox-{package}.log'}"
+            )
+        if is_running(url):
+            return url
+        time.sleep(0.1)
+    raise ConfigurationError(f"the {package} sandbox did not answer on {url} within {wait:.0f} s")
+
+
+def stop(package: str, settings: Settings) -> bool:
+    """Stop a sandbox this installation started; answers whether one was running."""
+    pid_file = _pid_file(package, settings)
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        stopped = True
+    except (ProcessLookupError, ValueError):
+        stopped = False
+    pid_file.unlink(missing_ok=True)
+    return stopped
