@@ -5,14 +5,14 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from starlette.applications import Starlette
-from tests.support.sage_sandbox import BASE, RefreshingTokens, Sleeps, sandbox_settings, seed, tokens_for
-from tests.support.sage_spec import SpecCheckingTransport, spec_path
 
 from ledgerlink.packages.base import ConnectionContext
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.sage import SageAuth, SageConnector
 from ledgerlink.sandbox.kit import in_process_transport
 from ledgerlink.sandbox.sage.app import SageSandbox, create_app
+from tests.support.sage_sandbox import BASE, RefreshingTokens, Sleeps, sandbox_settings, seed, tokens_for
+from tests.support.sage_spec import SpecCheckingTransport, spec_path
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from tests.support.sage_sandbox import RefreshingTokens, Sleeps, seed
 
 from ledgerlink.errors import FeatureUnavailable, ReconnectNeeded, UncertainOutcome
 from ledgerlink.packages.base import (
@@ -24,6 +23,7 @@ from ledgerlink.packages.base import (
 )
 from ledgerlink.packages.sage import SageConnector
 from ledgerlink.sandbox.sage.app import SageSandbox
+from tests.support.sage_sandbox import RefreshingTokens, Sleeps, seed
 
 D = Decimal
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.sage_spec import body_errors, requires_spec, spec
 
 from ledgerlink.sandbox.sage import bodies
+from tests.support.sage_spec import body_errors, requires_spec, spec
 
 pytestmark = [pytest.mark.spec, requires_spec]
 
