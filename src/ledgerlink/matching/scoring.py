@@ -148,47 +148,62 @@ def _may_be_swapped(a: PersonName, b: PersonName) -> bool:
 
     Only worth trying when a first name and the other side's surname start alike.
     """
-    return b.first != b.last and ((a.first[:1] == b.last[:1] != "") or (a.last[:1] == b.first[:1] != ""))
+    return (a.first[:1] == b.last[:1] != "") or (a.last[:1] == b.first[:1] != "")
+
+
+def _orientations(a: PersonName, b: PersonName) -> list[tuple[str, str, str, str, bool]]:
+    """(a first, a last, b first, b last, swapped) to try: as typed, then either side's names swapped.
+
+    Swapping either side, not just one, keeps the comparison the same whichever side is "left".
+    """
+    ways = [(a.first, a.last, b.first, b.last, False)]
+    if _may_be_swapped(a, b):
+        ways.append((a.first, a.last, b.last, b.first, True))
+        ways.append((a.last, a.first, b.first, b.last, True))
+    return ways
 
 
 def _person_weight(a: PersonName, b: PersonName) -> float:
     """The weight ``_person_evidence`` would give, without building its reasons (the fast path)."""
-    best = _last_name_weight(a.last, b.last)[0] + _first_name_weight(a.first, b.first)[0]
-    if _may_be_swapped(a, b) and best < MAX_NAME_WEIGHT - 0.5:
-        swapped = _last_name_weight(a.last, b.first)[0] + _first_name_weight(a.first, b.last)[0] - 0.5
-        best = max(best, swapped)
+    best = -math.inf
+    for a_first, a_last, b_first, b_last, swapped in _orientations(a, b):
+        if swapped and best >= MAX_NAME_WEIGHT - 0.5:
+            break
+        weight = _last_name_weight(a_last, b_last)[0] + _first_name_weight(a_first, b_first)[0]
+        best = max(best, weight - (0.5 if swapped else 0.0))
     return best - 2.5 if _titles_clash(a, b) else best
 
 
 def _person_evidence(a: PersonName, b: PersonName) -> _NameEvidence:
     """Compare two people's names, also with first and last name swapped on one side."""
     best: _NameEvidence | None = None
-    for swapped in (False, True):
-        b_first, b_last = (b.last, b.first) if swapped else (b.first, b.last)
-        if swapped and (
-            not _may_be_swapped(a, b) or (best is not None and best.weight >= MAX_NAME_WEIGHT - 0.5)
-        ):
-            continue
-        last_w, last_sim = _last_name_weight(a.last, b_last)
-        first_w, first_sim, first_reason, first_conflict = _first_name_weight(a.first, b_first)
+    for a_first, a_last, b_first, b_last, swapped in _orientations(a, b):
+        if swapped and best is not None and best.weight >= MAX_NAME_WEIGHT - 0.5:
+            break
+        last_w, last_sim = _last_name_weight(a_last, b_last)
+        first_w, first_sim, first_reason, first_conflict = _first_name_weight(a_first, b_first)
         weight = last_w + first_w - (0.5 if swapped else 0.0)
         known = [
-            s for s, present in ((last_sim, a.last and b_last), (first_sim, a.first and b_first)) if present
+            s for s, present in ((last_sim, a_last and b_last), (first_sim, a_first and b_first)) if present
         ]
         similarity = sum(known) / len(known) if known else 0.0
         reasons: list[str] = [f"name {similarity:.2f}"] if known else ["name missing on one side"]
-        if a.last and b_last and len(known) == 1:
+        if a_last and b_last and len(known) == 1:
             reasons[0] = f"surname {last_sim:.2f}, first name missing on one side"
-        elif not (a.last and b_last) and known:
+        elif not (a_last and b_last) and known:
             reasons[0] = f"first name {first_sim:.2f}, surname missing on one side"
         if first_reason:
             reasons.append(first_reason)
         if swapped:
             reasons.append("first and last name swapped")
-        agrees = bool(a.last and b_last) and last_sim >= 0.88 and not first_conflict
-        conflict = first_conflict or (bool(a.last and b_last) and last_sim < 0.8)
+        agrees = bool(a_last and b_last) and last_sim >= 0.88 and not first_conflict
+        conflict = first_conflict or (bool(a_last and b_last) and last_sim < 0.8)
         evidence = _NameEvidence(weight, similarity, tuple(reasons), agrees, conflict)
-        if best is None or evidence.weight > best.weight:
+        if best is None or (evidence.weight, evidence.agrees, not evidence.conflict) > (
+            best.weight,
+            best.agrees,
+            not best.conflict,
+        ):
             best = evidence
     assert best is not None
     if _titles_clash(a, b):
@@ -326,7 +341,10 @@ def _compare(a: NormalisedParty, b: NormalisedParty, *, quick: bool) -> Comparis
         elif addr_a.outward and addr_a.outward == addr_b.outward:
             total += 0.5
             address_reasons.append(f"same area {addr_a.outward}, postcode differs")
-        elif not addr_a.uk_postcode and OSA.distance(addr_a.postcode, addr_b.postcode) == 1:
+        elif (
+            not (addr_a.uk_postcode or addr_b.uk_postcode)
+            and OSA.distance(addr_a.postcode, addr_b.postcode) == 1
+        ):
             address_reasons.append("postcode differs by one character")
         else:
             total -= 2.5

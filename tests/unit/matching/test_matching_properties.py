@@ -71,3 +71,11 @@ def test_decisions_are_respected_by_a_rerun(left: list[Party], right: list[Party
     assert set(accepted) <= pairs
     assert pairs.isdisjoint(rejected)
     assert {(p.left_id, p.right_id) for p in second.review}.isdisjoint(rejected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(parties("L"), parties("R"))
+def test_swapping_the_sides_mirrors_the_links(left: list[Party], right: list[Party]) -> None:
+    forward = {(p.left_id, p.right_id, p.band, p.score) for p in match(left, right).proposals}
+    backward = {(p.right_id, p.left_id, p.band, p.score) for p in match(right, left).proposals}
+    assert forward == backward
