@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from ledgerlink.sandbox.kit.faults import Faults, FaultSettings
 from ledgerlink.sandbox.kit.oauth import Grant, OAuthServer
+from ledgerlink.sandbox.kit.ratelimit import RateLimitConfig, SlidingWindowLimiter
 
 
 class AdminError(Exception):
@@ -36,6 +37,7 @@ class AdminHooks:
     oauth: OAuthServer
     faults: Faults
     extra_state: Callable[[], dict[str, Any]] | None = None
+    limiter: SlidingWindowLimiter | None = None  # makes POST /_sandbox/limits available
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -105,6 +107,23 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
                 hooks.oauth.expire_tokens(bid)
         return JSONResponse({"faults": hooks.faults.describe()})
 
+    async def limits(request: Request) -> Response:
+        """Change the request budget: {"per_minute": 600, "per_day": null, "concurrency": null}."""
+        if hooks.limiter is None:
+            raise AdminError("this sandbox has no configurable limits", status=404)
+        payload = await _json(request)
+        current = hooks.limiter.config
+        values: dict[str, int | None] = {}
+        for name in ("per_minute", "per_day", "concurrency"):
+            value = payload.get(name, getattr(current, name))
+            try:
+                values[name] = None if value is None else int(value)
+            except (TypeError, ValueError) as error:
+                raise AdminError(f"{name} must be a whole number or null") from error
+        hooks.limiter.config = RateLimitConfig(**values)
+        hooks.limiter.reset()
+        return JSONResponse(values)
+
     async def reset(request: Request) -> Response:
         hooks.reset()
         hooks.faults.reset()
@@ -126,5 +145,6 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
         Route(f"{prefix}/seed", guarded(seed), methods=["POST"]),
         Route(f"{prefix}/token", guarded(token), methods=["POST"]),
         Route(f"{prefix}/faults", guarded(faults), methods=["POST"]),
+        Route(f"{prefix}/limits", guarded(limits), methods=["POST"]),
         Route(f"{prefix}/reset", guarded(reset), methods=["POST"]),
     ]

@@ -680,6 +680,7 @@ def create_app(config: SageSandboxConfig | None = None) -> Starlette:
         reset=sandbox.reset,
         oauth=sandbox.oauth,
         faults=sandbox.faults,
+        limiter=sandbox.limiter,
     )
     routes = [
         *consent_routes(

@@ -328,9 +328,9 @@ async def test_the_start_tier_refuses_purchase_invoices_and_allocations(
 
 
 async def test_the_rate_limit_answers_429_in_the_error_shape_with_retry_after(
-    api: httpx.AsyncClient, sandbox: SageSandbox
+    api: httpx.AsyncClient, admin: httpx.AsyncClient
 ):
-    sandbox.limiter.config = sandbox.limiter.config.__class__(per_minute=3)
+    assert (await admin.post("/_sandbox/limits", json={"per_minute": 3})).json()["per_minute"] == 3
     statuses = [(await api.get("/tax_rates")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     refused = await api.get("/tax_rates")
