@@ -16,7 +16,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -48,7 +48,7 @@ from ledgerlink.sandbox.kit import (
 from ledgerlink.sandbox.kit.oauth import AccessToken
 from ledgerlink.sandbox.xero import bodies, query
 from ledgerlink.sandbox.xero import responses as out
-from ledgerlink.sandbox.xero.models import Connection, Invalid, Organisation, XeroState
+from ledgerlink.sandbox.xero.models import Connection, Contact, Invalid, Organisation, XeroState
 
 API = "/api.xro/2.0"
 MAX_BODY_BYTES = 3_500_000
@@ -469,14 +469,24 @@ class XeroSandbox:
     # --- reading ---------------------------------------------------------------------------------
 
     def _list(
-        self, call: Call, collection: str, records: list[dict[str, Any]], *, paged: bool = True
+        self,
+        call: Call,
+        collection: str,
+        items: list[Any],
+        serialise: Callable[[Any], dict[str, Any]],
+        *,
+        paged: bool = True,
     ) -> Reply:
+        """Filter, order and page; without `where` or `order` only the page asked for is serialised."""
         params = call.request.query_params
-        where = params.get("where")
+        where, order = params.get("where"), params.get("order")
+        records: list[Any] = items
+        serialised = False
+        if where or order:
+            records, serialised = [serialise(item) for item in items], True
         if where:
             predicate = query.where(where)
             records = [r for r in records if predicate(r)]
-        order = params.get("order")
         if order:
             field_name, _, direction = order.strip().partition(" ")
             records.sort(key=lambda r: str(r.get(field_name, "")), reverse=direction.upper() == "DESC")
@@ -492,6 +502,8 @@ class XeroSandbox:
                 raise bodies.BodyInvalid("page and pageSize must be whole numbers") from error
             records, pagination = query.page_of(records, page, size)
             extra["pagination"] = pagination
+        if not serialised:
+            records = [serialise(item) for item in records]
         return Reply(200, out.envelope(collection, records, **extra))
 
     def _since(self, call: Call) -> dt.datetime | None:
@@ -514,11 +526,11 @@ class XeroSandbox:
         records = [
             out.account_json(a) for a in organisation.accounts.values() if since is None or a.updated >= since
         ]
-        return self._list(call, "Accounts", records, paged=False)
+        return self._list(call, "Accounts", records, lambda r: r, paged=False)
 
     async def get_tax_rates(self, call: Call) -> Reply:
         records = [out.tax_rate_json(r) for r in call.organisation.tax_rates.values()]
-        return self._list(call, "TaxRates", records, paged=False)
+        return self._list(call, "TaxRates", records, lambda r: r, paged=False)
 
     async def get_contacts(self, call: Call) -> Reply:
         organisation = call.organisation
@@ -536,11 +548,14 @@ class XeroSandbox:
         since = self._since(call)
         archived = call.flag("includeArchived")
         term = (call.request.query_params.get("searchTerm") or "").casefold()
-        source = (
+        source: Iterable[Contact] = (
             [organisation.contacts[i] for i in ids if i in organisation.contacts]
             if ids
             else organisation.contacts.values()
         )
+        by_name = query.equals(call.request.query_params.get("where", ""), "Name")
+        if by_name is not None:  # narrow before serialising; the full filter still runs after
+            source = [c for c in source if c.name.casefold() == by_name.casefold()]
         records = []
         for contact in source:
             if contact.status == "ARCHIVED" and not archived and not ids:
@@ -552,8 +567,10 @@ class XeroSandbox:
                 for v in (contact.name, contact.first_name, contact.last_name, contact.number, contact.email)
             ):
                 continue
-            records.append(out.contact_json(organisation, contact, summary=summary))
-        return self._list(call, "Contacts", records)
+            records.append(contact)
+        return self._list(
+            call, "Contacts", records, lambda c: out.contact_json(organisation, c, summary=summary)
+        )
 
     async def _get_documents(self, call: Call, *, credit: bool) -> Reply:
         organisation = call.organisation
@@ -584,7 +601,14 @@ class XeroSandbox:
                 for d in organisation.documents_by_contact.get(c, ())
             ]
         else:
-            source = list(organisation.documents_of(credit=credit))
+            number = query.equals(
+                call.request.query_params.get("where", ""), "CreditNoteNumber" if credit else "InvoiceNumber"
+            )
+            source = (
+                list(organisation.documents_numbered([number], credit=credit))
+                if number is not None
+                else list(organisation.documents_of(credit=credit))
+            )
         records = []
         for document in source:
             if document.is_credit != credit:
@@ -597,8 +621,10 @@ class XeroSandbox:
                 continue
             if since is not None and document.updated < since:
                 continue
-            records.append(out.document_json(organisation, document, summary=summary))
-        return self._list(call, collection, records)
+            records.append(document)
+        return self._list(
+            call, collection, records, lambda d: out.document_json(organisation, d, summary=summary)
+        )
 
     async def get_invoices(self, call: Call) -> Reply:
         return await self._get_documents(call, credit=False)
@@ -612,17 +638,21 @@ class XeroSandbox:
             payment = organisation.payments[call.params["id"]]
             return Reply(200, out.envelope("Payments", [out.payment_json(organisation, payment)]))
         since = self._since(call)
+        where = call.request.query_params.get("where", "")
+        document_id = query.equals(where, "Invoice.InvoiceID") or query.equals(
+            where, "CreditNote.CreditNoteID"
+        )
         records = [
-            out.payment_json(organisation, p)
+            p
             for p in organisation.payments.values()
-            if since is None or p.updated >= since
+            if (since is None or p.updated >= since) and (document_id is None or p.document_id == document_id)
         ]
-        return self._list(call, "Payments", records)
+        return self._list(call, "Payments", records, lambda p: out.payment_json(organisation, p))
 
     async def get_batch_payments(self, call: Call) -> Reply:
         organisation = call.organisation
         records = [out.batch_payment_json(organisation, b) for b in organisation.batch_payments.values()]
-        return self._list(call, "BatchPayments", records, paged=False)
+        return self._list(call, "BatchPayments", records, lambda r: r, paged=False)
 
     # --- writing ---------------------------------------------------------------------------------
 
