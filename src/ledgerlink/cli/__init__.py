@@ -11,15 +11,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+_registered = False
 
-def _register_commands() -> None:
-    # Each module adds its commands to `app`; the order here is the order of `ledgerlink --help`.
-    from ledgerlink.cli import match_files, sandbox
 
-    for module in (match_files, sandbox):
-        module.register(app)
+def build_app() -> typer.Typer:
+    """`app` with every command on it; safe to call more than once (tests do)."""
+    global _registered
+    if not _registered:
+        # Each module adds its commands to `app`; the order here is the order of `ledgerlink --help`.
+        from ledgerlink.cli import demo, match_files, records, sandbox
+
+        for module in (demo, records, match_files, sandbox):
+            module.register(app)
+        _registered = True
+    return app
 
 
 def main() -> None:
-    _register_commands()
-    app()
+    build_app()()

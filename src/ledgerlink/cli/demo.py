@@ -1,0 +1,113 @@
+"""`ledgerlink demo` (the main job, on the embedded defaults) and `ledgerlink demo-data`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ledgerlink.cli.common import (
+    CompanyOption,
+    JsonFlag,
+    console,
+    emit_json,
+    open_store,
+    progress_bars,
+    reports_errors,
+)
+from ledgerlink.domain.money import format_money
+from ledgerlink.services import demo_data
+from ledgerlink.services.demo import DemoOptions, DemoRun, Summary, feed_demo_data, summarise
+
+SizeOption = Annotated[
+    demo_data.SizeName,
+    typer.Option(help="small: 1,000 invoices; medium: 10,000; large: 100,000."),
+]
+
+
+@reports_errors
+def demo(
+    size: SizeOption = "small",
+    invoices: Annotated[
+        int | None, typer.Option(min=1, help="Exactly this many invoices (overrides --size).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="The same seed makes the same books.")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Build (or rebuild) the demo company on the embedded defaults and say what it holds."""
+    options = DemoOptions(seed=seed, invoices=invoices or demo_data.SIZES[size])
+    store = open_store()
+    with progress_bars(enabled=not as_json) as progress:
+        run = DemoRun(store, options, progress=progress)
+        for result in run.steps():
+            if not as_json:
+                console.print(f"[green]✓[/] {result.title}: {result.detail} [dim]({result.seconds:.1f}s)[/]")
+    store.close()
+    if run.summary is None:
+        raise RuntimeError("the demo ended without a summary")
+    if as_json:
+        emit_json({"steps": run.results, "summary": run.summary.as_json()})
+        return
+    show_summary(run.summary)
+
+
+@reports_errors
+def demo_data_command(
+    company: CompanyOption = "demo",
+    seed: Annotated[int, typer.Option(help="The same seed makes the same books.")] = 1,
+    invoices: Annotated[
+        int, typer.Option(min=1, help="How many invoices (everything else in proportion).")
+    ] = 1_000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a believable UK trades business's books to a company (made if missing)."""
+    store = open_store()
+    with progress_bars(enabled=not as_json) as progress:
+        report = feed_demo_data(store, company, seed=seed, invoices=invoices, progress=progress)
+    summary = summarise(store, company)
+    store.close()
+    if as_json:
+        emit_json({"fed": report.counts, "summary": summary.as_json()})
+        return
+    counts = report.counts
+    console.print(
+        f"{counts['created']:,} created, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged,"
+        f" {counts['rejected']:,} rejected"
+    )
+    show_summary(summary)
+
+
+def show_summary(summary: Summary) -> None:
+    table = Table(
+        "kind",
+        "count",
+        "total",
+        "from",
+        "to",
+        title=f"{summary.company} ({summary.slug})",
+        title_justify="left",
+    )
+    for kind in summary.kinds:
+        if not kind.count:
+            continue
+        total = format_money(kind.gross) if not kind.kind.is_party else ""
+        table.add_row(
+            kind.kind.label,
+            f"{kind.count:,}",
+            total,
+            str(kind.first_date or ""),
+            str(kind.last_date or ""),
+        )
+    console.print(table)
+    span = f"{summary.first_date} to {summary.last_date}" if summary.first_date else "no dated records"
+    console.print(f"{summary.total_records:,} records, {span}")
+    console.print(
+        f"Customers owe {format_money(summary.customers_owe)}; owed to suppliers {format_money(summary.owed_to_suppliers)}"
+    )
+    console.print(f"Findings: {summary.warnings:,} warnings, {summary.errors:,} errors")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+    app.command("demo-data")(demo_data_command)

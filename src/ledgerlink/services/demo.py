@@ -1,0 +1,216 @@
+"""The demo, as a sequence of named steps the command line shows one by one.
+
+Today it builds a fresh demo company from the embedded defaults and says what it holds; connecting
+to a sandbox and sending are further steps added to the same list.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from ledgerlink.domain.money import ZERO
+from ledgerlink.domain.records import CustomerPayment, RecordKind
+from ledgerlink.services import demo_data
+from ledgerlink.services.records import IngestReport, ingest
+from ledgerlink.store import Company, KindSummary, Store
+
+DEMO_COMPANY = "Demo Heating & Plumbing"
+DEMO_SLUG = "demo"
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    company: str = DEMO_COMPANY
+    slug: str = DEMO_SLUG
+    seed: int = 1
+    invoices: int = demo_data.SIZES["small"]
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a company holds: counts and totals by kind, the dates they span, and what is owed."""
+
+    company: str
+    slug: str
+    kinds: tuple[KindSummary, ...]
+    first_date: date | None
+    last_date: date | None
+    warnings: int
+    errors: int
+    customers_owe: Decimal
+    owed_to_suppliers: Decimal
+
+    @property
+    def total_records(self) -> int:
+        return sum(kind.count for kind in self.kinds)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "company": self.company,
+            "slug": self.slug,
+            "records": self.total_records,
+            "kinds": {
+                k.kind.value: {
+                    "count": k.count,
+                    "gross": str(k.gross),
+                    "first_date": k.first_date,
+                    "last_date": k.last_date,
+                }
+                for k in self.kinds
+            },
+            "first_date": self.first_date,
+            "last_date": self.last_date,
+            "findings": {"warning": self.warnings, "error": self.errors},
+            "customers_owe": str(self.customers_owe),
+            "owed_to_suppliers": str(self.owed_to_suppliers),
+        }
+
+
+@dataclass
+class StepResult:
+    name: str
+    title: str
+    detail: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class DemoRun:
+    """The state the steps share: each step reads what earlier ones left and adds its own part."""
+
+    store: Store
+    options: DemoOptions
+    progress: Callable[[str, int], Progress] | None = None
+    company: Company | None = None
+    data: demo_data.DemoData | None = None
+    report: IngestReport | None = None
+    summary: Summary | None = None
+    results: list[StepResult] = field(default_factory=list)
+
+    def steps(self) -> Iterator[StepResult]:
+        """Run each step in turn, yielding its result as soon as it is done."""
+        for name, title, step in (
+            ("prepare_company", "Make a fresh demo company", prepare_company),
+            ("generate_records", "Make two years of a trades business's books", generate_records),
+            ("feed_records", "Check and store every record", feed_records),
+            ("summarise", "Say what the company holds", summarise_step),
+        ):
+            started = time.perf_counter()
+            detail = step(self)
+            result = StepResult(name, title, detail, time.perf_counter() - started)
+            self.results.append(result)
+            yield result
+
+
+def prepare_company(run: DemoRun) -> str:
+    """Remove any earlier demo company with everything it owns, then make it again with its lists."""
+    nominals, rates, methods = demo_data.reference_lists()
+    with run.store.unit_of_work() as uow:
+        existing = uow.companies.find(run.options.slug)
+        if existing is not None:
+            uow.companies.delete(existing.id)
+        company = uow.companies.add(run.options.company, slug=run.options.slug)
+        reference = uow.reference(company.id)
+        reference.put_nominal_accounts(nominals)
+        reference.put_vat_rates(rates)
+        reference.put_payment_methods(methods)
+        uow.commit()
+    run.company = company
+    rebuilt = "rebuilt" if existing else "created"
+    return f"{company.name} ({company.slug}) {rebuilt}: {len(nominals)} nominal accounts, {len(rates)} VAT rates, {len(methods)} payment methods"
+
+
+def generate_records(run: DemoRun) -> str:
+    options = run.options
+    run.data = demo_data.generate(seed=options.seed, invoices=options.invoices, today=options.today)
+    return f"{len(run.data.records):,} records from seed {options.seed}"
+
+
+def feed_records(run: DemoRun) -> str:
+    if run.company is None or run.data is None:
+        raise RuntimeError("feed_records runs after prepare_company and generate_records")
+    tick = run.progress("Storing records", len(run.data.records)) if run.progress else None
+    with run.store.unit_of_work() as uow:
+        run.report = ingest(uow, run.company.id, run.data.records, progress=tick)
+        uow.commit()
+    counts = run.report.counts
+    return (
+        f"{counts['created']:,} stored, {counts['rejected']:,} rejected,"
+        f" {len(run.report.warnings):,} warnings to look at"
+    )
+
+
+def summarise_step(run: DemoRun) -> str:
+    if run.company is None:
+        raise RuntimeError("summarise runs after prepare_company")
+    run.summary = summarise(run.store, run.company.slug)
+    return f"{run.summary.total_records:,} records"
+
+
+def summarise(store: Store, company: str) -> Summary:
+    """Counts, totals and balances for one company, from the store alone."""
+    with store.unit_of_work() as uow:
+        found = uow.companies.get(company)
+        records = uow.records(found.id)
+        kinds = tuple(records.summary())
+        findings = records.findings_count()
+        refunds = ZERO
+        for chunk in records.iter_chunks(RecordKind.CUSTOMER_PAYMENT, chunk_size=5000):
+            refunds += sum(
+                (
+                    s.record.amount
+                    for s in chunk
+                    if isinstance(s.record, CustomerPayment) and s.record.is_refund
+                ),
+                ZERO,
+            )
+    gross = {k.kind: k.gross for k in kinds}
+    received = gross[RecordKind.CUSTOMER_PAYMENT] - refunds
+    customers_owe = gross[RecordKind.INVOICE] - gross[RecordKind.CREDIT_NOTE] - received + refunds
+    owed = (
+        gross[RecordKind.SUPPLIER_INVOICE]
+        - gross[RecordKind.SUPPLIER_CREDIT_NOTE]
+        - gross[RecordKind.SUPPLIER_PAYMENT]
+    )
+    dates = [d for k in kinds for d in (k.first_date, k.last_date) if d is not None]
+    return Summary(
+        company=found.name,
+        slug=found.slug,
+        kinds=kinds,
+        first_date=min(dates, default=None),
+        last_date=max(dates, default=None),
+        warnings=findings["warning"],
+        errors=findings["error"],
+        customers_owe=customers_owe,
+        owed_to_suppliers=owed,
+    )
+
+
+def feed_demo_data(
+    store: Store,
+    company: str,
+    *,
+    seed: int,
+    invoices: int,
+    today: date | None = None,
+    progress: Callable[[str, int], Progress] | None = None,
+) -> IngestReport:
+    """Add a seed's demo books to a company (made if missing); the same seed again changes nothing."""
+    data = demo_data.generate(seed=seed, invoices=invoices, today=today)
+    with store.unit_of_work() as uow:
+        found = uow.companies.ensure(company)
+        reference = uow.reference(found.id)
+        reference.put_nominal_accounts(data.nominal_accounts)
+        reference.put_vat_rates(data.vat_rates)
+        reference.put_payment_methods(data.payment_methods)
+        tick = progress("Storing records", len(data.records)) if progress else None
+        report = ingest(uow, found.id, data.records, progress=tick)
+        uow.commit()
+    return report
