@@ -841,6 +841,7 @@ class XeroSandbox:
             reset=self.reset,
             oauth=self.oauth,
             faults=self.faults,
+            limiter=self.tenant_limits,
             extra_state=lambda: {
                 "limits": dict(self.config.__dict__),
                 "idempotency_keys": len(self.idempotency),

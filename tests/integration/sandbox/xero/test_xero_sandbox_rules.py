@@ -331,3 +331,16 @@ def test_limits_and_time_scale_can_be_set_from_the_environment() -> None:
     assert config.time_scale == 60.0
     assert config.day_limit == 1000
     assert config.minute_limit == 60
+
+
+async def test_the_admin_api_changes_each_organisations_request_budget(
+    api: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    changed = await admin.post("/_sandbox/limits", json={"per_minute": 1, "per_day": None})
+    allowed = await api.get("/TaxRates")
+    refused = await api.get("/TaxRates")
+
+    assert changed.status_code == 200
+    assert allowed.headers["X-MinLimit-Remaining"] == "0"
+    assert "X-DayLimit-Remaining" not in allowed.headers
+    assert refused.status_code == 429
