@@ -397,6 +397,7 @@ def _compare(a: NormalisedParty, b: NormalisedParty, *, quick: bool) -> Comparis
         elif street_sim >= 0.85:
             total += 2.0
             address_reasons.append(f"street {street_sim:.2f}")
+            address_agrees = address_agrees or bool(addr_a.house_number == addr_b.house_number != "")
         elif street_sim >= 0.7:
             address_reasons.append(f"street {street_sim:.2f}")
         else:
