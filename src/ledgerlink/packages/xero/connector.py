@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ledgerlink.errors import NotFound, Problem
+from ledgerlink.errors import NotFound, Problem, Rejected
 from ledgerlink.packages.base import (
     BankAccount,
     ConnectionContext,
@@ -384,6 +384,20 @@ class XeroConnector(PackageConnector):
         if element.get("StatusAttributeString") == "ERROR" or element.get("ValidationErrors"):
             return Refused(draft.key, element_problems(element) or (Problem("refused by Xero"),))
         return Created(draft.key, str(element.get("AllocationID") or ""))
+
+    async def void(self, package_id: str, document_type: DocumentType, reason: str) -> None:
+        """Void an approved document with nothing paid or credited against it (Xero keeps it, marked VOIDED)."""
+        if document_type not in mapping.DOCUMENT_TYPES:
+            await super().void(package_id, document_type, reason)
+            return
+        credit = document_type in mapping.CREDIT_NOTES
+        collection, id_field = ("CreditNotes", "CreditNoteID") if credit else ("Invoices", "InvoiceID")
+        key = mapping.batch_key(f"VOID /{collection}", [package_id])
+        body = {collection: [{id_field: package_id, "Status": "VOIDED"}]}
+        reply = await self._write("POST", f"/{collection}/{package_id}", body, key)
+        element = (reply.get(collection) or [{}])[0]
+        if element.get("StatusAttributeString") == "ERROR" or element.get("HasErrors"):
+            raise Rejected(element_problems(element) or (Problem("Xero refused to void the document"),))
 
     # --- finding ---------------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from tests.support.xero_spec import SpecCheckingTransport, spec_path
 
 from ledgerlink.packages.base import ConnectionContext, PackageSettings
 from ledgerlink.packages.pacing import UnlimitedPacer
@@ -19,6 +18,7 @@ from ledgerlink.sandbox.kit import ManualClock, in_process_transport
 from ledgerlink.sandbox.kit.oauth import Grant
 from ledgerlink.sandbox.xero.app import XeroSandbox, XeroSandboxConfig
 from ledgerlink.sandbox.xero.models import Organisation
+from tests.support.xero_spec import SpecCheckingTransport, spec_path
 
 SCOPES = "offline_access accounting.contacts accounting.settings accounting.invoices accounting.payments"
 

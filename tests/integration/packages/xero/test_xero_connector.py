@@ -6,10 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from tests.integration.packages.xero.conftest import XeroWorld, assert_spec_clean, make_world
-from tests.support.xero_spec import spec_path
 
-from ledgerlink.errors import RateLimited, UncertainOutcome
+from ledgerlink.errors import RateLimited, Rejected, UncertainOutcome
 from ledgerlink.packages.base import (
     AllocationLine,
     ContactDraft,
@@ -24,6 +22,8 @@ from ledgerlink.packages.base import (
 from ledgerlink.sandbox.kit import FaultSettings
 from ledgerlink.sandbox.xero.app import XeroSandboxConfig
 from ledgerlink.sandbox.xero.bodies import ContactBody
+from tests.integration.packages.xero.conftest import XeroWorld, assert_spec_clean, make_world
+from tests.support.xero_spec import spec_path
 
 TODAY = dt.date(2026, 5, 1)
 
@@ -302,3 +302,85 @@ async def test_an_organisation_that_saves_extra_documents_as_draft_is_reported_n
     assert isinstance(outcome, Created)
     assert outcome.status == "DRAFT"
     assert "DRAFT" in outcome.warnings[0]
+
+
+def purchase(kind: DocumentType, number: str, contact_id: str, net: str) -> DocumentDraft:
+    first = line(net, account="429", tax="INPUT2")
+    return DocumentDraft(
+        key=f"key-{number}",
+        source_id=number,
+        document_type=kind,
+        contact_id=contact_id,
+        number=number,
+        date=TODAY,
+        lines=(first,),
+        net=first.net,
+        vat=first.vat,
+        gross=first.gross,
+    )
+
+
+async def test_bills_supplier_credits_and_supplier_payments_reduce_what_is_owed(world: XeroWorld) -> None:
+    [supplier] = await world.connector.create(
+        [ContactDraft(key="s1", source_id="S-1", role="supplier", name="Plumb Supplies Ltd")]
+    )
+    assert isinstance(supplier, Created)
+    [bill] = await world.connector.create(
+        [purchase(DocumentType.PURCHASE_INVOICE, "PS-100", supplier.package_id, "200.00")]
+    )
+    [credit] = await world.connector.create(
+        [purchase(DocumentType.PURCHASE_CREDIT_NOTE, "PSC-1", supplier.package_id, "50.00")]
+    )
+    assert isinstance(bill, Created)
+    assert isinstance(credit, Created)
+    allocation = CreditAllocationDraft(
+        "sa-1", "SA-1", supplier.package_id, credit.package_id, bill.package_id, Decimal("60.00"), TODAY, True
+    )
+    payment = PaymentDraft(
+        key="sp-1",
+        source_id="SP-1",
+        document_type=DocumentType.SUPPLIER_PAYMENT,
+        contact_id=supplier.package_id,
+        bank_account_id="",
+        bank_account_code="090",
+        date=TODAY,
+        amount=Decimal("100.00"),
+        reference="CHQ 7",
+        allocations=(AllocationLine(bill.package_id, DocumentType.PURCHASE_INVOICE, Decimal("100.00")),),
+    )
+
+    [allocated] = await world.connector.create([allocation])
+    [paid] = await world.connector.create([payment])
+
+    assert isinstance(allocated, Created)
+    assert isinstance(paid, Created)
+    assert world.organisation.payments[paid.package_id].payment_type == "ACCPAYPAYMENT"
+    assert await world.connector.outstanding_balance(supplier.package_id) == Decimal("80.00")
+
+
+async def test_an_approved_invoice_can_be_voided_but_not_once_it_is_paid(world: XeroWorld) -> None:
+    contact_id = await customer(world)
+    [unpaid, paid] = await world.connector.create(
+        [invoice("JOB-V", contact_id), invoice("JOB-P", contact_id)]
+    )
+    assert isinstance(unpaid, Created)
+    assert isinstance(paid, Created)
+    receipt = PaymentDraft(
+        key="pv",
+        source_id="PV",
+        document_type=DocumentType.CUSTOMER_RECEIPT,
+        contact_id=contact_id,
+        bank_account_id="",
+        bank_account_code="090",
+        date=TODAY,
+        amount=Decimal("120.00"),
+        allocations=(AllocationLine(paid.package_id, DocumentType.SALES_INVOICE, Decimal("120.00")),),
+    )
+    await world.connector.create([receipt])
+
+    await world.connector.void(unpaid.package_id, DocumentType.SALES_INVOICE, "raised in error")
+    with pytest.raises(Rejected):
+        await world.connector.void(paid.package_id, DocumentType.SALES_INVOICE, "raised in error")
+
+    assert world.organisation.documents[unpaid.package_id].status == "VOIDED"
+    assert world.organisation.documents[paid.package_id].status == "PAID"

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.xero_spec import body_errors, request_examples, requires_spec, schema_validator
 
 from ledgerlink.sandbox.xero import bodies
+from tests.support.xero_spec import body_errors, request_examples, requires_spec, schema_validator
 
 pytestmark = [requires_spec, pytest.mark.spec]
 
