@@ -61,6 +61,16 @@ def _payment_key(element: Mapping[str, Any]) -> str:
     return f"{document_id}|{amount}"
 
 
+def _balance(contact: Mapping[str, Any]) -> Decimal:
+    """What a customer owes, or (for a contact with only bills) what we owe the supplier."""
+    balances = contact.get("Balances") or {}
+    receivable = mapping.money((balances.get("AccountsReceivable") or {}).get("Outstanding"))
+    payable = mapping.money((balances.get("AccountsPayable") or {}).get("Outstanding"))
+    if receivable or not payable:
+        return receivable
+    return payable
+
+
 def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -147,13 +157,22 @@ class XeroConnector(PackageConnector):
 
     async def outstanding_balance(self, contact_id: str) -> Decimal:
         body = await self._get(f"/Contacts/{contact_id}")
-        contact = body["Contacts"][0]
-        balances = contact.get("Balances") or {}
-        receivable = mapping.money((balances.get("AccountsReceivable") or {}).get("Outstanding"))
-        payable = mapping.money((balances.get("AccountsPayable") or {}).get("Outstanding"))
-        if receivable or not payable:
-            return receivable
-        return payable
+        return _balance(body["Contacts"][0])
+
+    async def outstanding_balances(self, contact_ids: Sequence[str]) -> dict[str, Decimal]:
+        """Fifty contacts a call through `IDs=`; one Xero left without Balances is read on its own."""
+        wanted = list(dict.fromkeys(contact_ids))
+        found: dict[str, Decimal] = {}
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            body = await self._get("/Contacts", params={"IDs": ",".join(chunk), "includeArchived": "true"})
+            for contact in body.get("Contacts", []):
+                if contact.get("Balances") is not None:
+                    found[str(contact["ContactID"])] = _balance(contact)
+        for contact_id in wanted:
+            if contact_id not in found:
+                found[contact_id] = await self.outstanding_balance(contact_id)
+        return found
 
     # --- writing ---------------------------------------------------------------------------------
 

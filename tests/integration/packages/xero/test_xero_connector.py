@@ -150,6 +150,11 @@ async def test_payments_settle_invoices_and_the_balance_is_read_back(world: Xero
     assert isinstance(refused, Refused)
     assert "overpayment" in refused.problems[0].message
     assert await world.connector.outstanding_balance(contact_id) == Decimal("90.00")
+    other = await customer(world, "C-2", "Grace Hopper")
+    assert await world.connector.outstanding_balances([contact_id, other]) == {
+        contact_id: Decimal("90.00"),
+        other: Decimal("0.00"),
+    }
     assert world.organisation.documents[a.package_id].status == "PAID"
     assert await world.connector.find(receipt) == paid.package_id
 
