@@ -205,7 +205,7 @@ class _Checker:
                 self.error(f"{where} vat_rate", f"VAT rate {line.vat_rate!r} is not known")
             self.nominal(f"{where} nominal_code", line.nominal_code, needed)
         computed = self.totals or document.computed_totals(self.reference.percent_by_rate)
-        if computed.gross < ZERO:
+        if computed.gross < ZERO and not has_errors(self.findings):
             self.error("lines", f"the document totals {format_money(computed.gross)}, below zero")
         stated = document.stated_totals
         if stated is not None and stated.gross != computed.gross:

@@ -91,7 +91,7 @@ CSV_KINDS: dict[str, RecordKind | str] = {
 def columns_of(kind_name: str) -> tuple[str, ...]:
     """Every column a file of this kind may have, in the documented order."""
     kind = CSV_KINDS[kind_name]
-    if isinstance(kind, str):
+    if not isinstance(kind, RecordKind):
         return _REFERENCE_COLUMNS[kind]
     if kind in _PARTY_COLUMNS:
         return _PARTY_COLUMNS[kind]
@@ -167,7 +167,7 @@ def import_csv(uow: UnitOfWork, company_id: int, kind_name: str, source: Path | 
         problem = CsvProblem(1, ", ".join(missing), "required column missing; see docs/csv.md")
         return CsvReport(kind_name, len(rows), rejected=len(rows), problems=(problem,))
     kind = CSV_KINDS[kind_name]
-    if isinstance(kind, str):
+    if not isinstance(kind, RecordKind):
         return _import_reference(uow, company_id, kind, rows)
     return _import_records(uow, company_id, kind_name, kind, rows)
 

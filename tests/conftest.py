@@ -1,0 +1,70 @@
+"""Fixtures every test folder may use: a fresh store on SQLite, and on PostgreSQL when one is reachable."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+
+from ledgerlink.store import Store
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_server_url() -> str:
+    return os.environ.get("LEDGERLINK_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def postgres_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of its own for each test module, dropped afterwards; skips when there is no server."""
+    server = postgres_server_url()
+    module = request.module.__name__.rsplit(".", 1)[-1][:30]
+    name = f"ll_{module}_{uuid.uuid4().hex[:8]}".lower()
+    try:
+        admin = psycopg.connect(_libpq(server), autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable at {server} ({error}); set LEDGERLINK_TEST_POSTGRES_URL")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(_libpq(server), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: os.PathLike[str]) -> Iterator[Store]:
+    store = Store.open(f"sqlite:///{tmp_path}/ledgerlink.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def postgres_store(postgres_database_url: str) -> Iterator[Store]:
+    """The module's PostgreSQL database, emptied after each test so every test starts clean."""
+    store = Store.open(postgres_database_url)
+    yield store
+    tables = [t for t in inspect(store.engine).get_table_names() if t != "alembic_version"]
+    if tables:
+        with store.engine.begin() as connection:
+            quoted = ", ".join(f'"{table}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest) -> Store:
+    """The same test on both backends ledgerlink supports."""
+    store: Store = request.getfixturevalue(f"{request.param}_store")
+    return store
