@@ -19,9 +19,9 @@ def build_app() -> typer.Typer:
     global _registered
     if not _registered:
         # Each module adds its commands to `app`; the order here is the order of `ledgerlink --help`.
-        from ledgerlink.cli import demo, match_files, records, sandbox
+        from ledgerlink.cli import connection, demo, match_files, nominals, records, sandbox, sending
 
-        for module in (demo, records, match_files, sandbox):
+        for module in (demo, records, connection, nominals, sending, match_files, sandbox):
             module.register(app)
         _registered = True
     return app

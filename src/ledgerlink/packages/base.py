@@ -431,6 +431,10 @@ class PackageConnector(ABC):
     async def outstanding_balance(self, contact_id: str) -> Decimal:
         """What the contact owes (customer) or is owed (supplier), as the package says."""
 
+    async def outstanding_balances(self, contact_ids: Sequence[str]) -> dict[str, Decimal]:
+        """Balances of many contacts; a package that lists them with balances answers in fewer calls."""
+        return {contact_id: await self.outstanding_balance(contact_id) for contact_id in contact_ids}
+
     # writing
     @abstractmethod
     async def create(self, drafts: Sequence[Draft]) -> list[Outcome]:

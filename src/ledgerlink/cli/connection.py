@@ -1,0 +1,298 @@
+"""`ledgerlink connect`, `disconnect`, `settings` and `onboarding`: getting started with a package."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import typer
+from rich.table import Table
+
+from ledgerlink.cli.common import (
+    CompanyOption,
+    JsonFlag,
+    console,
+    emit_json,
+    fail,
+    open_store,
+    reports_errors,
+)
+from ledgerlink.errors import ConfigurationError, RecordNotFound
+from ledgerlink.packages.registry import get_package, package_names
+from ledgerlink.sandbox.kit.consent_client import approve
+from ledgerlink.services.connect import (
+    ConnectFlow,
+    OnboardingPath,
+    SendMode,
+    disconnect,
+    pick_business,
+    save_settings,
+)
+from ledgerlink.services.nominals import Nominals
+from ledgerlink.services.onboarding import onboarding_state
+from ledgerlink.services.runtime import Runtime
+from ledgerlink.services.sandbox_session import sandbox_businesses, seed_business
+from ledgerlink.settings import load_settings
+from ledgerlink.store import Store
+from ledgerlink.store.companies import Company
+from ledgerlink.store.connections import Connection, ConnectionRepository
+
+SandboxFlag = Annotated[
+    bool, typer.Option("--sandbox", help="Use the package's local sandbox, started if needed.")
+]
+
+
+def open_runtime() -> tuple[Store, Runtime]:
+    store = open_store()
+    return store, Runtime.from_settings(store, load_settings())
+
+
+def company_of(store: Store, name: str) -> Company:
+    with store.unit_of_work() as uow:
+        return uow.companies.get(name)
+
+
+def current_connection(store: Store, company: Company) -> Connection:
+    with store.unit_of_work() as uow:
+        connection = ConnectionRepository(uow.session, company.id).current()
+    if connection is None:
+        raise RecordNotFound(
+            f"{company.name} is not connected to a package: run `ledgerlink connect PACKAGE`"
+        )
+    return connection
+
+
+@contextmanager
+def callback_listener(redirect_uri: str) -> Iterator[dict[str, str]]:
+    """A one-page local server at the redirect address, catching the package's reply to the sign-in."""
+    parsed = urlparse(redirect_uri)
+    caught: dict[str, str] = {}
+    done = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            query = parse_qs(urlparse(self.path).query)
+            if urlparse(self.path).path != parsed.path:
+                self.send_response(404)
+                self.end_headers()
+                return
+            caught.update({name: values[0] for name, values in query.items()})
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(b"<p>ledgerlink received the package's answer. You can close this window.</p>")
+            done.set()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = HTTPServer((parsed.hostname or "127.0.0.1", parsed.port or 80), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield caught
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def _connect(
+    runtime: Runtime,
+    company: Company,
+    package: str,
+    *,
+    sandbox: bool,
+    business: str,
+    auto_approve: bool,
+    timeout: float,
+    quiet: bool,
+) -> Connection:
+    if sandbox and not await sandbox_businesses(runtime, package):
+        await seed_business(runtime, package, f"{company.name} Books")
+    flow = ConnectFlow(
+        runtime, company.id, package, sandbox=sandbox, redirect_uri=runtime.settings.redirect_uri
+    )
+    url = flow.authorization_url()
+    with callback_listener(flow.redirect_uri) as caught:
+        if auto_approve:
+            if not sandbox:
+                raise ConfigurationError("--auto-approve plays the person at a sandbox's consent page only")
+            async with httpx.AsyncClient(timeout=30.0) as client:
+                callback = await approve(client, url, business=business)
+                await client.get(callback)
+        elif not quiet:
+            console.print(
+                f"Open this address to sign in to {get_package(package).label} and choose the business:"
+            )
+        typer.echo(url)
+        waited = 0.0
+        while "code" not in caught and "error" not in caught:
+            await asyncio.sleep(0.1)
+            waited += 0.1
+            if waited > timeout:
+                raise ConfigurationError(
+                    f"no answer from the package within {timeout:.0f} s; run the command again"
+                )
+    businesses = await flow.finish(
+        code=caught.get("code", ""), state=caught.get("state", ""), error=caught.get("error", "")
+    )
+    if not business and len(businesses) > 1:
+        for number, found in enumerate(businesses, start=1):
+            console.print(f"  {number}. {found.name}")
+        choice = typer.prompt("Which business", type=int, default=1)
+        business = businesses[choice - 1].id
+    connection = flow.choose(pick_business(businesses, business).id)
+    connector = runtime.connector(connection)
+    try:
+        await Nominals(runtime.store, connection).read_lists(connector)
+    finally:
+        await connector.aclose()
+    return connection
+
+
+@reports_errors
+def connect(
+    package: Annotated[str, typer.Argument(help=f"One of: {', '.join(package_names())}.")],
+    company: CompanyOption = "demo",
+    sandbox: SandboxFlag = False,
+    business: Annotated[str, typer.Option(help="The business to connect, by name or id.")] = "",
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="On a sandbox: sign in and approve without a browser.")
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the sign-in.")] = 300.0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Connect the company to a package through its sign-in page, and read its chart of accounts."""
+    store, runtime = open_runtime()
+    found = company_of(store, company)
+    connection = asyncio.run(
+        _connect(
+            runtime,
+            found,
+            package.lower(),
+            sandbox=sandbox,
+            business=business,
+            auto_approve=auto_approve,
+            timeout=timeout,
+            quiet=as_json,
+        )
+    )
+    store.close()
+    if as_json:
+        emit_json(_connection_json(connection))
+        return
+    console.print(
+        f"[green]✓[/] {found.name} is connected to {connection.label}; tokens are stored encrypted."
+    )
+    console.print(
+        "Next: `ledgerlink settings --cut-off-date YYYY-MM-DD`, then `ledgerlink nominals suggest`."
+    )
+
+
+@reports_errors
+def disconnect_command(company: CompanyOption = "demo") -> None:
+    """Disconnect: tokens are forgotten; links, mappings and history are kept for a reconnect."""
+    store, runtime = open_runtime()
+    found = company_of(store, company)
+    connection = current_connection(store, found)
+    disconnect(runtime, found.id, connection.id)
+    console.print(f"{found.name} is disconnected from {connection.label}. Links and history are kept.")
+
+
+@reports_errors
+def settings(
+    company: CompanyOption = "demo",
+    path: Annotated[
+        OnboardingPath | None, typer.Option("--path", help="Where the company starts from.")
+    ] = None,
+    cut_off_date: Annotated[
+        str | None, typer.Option(help="Financial records dated before it are never sent (YYYY-MM-DD).")
+    ] = None,
+    send_mode: Annotated[
+        SendMode | None, typer.Option(help="manual, or automatic every --every minutes.")
+    ] = None,
+    every: Annotated[int | None, typer.Option(help="Minutes between automatic sends.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show or change the connection's settings: onboarding path, cut-off date, send mode."""
+    store, runtime = open_runtime()
+    found = company_of(store, company)
+    connection = current_connection(store, found)
+    if any(value is not None for value in (path, cut_off_date, send_mode, every)):
+        try:
+            cut_off = date.fromisoformat(cut_off_date) if cut_off_date else None
+        except ValueError:
+            raise fail(f"--cut-off-date {cut_off_date!r} is not a date like 2025-04-01") from None
+        connection = save_settings(
+            runtime,
+            found.id,
+            connection.id,
+            onboarding_path=path,
+            cut_off_date=cut_off,
+            send_mode=send_mode,
+            send_interval_minutes=every,
+        )
+    if as_json:
+        emit_json(_connection_json(connection))
+        return
+    table = Table(title=f"{found.name}: {connection.label}", show_header=False)
+    for name, value in _connection_json(connection).items():
+        table.add_row(name.replace("_", " "), str(value if value is not None else "-"))
+    console.print(table)
+
+
+@reports_errors
+def onboarding(company: CompanyOption = "demo", as_json: JsonFlag = False) -> None:
+    """Where the company stands on its onboarding path: each step, done or what is missing."""
+    store = open_store()
+    found = company_of(store, company)
+    state = onboarding_state(store, found.id)
+    if as_json:
+        emit_json(
+            {
+                "path": state.path,
+                "current": state.current.name if state.current else None,
+                "steps": [
+                    {"name": s.name, "title": s.title, "complete": s.complete, "missing": s.missing}
+                    for s in state.steps
+                ],
+            }
+        )
+        return
+    console.print(f"[bold]{found.name}[/]: the {state.path} path")
+    for number, step in enumerate(state.steps, start=1):
+        mark = "[green]✓[/]" if step.complete else ("[yellow]→[/]" if step is state.current else "[dim]·[/]")
+        detail = "" if step.complete else f" [dim]({step.missing})[/]"
+        console.print(f" {mark} {number}. {step.title}{detail}")
+
+
+def _connection_json(connection: Connection) -> dict[str, Any]:
+    return {
+        "package": connection.package,
+        "business": connection.business_name,
+        "business_id": connection.business_id,
+        "sandbox": connection.sandbox,
+        "status": connection.status,
+        "status_reason": connection.status_reason,
+        "paused_until": connection.paused_until,
+        "onboarding_path": connection.onboarding_path,
+        "cut_off_date": connection.cut_off_date,
+        "send_mode": connection.send_mode,
+        "send_every_minutes": connection.send_interval_minutes,
+        "last_sent_at": connection.last_sent_at,
+        "lists_read_at": connection.lists_read_at,
+    }
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="connect")(connect)
+    app.command(name="disconnect")(disconnect_command)
+    app.command(name="settings")(settings)
+    app.command(name="onboarding")(onboarding)

@@ -1,0 +1,323 @@
+"""`ledgerlink send|status|failures|resend|do-not-send|changes|reconcile`: the outbox from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ledgerlink.cli.common import (
+    CompanyOption,
+    JsonFlag,
+    console,
+    emit_json,
+    errors,
+    progress_bars,
+    reports_errors,
+)
+from ledgerlink.cli.connection import company_of, open_runtime
+from ledgerlink.domain.money import format_money
+from ledgerlink.domain.outbox import EntryState
+from ledgerlink.domain.records import RecordKind
+from ledgerlink.services import dashboard
+from ledgerlink.services.reconcile import ReconcileReport, reconcile
+from ledgerlink.services.sending import SendReport
+
+KindOption = Annotated[RecordKind | None, typer.Option("--kind", help="Only records of this kind.")]
+SourceIds = Annotated[
+    list[str] | None, typer.Argument(help="The records' job-system ids (or entry numbers).")
+]
+
+
+def report_json(report: SendReport) -> dict[str, object]:
+    return {
+        "sent": dict(report.sent),
+        "failed": dict(report.failed),
+        "blocked": dict(report.blocked),
+        "uncertain_resolved": report.uncertain_resolved,
+        "updated_after_change": report.updated,
+        "calls": report.calls,
+        "seconds": round(report.seconds, 2),
+        "stopped": report.stopped or None,
+        "counts": {state.value: count for state, count in report.counts.items()},
+    }
+
+
+def show_report(report: SendReport) -> None:
+    sent = sum(report.sent.values())
+    console.print(
+        f"[green]✓[/] sent {sent:,} records in {report.seconds:.1f}s with {report.calls:,} calls to the package"
+    )
+    for label, count in sorted(report.sent.items()):
+        console.print(f"   {count:,} {label}s")
+    if report.stopped:
+        console.print(f"[yellow]Stopped:[/] {report.stopped}")
+    failed = report.counts.get(EntryState.FAILED, 0)
+    blocked = report.counts.get(EntryState.BLOCKED, 0)
+    if failed or blocked:
+        console.print(f"[red]{failed:,} failed, {blocked:,} blocked[/]: see `ledgerlink failures`")
+
+
+@reports_errors
+def send(
+    company: CompanyOption = "demo",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be created, send nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send everything waiting to the package, customers and suppliers first, and say what happened."""
+    store, runtime = open_runtime()
+    found = company_of(store, company)
+    if dry_run:
+        preview = dashboard.dry_run(store, found.id)
+        if as_json:
+            emit_json(preview)
+            return
+        table = Table(title=f"{found.name}: what a send would create (nothing sent)")
+        for column in ("kind", "step", "records", "total"):
+            table.add_column(column, justify="right" if column in ("records", "total") else "left")
+        for line in preview.lines:
+            total = format_money(line.gross) if line.gross else ""
+            table.add_row(line.kind.label, line.step.value, f"{line.count:,}", total)
+        console.print(table)
+        console.print(
+            f"{preview.contacts_to_create:,} customers and suppliers would be created; {preview.already_linked:,} are linked already"
+        )
+        return
+    with progress_bars(enabled=not as_json) as bars:
+        advance = None
+        last = 0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal advance, last
+            if advance is None:
+                advance = bars("Sending", total)
+            advance(done - last)
+            last = done
+
+        report = asyncio.run(dashboard.send_now(runtime, found.id, progress=progress))
+    store.close()
+    if as_json:
+        emit_json(report_json(report))
+        return
+    show_report(report)
+
+
+@reports_errors
+def status(company: CompanyOption = "demo", as_json: JsonFlag = False) -> None:
+    """Counts by state, last sent, cut-off date, and whether the connection needs anything."""
+    store, _ = open_runtime()
+    found = company_of(store, company)
+    current = dashboard.status(store, found.id)
+    if as_json:
+        emit_json(
+            {
+                "company": current.company,
+                "package": current.connection.package,
+                "business": current.connection.business_name,
+                "counts": {state.value: count for state, count in current.counts.items()},
+                "by_kind": {
+                    kind.value: {s.value: c for s, c in states.items() if c}
+                    for kind, states in current.by_kind.items()
+                },
+                "last_sent_at": current.last_sent_at,
+                "cut_off_date": current.cut_off_date,
+                "changed_after_sending": current.changed_after_sending,
+                "banner": current.banner or None,
+            }
+        )
+        return
+    show_status(current)
+
+
+def show_status(current: dashboard.Status) -> None:
+    if current.banner:
+        console.print(f"[bold yellow]! {current.banner}[/]")
+    table = Table(title=f"{current.company} → {current.connection.label}")
+    table.add_column("kind")
+    states = list(EntryState)
+    for state in states:
+        table.add_column(state.label, justify="right")
+    for kind, counts in sorted(current.by_kind.items(), key=lambda item: list(RecordKind).index(item[0])):
+        table.add_row(
+            kind.label, *[f"{counts.get(state, 0):,}" if counts.get(state, 0) else "" for state in states]
+        )
+    table.add_row("[bold]all[/]", *[f"[bold]{current.counts[state]:,}[/]" for state in states])
+    console.print(table)
+    last = f"{current.last_sent_at:%Y-%m-%d %H:%M} UTC" if current.last_sent_at else "never"
+    cut_off = current.cut_off_date.isoformat() if current.cut_off_date else "not set"
+    console.print(f"Last sent: {last} · cut-off date: {cut_off}")
+    if current.changed_after_sending:
+        console.print(
+            f"{current.changed_after_sending} records changed after sending: see `ledgerlink changes`"
+        )
+
+
+@reports_errors
+def failures(company: CompanyOption = "demo", as_json: JsonFlag = False) -> None:
+    """Each failed, uncertain or blocked record with the package's reason (or what it waits for)."""
+    store, _ = open_runtime()
+    found = company_of(store, company)
+    listed = dashboard.failures(store, found.id)
+    if as_json:
+        emit_json(listed)
+        return
+    if not listed:
+        console.print("[green]✓[/] nothing has failed and nothing is blocked")
+        return
+    table = Table(title=f"{found.name}: what could not be sent")
+    for column in ("kind", "id", "number", "state", "reason", "field"):
+        table.add_column(column, overflow="fold")
+    for failure in listed:
+        kind = failure.kind.label + (" allocation" if failure.step.value == "allocate" else "")
+        table.add_row(
+            kind, failure.source_id, failure.number, failure.state.label, failure.reason, failure.field
+        )
+    console.print(table)
+    console.print("Fix the cause, then `ledgerlink resend`; or `ledgerlink do-not-send ID`.")
+
+
+@reports_errors
+def resend(
+    source_ids: SourceIds = None,
+    company: CompanyOption = "demo",
+    kind: KindOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Put failed records back to waiting (all of them, or those named); the next send tries them again."""
+    store, _ = open_runtime()
+    found = company_of(store, company)
+    moved = dashboard.resend(store, found.id, source_ids or [], kind=kind)
+    if as_json:
+        emit_json({"waiting_again": moved})
+        return
+    console.print(f"{moved:,} records will be sent again with the next `ledgerlink send`")
+
+
+@reports_errors
+def do_not_send(
+    source_ids: SourceIds = None,
+    company: CompanyOption = "demo",
+    kind: KindOption = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Put them back to waiting.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark records never to be sent (reversible with --undo)."""
+    if not source_ids and kind is None:
+        errors.print("name the records (their job-system ids) or a --kind")
+        raise typer.Exit(2)
+    store, _ = open_runtime()
+    found = company_of(store, company)
+    moved = dashboard.do_not_send(store, found.id, source_ids or [], kind=kind, undo=undo)
+    if as_json:
+        emit_json({"changed": moved, "undo": undo})
+        return
+    console.print(f"{moved:,} records {'will be sent again' if undo else 'marked do-not-send'}")
+
+
+@reports_errors
+def changes(
+    company: CompanyOption = "demo",
+    leave: Annotated[str | None, typer.Option(help="Leave this record as sent (its job-system id).")] = None,
+    kind: KindOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Records changed after they were sent that the package could not take, and the choices."""
+    store, _ = open_runtime()
+    found = company_of(store, company)
+    if leave:
+        dashboard.leave_change(store, found.id, leave, kind=kind or RecordKind.INVOICE)
+        console.print(f"{leave} is left as it was sent")
+        return
+    from ledgerlink.store.outbox import OutboxRepository
+
+    connection = dashboard.connection_of(store, found.id)
+    with store.unit_of_work() as uow:
+        listed = OutboxRepository(uow.session, connection.id, found.id).changed_after_sending()
+    if as_json:
+        emit_json(
+            [{"kind": e.kind.value, "id": e.source_id, "change": e.changed_after_sending} for e in listed]
+        )
+        return
+    for entry in listed:
+        console.print(f" · {entry.kind.label} {entry.source_id}: {entry.changed_after_sending}")
+    if not listed:
+        console.print("[green]✓[/] nothing changed after sending waits for a decision")
+
+
+def reconcile_json(result: ReconcileReport) -> dict[str, object]:
+    return {
+        "clean": result.clean,
+        "checked": result.checked,
+        "jobs_total": result.jobs_total,
+        "package_total": result.package_total,
+        "differences": [
+            {
+                "kind": d.kind.value,
+                "id": d.source_id,
+                "name": d.name,
+                "jobs_balance": d.jobs_balance,
+                "package_balance": d.package_balance,
+                "difference": d.difference,
+            }
+            for d in result.differences
+        ],
+    }
+
+
+def show_reconcile(result: ReconcileReport) -> None:
+    if result.clean:
+        console.print(
+            f"[green]✓[/] reconciled: {result.checked:,} customers and suppliers owe the same on both sides "
+            f"({format_money(result.jobs_total)} in all)"
+        )
+        return
+    table = Table(title=f"{len(result.differences):,} of {result.checked:,} balances differ")
+    for column in ("kind", "id", "name", "jobs side", "package", "difference"):
+        table.add_column(column)
+    for d in result.differences:
+        table.add_row(
+            d.kind.label,
+            d.source_id,
+            d.name,
+            format_money(d.jobs_balance),
+            format_money(d.package_balance),
+            format_money(d.difference),
+        )
+    console.print(table)
+
+
+@reports_errors
+def reconcile_command(company: CompanyOption = "demo", as_json: JsonFlag = False) -> None:
+    """Compare every linked customer's and supplier's balance in the package with the jobs side's."""
+    store, runtime = open_runtime()
+    found = company_of(store, company)
+    connection = dashboard.connection_of(store, found.id)
+    connector = runtime.connector(connection)
+
+    async def run() -> ReconcileReport:
+        try:
+            return await reconcile(store, connection, connector)
+        finally:
+            await connector.aclose()
+
+    result = asyncio.run(run())
+    if as_json:
+        emit_json(reconcile_json(result))
+    else:
+        show_reconcile(result)
+    if not result.clean:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="send")(send)
+    app.command(name="status")(status)
+    app.command(name="failures")(failures)
+    app.command(name="resend")(resend)
+    app.command(name="do-not-send")(do_not_send)
+    app.command(name="changes")(changes)
+    app.command(name="reconcile")(reconcile_command)
