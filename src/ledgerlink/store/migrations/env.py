@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import ledgerlink.store.connection_tables  # noqa: F401  (registers its tables on the metadata)
+import ledgerlink.store.people_tables  # noqa: F401
 from ledgerlink.store.tables import metadata
 
 connection: Connection | None = context.config.attributes.get("connection")
