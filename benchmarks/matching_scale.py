@@ -440,7 +440,8 @@ def generate(n: int, seed: int = 20240601) -> tuple[list[Party], list[Party], di
         surname = zipf_choice(rng, SURNAMES, surname_weights)
         first = zipf_choice(rng, FIRST_NAMES, first_weights)
         female = FIRST_NAMES.index(first) >= FEMALE_START
-        email = f"{first}.{surname}{rng.randrange(100)}@example.{rng.choice(('com', 'co.uk', 'net'))}"
+        # Everyone has their own address: the counter keeps two people of the same name apart.
+        email = f"{first}.{surname}{i}@example.{rng.choice(('com', 'co.uk', 'net'))}"
         phone = f"07{rng.randrange(100, 999)} {rng.randrange(100000, 999999)}"
         common = {
             "address_lines": (f"{house} {street.title()}",),

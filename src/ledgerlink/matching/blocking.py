@@ -28,7 +28,7 @@ MAX_EXACT_BLOCK_PAIRS = 400
 MAX_BLOCK_PAIRS = 600
 """A blocking key shared by more left x right pairs than this is too common to be worth comparing."""
 
-MAX_WEAK_BLOCK_PAIRS = 120
+MAX_WEAK_BLOCK_PAIRS = 50
 """Keys built from a name's sound or a town alone are broad: a smaller block of them is already noise."""
 
 EXACT_KINDS: frozenset[str] = frozenset({"email", "phone", "ref", "addr"})

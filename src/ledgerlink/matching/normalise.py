@@ -261,13 +261,15 @@ def split_person_name(name: str, title: str = "", first: str = "", last: str = "
         words = fold(tail).split() + fold(head).split()
     else:
         words = fold(name).split()
-    found_title = title_f.split()[0] if title_f else ""
+    found_titles = title_f.split()[:1]
     kept: list[str] = []
     for word in words:
         if word in TITLES:
-            found_title = found_title or word
+            found_titles.append(word)
         elif word not in NAME_SUFFIXES and word != "and":
             kept.append(word)
+    # "Mr & Mrs J Smith" is a couple: its titles say nothing about which of the two is meant.
+    found_title = found_titles[0] if len(set(found_titles)) == 1 else ""
     if not kept:
         return PersonName(found_title, "", (), "")
     if len(kept) == 1:
@@ -298,7 +300,7 @@ def company_tokens(name: str) -> tuple[str, ...]:
 def looks_commercial(name: str) -> bool:
     """Whether a free-text name reads like a business ("Elm Plumbing Ltd") rather than a person."""
     words = fold(name).split()
-    return any(word in COMPANY_HINTS for word in words) or len(words) > 4
+    return any(word in COMPANY_HINTS for word in words)
 
 
 @lru_cache(maxsize=200_000)

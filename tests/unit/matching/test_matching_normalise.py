@@ -81,3 +81,9 @@ def test_kind_is_inferred_from_a_business_like_name() -> None:
     assert normalise_party(Party(id="1", name="Elm Plumbing Ltd")).kind == "commercial"
     assert normalise_party(Party(id="2", name="John Smith")).kind == "residential"
     assert normalise_party(Party(id="3", company_name="Acme")).kind == "commercial"
+
+
+def test_a_couple_has_no_single_title_and_is_still_people() -> None:
+    couple = normalise_party(Party(id="1", name="Mr & Mrs J Smith"))
+    assert couple.kind == "residential"
+    assert (couple.person.title, couple.person.first, couple.person.last) == ("", "j", "smith")
