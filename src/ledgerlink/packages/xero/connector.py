@@ -71,6 +71,20 @@ def _balance(contact: Mapping[str, Any]) -> Decimal:
     return payable
 
 
+def _overpayment_key(element: Mapping[str, Any]) -> str:
+    """An overpayment's contact and amount, to match Xero's answers to what was sent."""
+    contact = (element.get("Contact") or {}).get("ContactID") or ""
+    lines = element.get("LineItems") or []
+    total = element.get("Total")
+    if total is None:
+        total = sum((mapping.money(line.get("LineAmount")) for line in lines), Decimal("0.00"))
+    try:
+        amount = mapping.money(total).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        amount = Decimal("0.00")
+    return f"{contact}|{amount}"
+
+
 def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -331,61 +345,93 @@ class XeroConnector(PackageConnector):
         return outcomes
 
     async def _create_payments(self, drafts: list[PaymentDraft]) -> list[Outcome]:
-        outcomes: dict[str, Outcome] = {}
-        sent: list[tuple[PaymentDraft, int]] = []  # (draft, how many payments it became)
+        """One Xero Payment per document settled, and an overpayment for any money left on account.
+
+        The payments go in one batch and the overpayments in another, each under its own key; a draft
+        is Created only when every part of it was recorded, and a refusal says which parts were.
+        """
+        problems: dict[str, list[Problem]] = {draft.key: [] for draft in drafts}
+        recorded: dict[str, list[str]] = {draft.key: [] for draft in drafts}
+        paying: list[tuple[PaymentDraft, int]] = []  # (draft, how many payments it became)
         bodies: list[dict[str, Any]] = []
+        on_account: list[PaymentDraft] = []
         for draft in drafts:
+            if draft.on_account < 0:
+                problems[draft.key].append(
+                    Problem("the allocations add up to more than the payment", "allocations")
+                )
+                continue
+            if draft.on_account > 0 and draft.document_type is DocumentType.CUSTOMER_REFUND:
+                problems[draft.key].append(
+                    Problem(
+                        f"{draft.on_account} of this refund is set against no credit note; Xero refunds money "
+                        "only against a credit note or an overpayment: allocate the refund in full",
+                        "allocations",
+                    )
+                )
+                continue
+            if draft.allocations:
+                parts = mapping.payment_bodies(draft)
+                paying.append((draft, len(parts)))
+                bodies.extend(parts)
             if draft.on_account > 0:
-                outcomes[draft.key] = Refused(
-                    draft.key,
-                    (
-                        Problem(
-                            f"{draft.on_account} of this payment is not set against any document; Xero records "
-                            "money on account as an overpayment, which ledgerlink does not send: allocate it in "
-                            "full, or record the overpayment in Xero",
-                            "allocations",
-                        ),
-                    ),
-                )
-                continue
-            if not draft.allocations:
-                outcomes[draft.key] = Refused(
-                    draft.key, (Problem("the payment settles no document", "allocations"),)
-                )
-                continue
-            parts = mapping.payment_bodies(draft)
-            sent.append((draft, len(parts)))
-            bodies.extend(parts)
+                on_account.append(draft)
         if bodies:
-            key = mapping.batch_key("PUT /Payments", [draft.key for draft, _ in sent])
+            key = mapping.batch_key("PUT /Payments", [draft.key for draft, _ in paying])
             reply = await self._write("PUT", "/Payments", {"Payments": bodies}, key)
             matched = self._match(reply.get("Payments", []), [_payment_key(b) for b in bodies], _payment_key)
             position = 0
-            for draft, count in sent:
-                parts = [p for p in matched[position : position + count] if p is not None]
+            for draft, count in paying:
+                answers = matched[position : position + count]
                 position += count
-                failed = [
-                    p
-                    for p in parts
-                    if p.get("StatusAttributeString") == "ERROR" or p.get("HasValidationErrors")
-                ]
-                created = [str(p["PaymentID"]) for p in parts if p not in failed and p.get("PaymentID")]
-                if len(parts) < count:
-                    outcomes[draft.key] = Refused(
-                        draft.key, (Problem("Xero's reply did not include this payment"),)
-                    )
-                elif failed:
-                    problems = [problem for p in failed for problem in element_problems(p)]
-                    if created:
-                        problems.append(
-                            Problem(f"Xero recorded the other parts of this payment: {', '.join(created)}")
-                        )
-                    outcomes[draft.key] = Refused(draft.key, tuple(problems))
+                for answer in answers:
+                    if answer is None:
+                        problems[draft.key].append(Problem("Xero's reply did not include this payment"))
+                    elif answer.get("StatusAttributeString") == "ERROR" or answer.get("HasValidationErrors"):
+                        problems[draft.key].extend(element_problems(answer) or (Problem("refused by Xero"),))
+                    else:
+                        recorded[draft.key].append(str(answer["PaymentID"]))
+        if on_account:
+            overpayments = [mapping.overpayment_body(draft) for draft in on_account]
+            key = mapping.batch_key("PUT /BankTransactions", [draft.key for draft in on_account])
+            reply = await self._write("PUT", "/BankTransactions", {"BankTransactions": overpayments}, key)
+            answers = self._match(
+                reply.get("BankTransactions", []),
+                [_overpayment_key(b) for b in overpayments],
+                _overpayment_key,
+            )
+            for draft, answer in zip(on_account, answers, strict=True):
+                if answer is None:
+                    problems[draft.key].append(Problem("Xero's reply did not include the money on account"))
+                elif answer.get("StatusAttributeString") == "ERROR" or answer.get("ValidationErrors"):
+                    problems[draft.key].extend(element_problems(answer) or (Problem("refused by Xero"),))
                 else:
-                    outcomes[draft.key] = Created(
-                        draft.key, created[0], related_ids=tuple(created[1:]), status="AUTHORISED"
+                    recorded[draft.key].append(
+                        str(answer.get("OverpaymentID") or answer["BankTransactionID"])
                     )
-        return [outcomes[draft.key] for draft in drafts]
+        outcomes: list[Outcome] = []
+        for draft in drafts:
+            found, done = problems[draft.key], recorded[draft.key]
+            if found:
+                if done:
+                    found.append(Problem(f"Xero recorded the other parts of this payment: {', '.join(done)}"))
+                outcomes.append(Refused(draft.key, tuple(found)))
+            else:
+                warnings = (
+                    (f"{draft.on_account} recorded in Xero as an overpayment (money on account)",)
+                    if draft.on_account > 0
+                    else ()
+                )
+                outcomes.append(
+                    Created(
+                        draft.key,
+                        done[0],
+                        related_ids=tuple(done[1:]),
+                        status="AUTHORISED",
+                        warnings=warnings,
+                    )
+                )
+        return outcomes
 
     async def _allocate(self, draft: CreditAllocationDraft) -> Outcome:
         key = mapping.batch_key("PUT Allocations", [draft.key])
@@ -454,7 +500,7 @@ class XeroConnector(PackageConnector):
 
     async def _find_payment(self, draft: PaymentDraft) -> str | None:
         if not draft.allocations:
-            return None
+            return await self._find_overpayment(draft)
         first = draft.allocations[0]
         target = (
             "CreditNote.CreditNoteID" if first.document_type in mapping.CREDIT_NOTES else "Invoice.InvoiceID"
@@ -468,6 +514,20 @@ class XeroConnector(PackageConnector):
             clauses.insert(0, f"Reference=={_quoted(draft.reference)}")
         found = (await self._get("/Payments", params={"where": " AND ".join(clauses)})).get("Payments", [])
         return str(found[0]["PaymentID"]) if found else None
+
+    async def _find_overpayment(self, draft: PaymentDraft) -> str | None:
+        kind = mapping.overpayment_type(draft)
+        clauses = [
+            f"Type=={_quoted(kind)}",
+            f'Contact.ContactID==guid("{draft.contact_id}")',
+            f"Total=={draft.on_account}",
+            'Status=="AUTHORISED"',
+        ]
+        if draft.reference:
+            clauses.insert(0, f"Reference=={_quoted(draft.reference)}")
+        where = " AND ".join(clauses)
+        found = (await self._get("/BankTransactions", params={"where": where})).get("BankTransactions", [])
+        return str(found[0].get("OverpaymentID") or found[0]["BankTransactionID"]) if found else None
 
     async def _find_allocation(self, draft: CreditAllocationDraft) -> str | None:
         try:

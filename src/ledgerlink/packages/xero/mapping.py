@@ -294,3 +294,32 @@ def payment_bodies(draft: PaymentDraft) -> list[dict[str, Any]]:
             body["Reference"] = draft.reference
         bodies.append(body)
     return bodies
+
+
+def overpayment_type(draft: PaymentDraft) -> str:
+    return (
+        "SPEND-OVERPAYMENT" if draft.document_type is DocumentType.SUPPLIER_PAYMENT else "RECEIVE-OVERPAYMENT"
+    )
+
+
+def overpayment_body(draft: PaymentDraft) -> dict[str, Any]:
+    """Money on account: Xero holds it as an overpayment, made through a bank transaction of that type."""
+    account: dict[str, Any] = (
+        {"AccountID": draft.bank_account_id} if draft.bank_account_id else {"Code": draft.bank_account_code}
+    )
+    body: dict[str, Any] = {
+        "Type": overpayment_type(draft),
+        "Contact": {"ContactID": draft.contact_id},
+        "BankAccount": account,
+        "Date": draft.date.isoformat(),
+        "LineAmountTypes": "NoTax",
+        "LineItems": [
+            {
+                "Description": f"Payment on account {draft.reference or draft.source_id}".strip(),
+                "LineAmount": draft.on_account,
+            }
+        ],
+    }
+    if draft.reference:
+        body["Reference"] = draft.reference
+    return body

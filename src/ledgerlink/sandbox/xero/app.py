@@ -130,6 +130,10 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "CreditNotes": ("accounting.transactions", "accounting.invoices"),
     "Payments": ("accounting.transactions", "accounting.payments"),
     "BatchPayments": ("accounting.transactions", "accounting.payments"),
+    # which granular scope covers overpayments is not documented: either a bank-transactions or a
+    # payments grant opens them here
+    "BankTransactions": ("accounting.transactions", "accounting.banktransactions", "accounting.payments"),
+    "Overpayments": ("accounting.transactions", "accounting.banktransactions", "accounting.payments"),
 }
 
 
@@ -649,6 +653,42 @@ class XeroSandbox:
         ]
         return self._list(call, "Payments", records, lambda p: out.payment_json(organisation, p))
 
+    async def get_bank_transactions(self, call: Call) -> Reply:
+        organisation = call.organisation
+        if call.params.get("id"):
+            wanted = call.params["id"]
+            found = next(
+                (o for o in organisation.overpayments.values() if o.bank_transaction_id == wanted), None
+            )
+            if found is None:
+                raise KeyError(wanted)
+            return Reply(
+                200, out.envelope("BankTransactions", [out.bank_transaction_json(organisation, found)])
+            )
+        since = self._since(call)
+        records = [o for o in organisation.overpayments.values() if since is None or o.updated >= since]
+        return self._list(
+            call, "BankTransactions", records, lambda o: out.bank_transaction_json(organisation, o)
+        )
+
+    async def get_overpayments(self, call: Call) -> Reply:
+        organisation = call.organisation
+        if call.params.get("id"):
+            found = organisation.overpayments[call.params["id"]]
+            return Reply(200, out.envelope("Overpayments", [out.overpayment_json(organisation, found)]))
+        since = self._since(call)
+        records = [o for o in organisation.overpayments.values() if since is None or o.updated >= since]
+        return self._list(call, "Overpayments", records, lambda o: out.overpayment_json(organisation, o))
+
+    async def save_bank_transactions(self, call: Call) -> Reply:
+        organisation = call.organisation
+        elements = self._parse(call, "BankTransactions")
+
+        def apply(model: bodies.BankTransactionBody) -> dict[str, Any]:
+            return out.bank_transaction_json(organisation, organisation.add_overpayment(model))
+
+        return self._batch(call, "BankTransactions", elements, apply)
+
     async def get_batch_payments(self, call: Call) -> Reply:
         organisation = call.organisation
         records = [out.batch_payment_json(organisation, b) for b in organisation.batch_payments.values()]
@@ -818,6 +858,11 @@ class XeroSandbox:
             (r("/Payments/(?P<id>[^/]+)"), read, self.get_payments),
             (r("/Payments/(?P<id>[^/]+)"), frozenset({"POST"}), self.change_payment),
             (r("/BatchPayments"), read, self.get_batch_payments),
+            (r("/BankTransactions"), read, self.get_bank_transactions),
+            (r("/BankTransactions"), write, self.save_bank_transactions),
+            (r("/BankTransactions/(?P<id>[^/]+)"), read, self.get_bank_transactions),
+            (r("/Overpayments"), read, self.get_overpayments),
+            (r("/Overpayments/(?P<id>[^/]+)"), read, self.get_overpayments),
             (r("/BatchPayments"), frozenset({"PUT"}), self.save_batch_payments),
         ]
 

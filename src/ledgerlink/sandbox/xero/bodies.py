@@ -221,7 +221,36 @@ class BatchPaymentBody(_Body):
     Payments: list[PaymentBody] = Field(default_factory=list)
 
 
+class BankTransactionBody(_Body):
+    Type: (
+        Literal[
+            "RECEIVE",
+            "RECEIVE-OVERPAYMENT",
+            "RECEIVE-PREPAYMENT",
+            "SPEND",
+            "SPEND-OVERPAYMENT",
+            "SPEND-PREPAYMENT",
+            "RECEIVE-TRANSFER",
+            "SPEND-TRANSFER",
+        ]
+        | None
+    ) = None
+    Contact: ContactBody | None = None
+    LineItems: list[LineItemBody] | None = None
+    BankAccount: AccountRef | None = None
+    IsReconciled: Bool | None = None
+    Date: DateField = None
+    Reference: Str | None = None
+    CurrencyCode: Str | None = None
+    CurrencyRate: Number | None = None
+    Url: Str | None = None
+    Status: Literal["AUTHORISED", "DELETED", "VOIDED"] | None = None
+    LineAmountTypes: AmountTypes | None = None
+    BankTransactionID: Str | None = None
+
+
 RESOURCE_MODELS: dict[str, type[_Body]] = {
+    "BankTransactions": BankTransactionBody,
     "Contacts": ContactBody,
     "Invoices": InvoiceBody,
     "CreditNotes": CreditNoteBody,

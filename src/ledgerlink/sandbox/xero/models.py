@@ -201,6 +201,27 @@ class Allocation:
 
 
 @dataclass
+class Overpayment:
+    """Money received (RECEIVE) or paid (SPEND) on account, as Xero holds it after an overpayment bank transaction."""
+
+    id: str
+    bank_transaction_id: str
+    type: str  # RECEIVE-OVERPAYMENT | SPEND-OVERPAYMENT
+    contact_id: str
+    account_id: str
+    date: dt.date
+    total: Decimal
+    updated: dt.datetime
+    reference: str = ""
+    status: str = "AUTHORISED"
+    allocated: Decimal = ZERO
+
+    @property
+    def remaining(self) -> Decimal:
+        return ZERO if self.status == "VOIDED" else self.total - self.allocated
+
+
+@dataclass
 class BatchPayment:
     id: str
     account_id: str
@@ -259,6 +280,8 @@ class Organisation:
         self.payments: dict[str, Payment] = {}
         self.allocations: dict[str, Allocation] = {}
         self.batch_payments: dict[str, BatchPayment] = {}
+        self.overpayments: dict[str, Overpayment] = {}
+        self.overpayments_by_contact: dict[str, list[str]] = defaultdict(list)
         self._next_number: dict[str, int] = defaultdict(lambda: 1)
         self._authorised_this_month: dict[tuple[int, int], int] = defaultdict(int)
 
@@ -290,6 +313,7 @@ class Organisation:
             "payments": len(self.payments),
             "allocations": len(self.allocations),
             "batch_payments": len(self.batch_payments),
+            "overpayments": len(self.overpayments),
         }
 
     # --- contacts --------------------------------------------------------------------------------
@@ -427,6 +451,12 @@ class Organisation:
                 payable += due
             else:
                 payable -= due
+        for overpayment_id in self.overpayments_by_contact.get(contact_id, ()):
+            overpayment = self.overpayments[overpayment_id]
+            if overpayment.type == "RECEIVE-OVERPAYMENT":
+                receivable -= overpayment.remaining
+            else:
+                payable -= overpayment.remaining
         return receivable, payable
 
     # --- accounts and tax ------------------------------------------------------------------------
@@ -770,6 +800,47 @@ class Organisation:
         document.payment_ids.remove(payment.id)
         self._settle(document, payment.date)
         return payment
+
+    def add_overpayment(self, body: bodies.BankTransactionBody) -> Overpayment:
+        """An overpayment bank transaction: money on account that later settles documents."""
+        if body.BankTransactionID:
+            raise Invalid("This bank transaction already exists; bank transactions cannot be changed here.")
+        if body.Type not in ("RECEIVE-OVERPAYMENT", "SPEND-OVERPAYMENT"):
+            raise Invalid(
+                f"The sandbox records only overpayment bank transactions, not {body.Type or 'untyped'} ones."
+            )
+        contact = self.contact_for_document(body.Contact)
+        account = self._payment_account(body.BankAccount, None)
+        if account.type != "BANK":
+            raise Invalid("The BankAccount of a bank transaction must be a bank account.")
+        if body.LineAmountTypes not in (None, "NoTax"):
+            raise Invalid("Overpayments cannot carry tax: use LineAmountTypes NoTax.")
+        total = ZERO
+        for line in body.LineItems or []:
+            if not (line.Description or "").strip():
+                raise Invalid("Description must be at least 1 character long.")
+            if line.LineAmount is not None:
+                total += pennies(line.LineAmount)
+            else:
+                total += pennies((line.Quantity or Decimal(1)) * (line.UnitAmount or ZERO))
+        if total <= ZERO:
+            raise Invalid("An overpayment must be for more than zero.")
+        date = body.Date or self.clock().date()
+        self._check_lock(date)
+        overpayment = Overpayment(
+            id=new_id(),
+            bank_transaction_id=new_id(),
+            type=body.Type,
+            contact_id=contact.id,
+            account_id=account.id,
+            date=date,
+            total=total,
+            updated=self.clock(),
+            reference=body.Reference or "",
+        )
+        self.overpayments[overpayment.id] = overpayment
+        self.overpayments_by_contact[contact.id].append(overpayment.id)
+        return overpayment
 
     def add_batch_payment(self, body: bodies.BatchPaymentBody) -> BatchPayment:
         account = self._payment_account(body.Account, None)

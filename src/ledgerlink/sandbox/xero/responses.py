@@ -23,6 +23,7 @@ from ledgerlink.sandbox.xero.models import (
     Contact,
     Document,
     Organisation,
+    Overpayment,
     Payment,
     TaxRate,
 )
@@ -308,6 +309,57 @@ def batch_payment_json(organisation: Organisation, batch: BatchPayment) -> dict[
         "UpdatedDateUTC": ms_date(batch.updated),
         "IsReconciled": False,
         "Payments": [payment_json(organisation, p) for p in payments],
+    }
+
+
+def bank_transaction_json(organisation: Organisation, overpayment: Overpayment) -> dict[str, Any]:
+    account = organisation.accounts[overpayment.account_id]
+    return {
+        "BankTransactionID": overpayment.bank_transaction_id,
+        "OverpaymentID": overpayment.id,
+        "Type": overpayment.type,
+        "Contact": _contact_ref(organisation, overpayment.contact_id),
+        "BankAccount": {"AccountID": account.id, "Code": account.code, "Name": account.name},
+        "Date": ms_date(overpayment.date),
+        "DateString": iso(overpayment.date),
+        "Reference": overpayment.reference,
+        "Status": overpayment.status,
+        "LineAmountTypes": "NoTax",
+        "SubTotal": overpayment.total,
+        "TotalTax": Decimal("0.00"),
+        "Total": overpayment.total,
+        "IsReconciled": False,
+        "CurrencyCode": "GBP",
+        "UpdatedDateUTC": ms_date(overpayment.updated),
+        "LineItems": [
+            {
+                "Description": "Overpayment",
+                "LineAmount": overpayment.total,
+                "Quantity": 1,
+                "UnitAmount": overpayment.total,
+            }
+        ],
+    }
+
+
+def overpayment_json(organisation: Organisation, overpayment: Overpayment) -> dict[str, Any]:
+    return {
+        "OverpaymentID": overpayment.id,
+        "Type": overpayment.type,
+        "Contact": _contact_ref(organisation, overpayment.contact_id),
+        "Date": ms_date(overpayment.date),
+        "Status": overpayment.status,
+        "LineAmountTypes": "NoTax",
+        "SubTotal": overpayment.total,
+        "TotalTax": Decimal("0.00"),
+        "Total": overpayment.total,
+        "RemainingCredit": overpayment.remaining,
+        "AppliedAmount": overpayment.allocated,
+        "Reference": overpayment.reference,
+        "CurrencyCode": "GBP",
+        "UpdatedDateUTC": ms_date(overpayment.updated),
+        "Allocations": [],
+        "Payments": [],
     }
 
 

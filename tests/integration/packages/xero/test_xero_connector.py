@@ -143,20 +143,25 @@ async def test_payments_settle_invoices_and_the_balance_is_read_back(world: Xero
         allocations=(AllocationLine(b.package_id, DocumentType.SALES_INVOICE, Decimal("10.00")),),
     )
 
-    paid, refused = await world.connector.create([receipt, on_account])
+    paid, part_on_account = await world.connector.create([receipt, on_account])
 
     assert isinstance(paid, Created)
     assert len(paid.related_ids) == 1
-    assert isinstance(refused, Refused)
-    assert "overpayment" in refused.problems[0].message
-    assert await world.connector.outstanding_balance(contact_id) == Decimal("90.00")
+    assert isinstance(part_on_account, Created)
+    assert "overpayment" in part_on_account.warnings[0]
+    [overpayment] = world.organisation.overpayments.values()
+    assert overpayment.total == Decimal("40.00")
+    assert part_on_account.related_ids == (overpayment.id,)
+    assert await world.connector.outstanding_balance(contact_id) == Decimal("40.00")
     other = await customer(world, "C-2", "Grace Hopper")
     assert await world.connector.outstanding_balances([contact_id, other]) == {
-        contact_id: Decimal("90.00"),
+        contact_id: Decimal("40.00"),
         other: Decimal("0.00"),
     }
     assert world.organisation.documents[a.package_id].status == "PAID"
     assert await world.connector.find(receipt) == paid.package_id
+    assert await world.connector.create([receipt, on_account]) == [paid, part_on_account]
+    assert world.organisation.counts()["payments"] == 3
 
 
 async def test_a_credit_note_is_allocated_to_its_invoice(world: XeroWorld) -> None:
@@ -389,3 +394,39 @@ async def test_an_approved_invoice_can_be_voided_but_not_once_it_is_paid(world: 
 
     assert world.organisation.documents[unpaid.package_id].status == "VOIDED"
     assert world.organisation.documents[paid.package_id].status == "PAID"
+
+
+async def test_money_received_on_account_alone_becomes_an_overpayment_found_again_by_its_reference(
+    world: XeroWorld,
+) -> None:
+    contact_id = await customer(world)
+    deposit = PaymentDraft(
+        key="dep-1",
+        source_id="DEP-1",
+        document_type=DocumentType.CUSTOMER_RECEIPT,
+        contact_id=contact_id,
+        bank_account_id="",
+        bank_account_code="090",
+        date=TODAY,
+        amount=Decimal("250.00"),
+        reference="Deposit job 7",
+    )
+    refund = PaymentDraft(
+        key="ref-1",
+        source_id="REF-1",
+        document_type=DocumentType.CUSTOMER_REFUND,
+        contact_id=contact_id,
+        bank_account_id="",
+        bank_account_code="090",
+        date=TODAY,
+        amount=Decimal("5.00"),
+    )
+
+    [created] = await world.connector.create([deposit])
+    [refused] = await world.connector.create([refund])
+
+    assert isinstance(created, Created)
+    assert isinstance(refused, Refused)
+    assert "credit note" in refused.problems[0].message
+    assert await world.connector.outstanding_balance(contact_id) == Decimal("-250.00")
+    assert await world.connector.find(deposit) == created.package_id

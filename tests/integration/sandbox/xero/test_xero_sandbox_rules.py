@@ -344,3 +344,25 @@ async def test_the_admin_api_changes_each_organisations_request_budget(
     assert allowed.headers["X-MinLimit-Remaining"] == "0"
     assert "X-DayLimit-Remaining" not in allowed.headers
     assert refused.status_code == 429
+
+
+async def test_an_overpayment_holds_money_on_account_and_lowers_the_balance(api: httpx.AsyncClient) -> None:
+    await put(api, "Invoices", sale("JOB-1"))
+    overpayment = {
+        "Type": "RECEIVE-OVERPAYMENT",
+        "Contact": CONTACT,
+        "BankAccount": {"Code": "090"},
+        "Date": "2026-01-06",
+        "LineAmountTypes": "NoTax",
+        "LineItems": [{"Description": "Deposit", "LineAmount": 30}],
+    }
+
+    reply = await put(api, "BankTransactions", overpayment, {**overpayment, "BankAccount": {"Code": "200"}})
+    made, refused = reply.json()["BankTransactions"]
+    held = (await api.get(f"/Overpayments/{made['OverpaymentID']}")).json()["Overpayments"][0]
+    balance = (await api.get("/Contacts/ADA01")).json()["Contacts"][0]["Balances"]["AccountsReceivable"]
+
+    assert made["Total"] == 30
+    assert refused["StatusAttributeString"] == "ERROR"
+    assert held["RemainingCredit"] == 30
+    assert balance["Outstanding"] == -5.98  # 24.02 due less 30.00 on account
