@@ -166,21 +166,22 @@ def candidate_pairs(
                     left_index[key] = [i]
                 else:
                     bucket.append(i)
+    # Each pair is one integer (left * width + right) in a set: far cheaper than a set of tuples.
     seen: set[int] = set()
-    pairs: list[tuple[int, int]] = []
-    n_right = len(right) + 1
+    width = len(right) + 1
     oversized = 0
     for key, lefts in left_index.items():
         rights = right_index[key]
         if len(lefts) * len(rights) > _cap(key):
             oversized += 1
             continue
-        for li in lefts:
-            base = li * n_right
-            for ri in rights:
-                code = base + ri
-                if code not in seen:
-                    seen.add(code)
-                    pairs.append((li, ri))
+        if len(rights) == 1:
+            only = rights[0]
+            seen.update([li * width + only for li in lefts])
+        else:
+            for li in lefts:
+                base = li * width
+                seen.update([base + ri for ri in rights])
+    pairs = [divmod(code, width) for code in sorted(seen)]
     stats = CandidateStats(blocks=len(left_index), oversized_blocks=oversized, candidate_pairs=len(pairs))
     return pairs, stats
