@@ -221,8 +221,15 @@ def _parse_since(value: str, source: str) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+BASE_ATTRIBUTES = ("id", "displayed_as", "$path")
+
+
 def _page(
-    call: Call, items: list[dict[str, Any]] | list[Any], render: Callable[[Any], dict[str, Any]]
+    call: Call,
+    items: list[dict[str, Any]] | list[Any],
+    render: Callable[[Any], dict[str, Any]],
+    *,
+    base: tuple[str, ...] = BASE_ATTRIBUTES,
 ) -> Response:
     params = call.request.query_params
     try:
@@ -242,7 +249,7 @@ def _page(
     for item in chunk:
         full = render(item)
         if wanted is not None:
-            full = {k: v for k, v in full.items() if k in ("id", "displayed_as", "$path") or k in wanted}
+            full = {k: v for k, v in full.items() if k in base or k in wanted}
         rendered.append(full)
     path = call.request.url.path.removeprefix(API)
 
@@ -270,11 +277,27 @@ def _since_filter(call: Call, records: Iterable[Any]) -> list[Any]:
     return [record for record in records if record.updated_at >= bound]  # inclusive, as Sage's is
 
 
+def _deleted(call: Call, resource: str) -> Response | None:
+    """With `deleted_since` (exclusive, as Sage's is), a list reports what was deleted after it."""
+    since = call.request.query_params.get("deleted_since")
+    if not since:
+        return None
+    bound = _parse_since(since, "deleted_since")
+    gone = [
+        {"id": key, "displayed_as": key, "$path": f"/{resource}/{key}", "deleted_at": responses.stamp(when)}
+        for key, when in call.business.deletions.get(resource, {}).items()
+        if when > bound
+    ]
+    return _page(call, gone, lambda item: item, base=(*BASE_ATTRIBUTES, "deleted_at"))
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").lower() in ("true", "1", "yes")
 
 
 async def list_contacts(sandbox: SageSandbox, call: Call) -> Response:
+    if (deleted := _deleted(call, "contacts")) is not None:
+        return deleted
     params = call.request.query_params
     business = call.business
     records = _since_filter(call, business.contacts.values())
@@ -327,6 +350,8 @@ async def list_payment_methods(sandbox: SageSandbox, call: Call) -> Response:
 
 def list_artefacts(kind: ArtefactKind) -> Handler:
     async def run(sandbox: SageSandbox, call: Call) -> Response:
+        if (deleted := _deleted(call, kind.value)) is not None:
+            return deleted
         params = call.request.query_params
         business = call.business
         records = [r for r in _since_filter(call, business.artefacts[kind].values()) if r.deleted_at is None]
@@ -360,6 +385,8 @@ def list_artefacts(kind: ArtefactKind) -> Handler:
 
 
 async def list_payments(sandbox: SageSandbox, call: Call) -> Response:
+    if (deleted := _deleted(call, "contact_payments")) is not None:
+        return deleted
     params = call.request.query_params
     records = [p for p in _since_filter(call, call.business.payments.values()) if p.deleted_at is None]
     for name in ("contact_id", "bank_account_id", "transaction_type_id"):
@@ -369,6 +396,8 @@ async def list_payments(sandbox: SageSandbox, call: Call) -> Response:
 
 
 async def list_allocations(sandbox: SageSandbox, call: Call) -> Response:
+    if (deleted := _deleted(call, "contact_allocations")) is not None:
+        return deleted
     records = _since_filter(call, call.business.allocations.values())
     if call.request.query_params.get("contact_id"):
         records = [a for a in records if a.contact_id == call.request.query_params["contact_id"]]

@@ -323,6 +323,11 @@ class Business:
     payments_by_contact: dict[str, list[str]] = field(default_factory=dict)
     allocations: dict[str, Allocation] = field(default_factory=dict)
     numbers: dict[ArtefactKind, int] = field(default_factory=lambda: dict.fromkeys(ArtefactKind, 0))
+    deletions: dict[str, dict[str, dt.datetime]] = field(default_factory=dict)  # resource -> id -> when
+
+    def record_deletion(self, resource: str, record_id: str, when: dt.datetime) -> None:
+        """Remember a deletion, so `deleted_since` can report it."""
+        self.deletions.setdefault(resource, {})[record_id] = when
 
     def counts(self) -> dict[str, int]:
         counts = {
@@ -515,6 +520,7 @@ class SageState:
             raise invalid("", "Contact cannot be deleted as it has transactions")
         business.contacts_by_reference.pop(contact.reference.lower(), None)
         del business.contacts[contact.id]
+        business.record_deletion("contacts", contact.id, self.now())
 
     def _contact(self, business: Business, contact_id: str) -> Contact:
         contact = business.contacts.get(contact_id)
@@ -736,6 +742,7 @@ class SageState:
             artefact.void_reason = reason
         else:  # purchase artefacts are deleted rather than voided
             artefact.deleted_at = self.now()
+            business.record_deletion(kind.value, artefact.id, artefact.deleted_at)
             artefact.void_reason = reason or "deleted"
         artefact.updated_at = self.now()
 
@@ -853,6 +860,7 @@ class SageState:
             artefact.paid -= artefact.allocations.pop(payment.id, ZERO)
             artefact.updated_at = now
         payment.deleted_at = now
+        business.record_deletion("contact_payments", payment.id, now)
         payment.updated_at = now
         bank = business.bank_accounts[payment.bank_account_id]
         inflow = payment.transaction_type_id in ("CUSTOMER_RECEIPT", "VENDOR_REFUND")
@@ -917,6 +925,7 @@ class SageState:
             artefact.paid -= artefact.allocations.pop(allocation.id, ZERO)
             artefact.updated_at = now
         del business.allocations[allocation_id]
+        business.record_deletion("contact_allocations", allocation_id, now)
 
 
 def _line_body(line: Line) -> bodies.LineUpdate:

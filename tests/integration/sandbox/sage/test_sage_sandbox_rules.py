@@ -386,3 +386,18 @@ async def test_an_expired_token_fault_refuses_tokens_issued_before_it(
 ):
     await admin.post("/_sandbox/faults", json={"business_id": business_id, "expire_tokens": True})
     assert (await api.get("/contacts")).status_code == 401
+
+
+async def test_deleted_since_reports_deletions_after_the_bound_only(
+    api: httpx.AsyncClient, clock: ManualClock
+):
+    spare = (
+        await api.post("/contacts", json={"contact": {"name": "Spare", "contact_type_ids": ["CUSTOMER"]}})
+    ).json()
+    clock.advance(5)
+    assert (await api.delete(f"/contacts/{spare['id']}")).status_code == 204
+    deleted_at = "2026-01-01T00:00:05Z"
+    before = (await api.get("/contacts", params={"deleted_since": "2026-01-01T00:00:04Z"})).json()["$items"]
+    assert [(item["id"], item["deleted_at"]) for item in before] == [(spare["id"], deleted_at)]
+    at = (await api.get("/contacts", params={"deleted_since": deleted_at})).json()["$items"]
+    assert at == []  # exclusive
