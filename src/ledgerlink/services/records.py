@@ -171,9 +171,9 @@ def _stored_context(uow: UnitOfWork, company_id: int, batch: dict[Key, Record]) 
         elif isinstance(record, CustomerPayment | SupplierPayment):
             kind = allocation_target(record)
             targets.update((kind, allocation.document_id) for allocation in record.allocations)
-    if not targets:
-        return []
     repository = uow.records(company_id)
+    if not targets or not any(repository.counts().values()):
+        return []
     documents = repository.load(key for key in targets if key not in batch)
     # a refund settles credit notes, which in turn may be set against an invoice: load those too
     credited = [

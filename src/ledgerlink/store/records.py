@@ -354,11 +354,10 @@ def _insert_many(connection: Connection, table: Table, rows: builtins.list[dict[
     quote = connection.dialect.identifier_preparer.quote
     columns = builtins.list(rows[0])
     names = ", ".join(quote(column) for column in columns)
-    if connection.dialect.name == "sqlite":
-        marks = ", ".join(f":{column}" for column in columns)
-    else:
-        marks = ", ".join(f"%({column})s" for column in columns)
-    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    marks = ", ".join(mark for _ in columns)
+    values = [tuple(row[column] for column in columns) for row in rows]
+    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", values)
 
 
 def _update_many(connection: Connection, table: Table, rows: builtins.list[dict[str, Any]]) -> None:
