@@ -248,13 +248,15 @@ def split_person_name(name: str, title: str = "", first: str = "", last: str = "
     title_f = fold(title)
     if first.strip() or last.strip():
         first_words = [w for w in fold(first).split() if w not in TITLES]
-        last_words = [w for w in fold(last).split() if w not in NAME_SUFFIXES]
+        last_words = [w for w in fold(last.replace("-", "")).split() if w not in NAME_SUFFIXES]
         return PersonName(
             title=title_f.split()[0] if title_f else "",
             first=first_words[0] if first_words else "",
             middle=tuple(first_words[1:]),
             last=" ".join(last_words),
         )
+    # A double-barrelled surname is one name: "Kirby-Fahey" must not become first "Kirby".
+    name = name.replace("-", "")
     surname_first = "," in name
     if surname_first:
         head, _, tail = name.partition(",")

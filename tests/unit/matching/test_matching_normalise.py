@@ -87,3 +87,11 @@ def test_a_couple_has_no_single_title_and_is_still_people() -> None:
     couple = normalise_party(Party(id="1", name="Mr & Mrs J Smith"))
     assert couple.kind == "residential"
     assert (couple.person.title, couple.person.first, couple.person.last) == ("", "j", "smith")
+
+
+def test_double_barrelled_surname_stays_one_name() -> None:
+    assert (
+        split_person_name("Anna Kirby-Fahey").last
+        == split_person_name("", first="Anna", last="Kirby-Fahey").last
+    )
+    assert split_person_name("Anna Kirby-Fahey").first == "anna"
