@@ -224,6 +224,13 @@ def _parse_since(value: str, source: str) -> dt.datetime:
 BASE_ATTRIBUTES = ("id", "displayed_as", "$path")
 
 
+def _parse_date(value: str, source: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise SageError(422, [Diagnosis("is not a valid date (YYYY-MM-DD)", source)]) from error
+
+
 def _page(
     call: Call,
     items: list[dict[str, Any]] | list[Any],
@@ -360,10 +367,10 @@ def list_artefacts(kind: ArtefactKind) -> Handler:
         if params.get("status_id"):
             records = [r for r in records if r.status == params["status_id"]]
         if params.get("from_date"):
-            start = dt.date.fromisoformat(params["from_date"])
+            start = _parse_date(params["from_date"], "from_date")
             records = [r for r in records if r.date >= start]
         if params.get("to_date"):
-            end = dt.date.fromisoformat(params["to_date"])
+            end = _parse_date(params["to_date"], "to_date")
             records = [r for r in records if r.date <= end]
         search = params.get("search", "").strip().lower()
         if search:
