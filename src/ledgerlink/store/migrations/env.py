@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import ledgerlink.store.connection_tables  # noqa: F401  (registers its tables on the metadata)
+# importing a tables module registers its tables on the one metadata
+import ledgerlink.store.connection_tables
 import ledgerlink.store.people_tables  # noqa: F401
 from ledgerlink.store.tables import metadata
 
