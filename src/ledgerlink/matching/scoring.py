@@ -234,7 +234,10 @@ def _company_evidence(a: NormalisedParty, b: NormalisedParty) -> _NameEvidence:
         return _NameEvidence(3.0, sim, (reason,), True, False)
     if sim >= 0.8:
         return _NameEvidence(1.0, sim, (reason,), False, False)
-    return _NameEvidence(-4.0, sim, (reason,), False, True)
+    if sim >= 0.6:
+        return _NameEvidence(-4.0, sim, (reason,), False, True)
+    # Nothing in common: another business at the same address (a new tenant), not a typo.
+    return _NameEvidence(-7.0, sim, (reason,), False, True)
 
 
 def _mixed_evidence(a: NormalisedParty, b: NormalisedParty) -> _NameEvidence:
@@ -339,7 +342,6 @@ def _compare(a: NormalisedParty, b: NormalisedParty, *, quick: bool) -> Comparis
             address_reasons.append("same postcode")
             address_agrees = True
         elif addr_a.outward and addr_a.outward == addr_b.outward:
-            total += 0.5
             address_reasons.append(f"same area {addr_a.outward}, postcode differs")
         elif (
             not (addr_a.uk_postcode or addr_b.uk_postcode)
@@ -371,12 +373,15 @@ def _compare(a: NormalisedParty, b: NormalisedParty, *, quick: bool) -> Comparis
     name_weight = _person_weight(a.person, b.person) if people else MAX_NAME_WEIGHT
     if quick and total + name_weight + MAX_STREET_TOWN_WEIGHT < LIKELY_TOTAL:
         return None
+    # A full UK postcode already names the street and town (a dozen or so addresses), so agreeing
+    # on them as well says little more; elsewhere a postcode is a whole suburb and they count fully.
+    same_uk_postcode = addr_a.uk_postcode and addr_a.postcode == addr_b.postcode
     if addr_a.town and addr_b.town:
         if addr_a.town == addr_b.town:
-            total += 1.5
+            total += 0.5 if same_uk_postcode else 1.5
             address_reasons.append("same town")
         elif _similarity(addr_a.town, addr_b.town) >= 0.9:
-            total += 1.0
+            total += 0.5 if same_uk_postcode else 1.0
             address_reasons.append("town spelled differently")
         else:
             total -= 1.0
@@ -391,11 +396,11 @@ def _compare(a: NormalisedParty, b: NormalisedParty, *, quick: bool) -> Comparis
             )
             street_sim /= 100.0
         if street_sim >= 0.95:
-            total += 3.5
+            total += 1.5 if same_uk_postcode else 3.5
             address_reasons.append("same street" if street_sim == 1.0 else f"street {street_sim:.2f}")
             address_agrees = address_agrees or bool(addr_a.house_number == addr_b.house_number != "")
         elif street_sim >= 0.85:
-            total += 2.0
+            total += 1.0 if same_uk_postcode else 2.0
             address_reasons.append(f"street {street_sim:.2f}")
             address_agrees = address_agrees or bool(addr_a.house_number == addr_b.house_number != "")
         elif street_sim >= 0.7:
