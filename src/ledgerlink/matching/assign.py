@@ -123,7 +123,7 @@ def assign(
         )
     shown: dict[int, int] = {}
     for c in lost:
-        if c.left in won_left or shown.get(c.left, 0) >= MAX_REVIEW_PER_RECORD:
+        if c.left in won_left or c.left in tied_left or shown.get(c.left, 0) >= MAX_REVIEW_PER_RECORD:
             continue
         winner = won_right.get(c.right)
         if winner is not None:

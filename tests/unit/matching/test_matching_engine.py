@@ -205,3 +205,16 @@ def test_auto_link_off_puts_everything_in_front_of_a_person() -> None:
 
 def test_same_input_gives_the_same_output() -> None:
     assert match([SMITH_JOBS], [SMITH_BOOKS]) == match([SMITH_JOBS], [SMITH_BOOKS])
+
+
+def test_a_record_with_tied_candidates_gets_only_the_tie_to_review() -> None:
+    base = {"address_lines": ("4 Elm Road",), "postcode": "LS6 2AB"}
+    left = [Party(id="L1", name="J Smith", **base)]  # type: ignore[arg-type]
+    right = [
+        Party(id="R1", name="John Smith", **base),  # type: ignore[arg-type]
+        Party(id="R2", name="Jane Smith", **base),  # type: ignore[arg-type]
+        Party(id="R3", name="J Smith", address_lines=("4 Elm Road",), postcode="LS6 2AD"),
+    ]
+    result = match(left, right)
+    assert result.proposals == ()
+    assert {p.right_id for p in result.review} == {"R1", "R2"}
