@@ -150,14 +150,12 @@ def _ingest(
         if isinstance(record, CustomerPayment | SupplierPayment):
             gross = record.amount
         writes.append(RecordWrite(record, gross, findings))
-        outcomes[key] = RecordOutcome(record.kind, record.source_id, "created", findings)
 
     stored = repository.upsert(_ticking(writes, progress))
     for write, result in zip(writes, stored, strict=True):
         key = (write.record.kind, write.record.source_id)
         outcomes[key] = RecordOutcome(key[0], key[1], result, tuple(write.findings))
-    order = {key: index for index, key in enumerate(batch)}
-    return IngestReport(tuple(sorted(outcomes.values(), key=lambda o: order[(o.kind, o.source_id)])))
+    return IngestReport(tuple(outcomes[key] for key in batch))
 
 
 def _stored_context(uow: UnitOfWork, company_id: int, batch: dict[Key, Record]) -> list[Record]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
@@ -85,13 +85,6 @@ class KindSummary:
     last_date: date | None
 
 
-@dataclass
-class _Chunk:
-    new: list[dict[str, Any]] = field(default_factory=list)
-    changed: list[dict[str, Any]] = field(default_factory=list)
-    extras: dict[Key, RecordWrite] = field(default_factory=dict)
-
-
 class RecordRepository:
     def __init__(self, session: Session, company_id: int, *, chunk_size: int = 2000) -> None:
         self.session = session
@@ -128,7 +121,9 @@ class RecordRepository:
             if (w.record.kind, w.record.source_id) in inserted
         ]
         existing = self._versions(lookup) if lookup else {}
-        plan = _Chunk()
+        new: builtins.list[tuple[Any, ...]] = []
+        changed: builtins.list[tuple[Any, ...]] = []
+        written: dict[Key, RecordWrite] = {}
         outcomes: builtins.list[Outcome] = []
         for write in writes:
             record = write.record
@@ -139,42 +134,36 @@ class RecordRepository:
             if known is not None and known[1] == version:
                 outcomes.append("unchanged")
                 continue
-            values = _values(write, content, version, now, encode)
+            row = _row(write, content, version, now, encode)
             if known is None:
-                plan.new.append({**values, "company_id": self.company_id, "created_at": now})
+                new.append((self.company_id, *row, now))
                 outcomes.append("created")
             else:
-                plan.changed.append({**values, "row_id": known[0]})
+                changed.append((*row, known[0]))
                 outcomes.append("updated")
             existing[key] = (known[0] if known else -1, version)
-            plan.extras[key] = write
+            written[key] = write
         ids: dict[Key, int] = {}
-        if plan.new:
+        if new:
             last_id = connection.execute(select(func.max(_records.c.id))).scalar() or 0
-            _insert_many(connection, _records, plan.new)
-            ids.update(self._ids_after(last_id, set(plan.extras)))
+            _insert_many(connection, _records, ("company_id", *_ROW_COLUMNS, "created_at"), new)
+            ids.update(self._ids_after(last_id, set(written)))
             inserted.update(ids)
-        if plan.changed:
-            changed_ids = [values["row_id"] for values in plan.changed]
-            _update_many(connection, _records, plan.changed)
+        if changed:
+            changed_ids = [row[-1] for row in changed]
+            _update_many(connection, _records, _ROW_COLUMNS, changed)
             connection.execute(delete(_parents).where(_parents.c.record_id.in_(changed_ids)))
             connection.execute(delete(_findings).where(_findings.c.record_id.in_(changed_ids)))
-            for values in plan.changed:
-                ids[(RecordKind(values["kind"]), values["source_id"])] = values["row_id"]
-        parents: builtins.list[dict[str, Any]] = []
-        findings: builtins.list[dict[str, Any]] = []
-        for key, write in plan.extras.items():
+            for row in changed:
+                ids[(RecordKind(row[0]), row[1])] = row[-1]
+        parents: builtins.list[tuple[Any, ...]] = []
+        findings: builtins.list[tuple[Any, ...]] = []
+        for key, write in written.items():
             record_id = ids[key]
-            parents.extend(
-                {"record_id": record_id, "parent_kind": kind.value, "parent_source_id": source_id}
-                for kind, source_id in parents_of(write.record)
-            )
-            findings.extend(
-                {"record_id": record_id, "severity": f.severity, "field": f.field, "message": f.message}
-                for f in write.findings
-            )
-        _insert_many(connection, _parents, parents)
-        _insert_many(connection, _findings, findings)
+            parents.extend((record_id, kind.value, source_id) for kind, source_id in parents_of(write.record))
+            findings.extend((record_id, f.severity, f.field, f.message) for f in write.findings)
+        _insert_many(connection, _parents, ("record_id", "parent_kind", "parent_source_id"), parents)
+        _insert_many(connection, _findings, ("record_id", "severity", "field", "message"), findings)
         return outcomes
 
     def _ids_after(self, last_id: int, keys: set[Key]) -> dict[Key, int]:
@@ -347,30 +336,30 @@ def _version(content: str) -> str:
     return hashlib.blake2b(content.encode(), digest_size=10).hexdigest()
 
 
-def _insert_many(connection: Connection, table: Table, rows: builtins.list[dict[str, Any]]) -> None:
+def _insert_many(
+    connection: Connection, table: Table, columns: Sequence[str], rows: builtins.list[tuple[Any, ...]]
+) -> None:
     """One executemany straight to the driver: SQLAlchemy's per-row processing is most of the cost."""
     if not rows:
         return
     quote = connection.dialect.identifier_preparer.quote
-    columns = builtins.list(rows[0])
     names = ", ".join(quote(column) for column in columns)
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    marks = ", ".join(mark for _ in columns)
-    values = [tuple(row[column] for column in columns) for row in rows]
-    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", values)
+    marks = ", ".join(_mark(connection) for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
 
 
-def _update_many(connection: Connection, table: Table, rows: builtins.list[dict[str, Any]]) -> None:
-    """Rows by `row_id`, as `_insert_many` writes them."""
+def _update_many(
+    connection: Connection, table: Table, columns: Sequence[str], rows: builtins.list[tuple[Any, ...]]
+) -> None:
+    """Rows by id (each row's last value), as `_insert_many` writes them."""
     quote = connection.dialect.identifier_preparer.quote
-    columns = [column for column in rows[0] if column != "row_id"]
-    if connection.dialect.name == "sqlite":
-        sets = ", ".join(f"{quote(column)} = :{column}" for column in columns)
-        sql = f"UPDATE {quote(table.name)} SET {sets} WHERE id = :row_id"
-    else:
-        sets = ", ".join(f"{quote(column)} = %({column})s" for column in columns)
-        sql = f"UPDATE {quote(table.name)} SET {sets} WHERE id = %(row_id)s"
-    connection.exec_driver_sql(sql, rows)
+    mark = _mark(connection)
+    sets = ", ".join(f"{quote(column)} = {mark}" for column in columns)
+    connection.exec_driver_sql(f"UPDATE {quote(table.name)} SET {sets} WHERE id = {mark}", rows)
+
+
+def _mark(connection: Connection) -> str:
+    return "?" if connection.dialect.name == "sqlite" else "%s"
 
 
 class _Encoder:
@@ -389,20 +378,34 @@ class _Encoder:
         return str(value) if self.sqlite and value is not None else value
 
 
-def _values(write: RecordWrite, content: str, version: str, now: Any, encode: _Encoder) -> dict[str, Any]:
+_ROW_COLUMNS = (
+    "kind",
+    "source_id",
+    "version",
+    "content",
+    "record_date",
+    "party_source_id",
+    "number",
+    "gross",
+    "updated_at",
+)
+
+
+def _row(write: RecordWrite, content: str, version: str, now: Any, encode: _Encoder) -> tuple[Any, ...]:
+    """A record's values in `_ROW_COLUMNS` order."""
     record = write.record
     party = party_of(record)
-    return {
-        "kind": record.kind.value,
-        "source_id": record.source_id,
-        "version": version,
-        "content": content,
-        "record_date": encode.day(record_date(record)),
-        "party_source_id": party[1] if party else None,
-        "number": str(getattr(record, "number", "") or ""),
-        "gross": encode.amount(write.gross),
-        "updated_at": now,
-    }
+    return (
+        record.kind.value,
+        record.source_id,
+        version,
+        content,
+        encode.day(record_date(record)),
+        party[1] if party else None,
+        str(getattr(record, "number", "") or ""),
+        encode.amount(write.gross),
+        now,
+    )
 
 
 def _stored(row: RecordRow, findings: tuple[Finding, ...] = ()) -> StoredRecord:
