@@ -1,0 +1,466 @@
+"""The setup wizard: one step at a time along the company's onboarding path, the step list always shown.
+
+Each step page asks services/onboarding whether it may be entered; when it may not, the page says what
+is missing instead of the form. Connecting goes through the package's own sign-in page (OAuth2): the
+flow's state waits in the session, and `/connect/callback` exchanges the code once, at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ledgerlink.domain.records import NominalKind
+from ledgerlink.errors import ConfigurationError, LedgerlinkError, PackageError
+from ledgerlink.packages.registry import get_package, package_names
+from ledgerlink.services.connect import (
+    ONBOARDING_PATHS,
+    ConnectFlow,
+    OnboardingPath,
+    SendMode,
+    save_settings,
+)
+from ledgerlink.services.dashboard import dry_run, status
+from ledgerlink.services.nominals import MappingLine, MappingRefused, Nominals
+from ledgerlink.services.onboarding import PATH_STEPS, STEP_TITLES, StepName
+from ledgerlink.services.package_lists import PackageLists, load_package_lists
+from ledgerlink.services.sandbox_session import sandbox_businesses, seed_business
+from ledgerlink.store.connections import Connection, MappingKind
+from ledgerlink.web.dashboard import SHOWN_STATES
+from ledgerlink.web.deps import (
+    STEP_URLS,
+    Context,
+    CurrentVisitor,
+    Visitor,
+    WebContext,
+    current_connection,
+    redirect,
+    render,
+    wizard_state,
+)
+from ledgerlink.web.security import check_csrf
+
+router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+
+PATH_TEXT: dict[str, str] = {
+    "new-package": "You are starting a new set of books in the package: everything is sent from the job system.",
+    "side-by-side": "The package already has your customers and suppliers: link them first, so nothing is duplicated.",
+    "package-first": "Your customers live in the package: import them into the job system, then send from there on.",
+}
+
+
+def page(
+    request: Request,
+    context: WebContext,
+    visitor: Visitor,
+    template: str,
+    values: dict[str, Any],
+    *,
+    step: StepName | None = None,
+    status_code: int = 200,
+) -> Response:
+    """A wizard page: the step list with the current step marked, and what may be missing for it."""
+    state = wizard_state(request, context, visitor.company_id)
+    missing: list[str] = []
+    if step is not None:
+        _, missing = state.can_enter(step)
+    data = {
+        "state": state,
+        "step": step,
+        "step_title": STEP_TITLES[step] if step else "",
+        "missing": missing,
+        "path_text": PATH_TEXT,
+    }
+    data.update(values)
+    return render(request, context, template, data, visitor=visitor, status_code=status_code)
+
+
+@router.get("/wizard")
+def wizard_home(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    connection = current_connection(context, visitor.company_id)
+    if connection is None and "path" not in request.session:
+        return redirect("/wizard/start")
+    state = wizard_state(request, context, visitor.company_id)
+    if state.current is None:
+        return redirect("/dashboard")
+    return redirect(STEP_URLS[state.current.name])
+
+
+@router.get("/wizard/start")
+def start_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    return page(
+        request, context, visitor, "wizard/start.html", {"paths": ONBOARDING_PATHS, "steps_of": PATH_STEPS}
+    )
+
+
+@router.post("/wizard/start")
+def choose_path(
+    request: Request, context: Context, visitor: CurrentVisitor, path: Annotated[str, Form()] = ""
+) -> Response:
+    if path not in ONBOARDING_PATHS:
+        return redirect("/wizard/start", flash="Choose where your company starts from.", request=request)
+    request.session["path"] = path
+    connection = current_connection(context, visitor.company_id)
+    if connection is not None:
+        save_settings(context.runtime, visitor.company_id, connection.id, onboarding_path=path)
+    return redirect("/wizard")
+
+
+# --- get started: connect, choose the business, cut-off date, send mode ---------------------------
+
+
+@router.get("/wizard/get-started")
+def get_started_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    connection = current_connection(context, visitor.company_id)
+    packages = [(name, get_package(name).label) for name in package_names()]
+    return page(
+        request,
+        context,
+        visitor,
+        "wizard/get_started.html",
+        {"connection": connection, "packages": packages, "error": "", "today": date.today()},
+        step="get_started",
+    )
+
+
+@router.post("/connect")
+async def connect(
+    request: Request,
+    context: Context,
+    visitor: CurrentVisitor,
+    package: Annotated[str, Form()] = "",
+    sandbox: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        entry = get_package(package)
+        runtime = context.runtime
+        if sandbox and not await sandbox_businesses(runtime, entry.name):
+            await seed_business(runtime, entry.name, f"{visitor.company.name} Books")
+        redirect_uri = str(request.url_for("connect_callback")) if sandbox else context.settings.redirect_uri
+        flow = ConnectFlow(
+            runtime, visitor.company_id, entry.name, sandbox=sandbox, redirect_uri=redirect_uri
+        )
+        address = flow.authorization_url()
+    except (ConfigurationError, PackageError) as error:
+        return redirect("/wizard/get-started", flash=f"Could not start connecting: {error}", request=request)
+    request.session["connect"] = {
+        "package": entry.name,
+        "sandbox": sandbox,
+        "state": flow.state,
+        "redirect_uri": redirect_uri,
+    }
+    return RedirectResponse(address, status_code=303)
+
+
+@router.get("/connect/callback", name="connect_callback")
+async def connect_callback(
+    request: Request,
+    context: Context,
+    visitor: CurrentVisitor,
+    code: Annotated[str, Query()] = "",
+    state: Annotated[str, Query()] = "",
+    error: Annotated[str, Query()] = "",
+    error_description: Annotated[str, Query()] = "",
+) -> Response:
+    pending = request.session.pop("connect", None)
+    if not isinstance(pending, dict):
+        return redirect(
+            "/wizard/get-started",
+            flash="That sign-in was not started here, or has already been used: connect again.",
+            request=request,
+        )
+    flow = ConnectFlow(
+        context.runtime,
+        visitor.company_id,
+        str(pending["package"]),
+        sandbox=bool(pending["sandbox"]),
+        redirect_uri=str(pending["redirect_uri"]),
+        state=str(pending["state"]),
+    )
+    try:
+        businesses = await flow.finish(code=code, state=state, error=f"{error} {error_description}".strip())
+        if len(businesses) > 1:
+            handle = secrets.token_urlsafe(16)
+            context.flows[handle] = flow
+            request.session["choose"] = handle
+            return redirect("/wizard/business")
+        connection = flow.choose()
+        await _after_connect(request, context, visitor, connection)
+    except LedgerlinkError as problem:
+        return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
+    return redirect("/wizard/get-started", flash=f"Connected to {connection.label}.", request=request)
+
+
+@router.get("/wizard/business")
+def business_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    flow = context.flows.get(str(request.session.get("choose", "")))
+    if flow is None or flow.company_id != visitor.company_id:
+        return redirect("/wizard/get-started", flash="Connect again to choose a business.", request=request)
+    return page(
+        request, context, visitor, "wizard/business.html", {"businesses": flow.businesses}, step="get_started"
+    )
+
+
+@router.post("/wizard/business")
+async def choose_business(
+    request: Request, context: Context, visitor: CurrentVisitor, business: Annotated[str, Form()] = ""
+) -> Response:
+    handle = str(request.session.pop("choose", ""))
+    flow = context.flows.pop(handle, None)
+    if flow is None or flow.company_id != visitor.company_id:
+        return redirect("/wizard/get-started", flash="Connect again to choose a business.", request=request)
+    try:
+        connection = flow.choose(business)
+        await _after_connect(request, context, visitor, connection)
+    except LedgerlinkError as problem:
+        return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
+    return redirect("/wizard/get-started", flash=f"Connected to {connection.label}.", request=request)
+
+
+async def _after_connect(
+    request: Request, context: WebContext, visitor: Visitor, connection: Connection
+) -> None:
+    """Keep the path chosen before connecting, and read the package's chart of accounts at once."""
+    path = request.session.pop("path", None)
+    if isinstance(path, str) and path in ONBOARDING_PATHS:
+        save_settings(context.runtime, visitor.company_id, connection.id, onboarding_path=path)
+    connector = context.runtime.connector(connection)
+    try:
+        await Nominals(context.store, connection).read_lists(connector)
+    finally:
+        await connector.aclose()
+
+
+@router.post("/wizard/get-started")
+def save_get_started(
+    request: Request,
+    context: Context,
+    visitor: CurrentVisitor,
+    cut_off_date: Annotated[str, Form()] = "",
+    send_mode: Annotated[str, Form()] = "manual",
+    send_interval_minutes: Annotated[str, Form()] = "",
+) -> Response:
+    connection = current_connection(context, visitor.company_id)
+    if connection is None:
+        return redirect("/wizard/get-started", flash="Connect to a package first.", request=request)
+    error = ""
+    try:
+        cut_off = date.fromisoformat(cut_off_date.strip())
+    except ValueError:
+        error = f"The cut-off date {cut_off_date!r} is not a date like 2025-04-01."
+    interval: int | None = None
+    if not error and send_interval_minutes.strip():
+        if not send_interval_minutes.strip().isdigit():
+            error = "Send every: give a whole number of minutes."
+        else:
+            interval = int(send_interval_minutes)
+    if not error and send_mode not in ("manual", "automatic"):
+        error = "Choose manual or automatic sending."
+    if not error:
+        try:
+            save_settings(
+                context.runtime,
+                visitor.company_id,
+                connection.id,
+                cut_off_date=cut_off,
+                send_mode=send_mode,  # type: ignore[arg-type]
+                send_interval_minutes=interval,
+            )
+        except ConfigurationError as refused:
+            error = str(refused)
+    if error:
+        packages = [(name, get_package(name).label) for name in package_names()]
+        return page(
+            request,
+            context,
+            visitor,
+            "wizard/get_started.html",
+            {"connection": connection, "packages": packages, "error": error, "today": date.today()},
+            step="get_started",
+            status_code=422,
+        )
+    return redirect("/wizard")
+
+
+# --- nominal accounts, VAT rates, payment methods ------------------------------------------------
+
+
+def _choices(line: MappingLine, lists: PackageLists, kinds: dict[str, NominalKind]) -> list[tuple[str, str]]:
+    banks = [(b.id, f"{b.code} {b.name}".strip()) for b in lists.bank_accounts if b.active]
+    if line.kind == "payment_method" or (
+        line.kind == "nominal" and kinds.get(line.jobs_code) is NominalKind.BANK
+    ):
+        return banks
+    if line.kind == "nominal":
+        return [(a.id, f"{a.code} {a.name}") for a in lists.ledger_accounts if a.active]
+    usage = "sales" if line.kind == "vat_sales" else "purchase"
+    return [
+        (t.id, f"{t.name} ({t.percent.normalize()}%)")
+        for t in lists.tax_rates
+        if t.active and usage in t.usages
+    ]
+
+
+def _nominal_rows(context: WebContext, connection: Connection) -> list[dict[str, Any]]:
+    nominals = Nominals(context.store, connection)
+    with context.store.unit_of_work() as uow:
+        lists = load_package_lists(uow, connection.id)
+        kinds = {n.code: n.kind for n in uow.reference(connection.company_id).nominal_accounts()}
+    return [_row(line, lists, kinds) for line in nominals.lines()]
+
+
+def _row(
+    line: MappingLine, lists: PackageLists, kinds: dict[str, NominalKind], error: str = ""
+) -> dict[str, Any]:
+    chosen = line.mapped_to or (line.suggestion.package_id if line.suggestion else "")
+    return {
+        "line": line,
+        "choices": _choices(line, lists, kinds),
+        "chosen": chosen,
+        "error": error,
+        "group": {
+            "nominal": "Nominal accounts",
+            "vat_sales": "VAT on sales",
+            "vat_purchase": "VAT on purchases",
+            "payment_method": "Payment methods",
+        }[line.kind],
+    }
+
+
+@router.get("/wizard/nominals")
+def nominals_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    connection = current_connection(context, visitor.company_id)
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    if connection is not None and connection.lists_read_at is not None:
+        rows = _nominal_rows(context, connection)
+        problems = [problem.message for problem in Nominals(context.store, connection).check().problems]
+    return page(
+        request,
+        context,
+        visitor,
+        "wizard/nominals.html",
+        {"connection": connection, "rows": rows, "problems": problems},
+        step="nominals",
+    )
+
+
+def _connected(context: WebContext, visitor: Visitor) -> Connection:
+    connection = current_connection(context, visitor.company_id)
+    if connection is None:
+        raise ConfigurationError("connect to a package first")
+    return connection
+
+
+@router.post("/wizard/nominals/accept")
+def accept_suggestions(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    taken = Nominals(context.store, _connected(context, visitor)).accept_suggestions()
+    return redirect("/wizard/nominals", flash=f"{taken} suggestions accepted.", request=request)
+
+
+@router.post("/wizard/nominals/refresh")
+async def refresh_lists(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    connection = _connected(context, visitor)
+    connector = context.runtime.connector(connection)
+    try:
+        result = await Nominals(context.store, connection).read_lists(connector)
+    except PackageError as error:
+        return redirect(
+            "/wizard/nominals", flash=f"Could not read the package's lists: {error}", request=request
+        )
+    finally:
+        await connector.aclose()
+    changes = "; ".join(result.changes) or "nothing changed"
+    return redirect("/wizard/nominals", flash=f"Read the package's lists again: {changes}.", request=request)
+
+
+@router.post("/wizard/nominals/map")
+def map_one(
+    request: Request,
+    context: Context,
+    visitor: CurrentVisitor,
+    kind: Annotated[str, Form()] = "",
+    jobs_code: Annotated[str, Form()] = "",
+    package_ref: Annotated[str, Form()] = "",
+) -> Response:
+    connection = _connected(context, visitor)
+    nominals = Nominals(context.store, connection)
+    if kind not in ("nominal", "vat_sales", "vat_purchase", "payment_method"):
+        return redirect("/wizard/nominals", flash="Choose what to map.", request=request)
+    mapping_kind: MappingKind = kind  # type: ignore[assignment]
+    error = ""
+    try:
+        line = nominals.map(mapping_kind, jobs_code, package_ref)
+    except MappingRefused as refused:
+        error = str(refused)
+        found = next(
+            (li for li in nominals.lines() if li.kind == mapping_kind and li.jobs_code == jobs_code), None
+        )
+        if found is None:
+            return redirect("/wizard/nominals", flash=error, request=request)
+        line = found
+    if not request.headers.get("HX-Request"):
+        message = f"Not saved: {error}" if error else f"{line.jobs_name} now goes to {line.mapped_label}."
+        return redirect("/wizard/nominals", flash=message, request=request)
+    with context.store.unit_of_work() as uow:
+        lists = load_package_lists(uow, connection.id)
+        kinds = {n.code: n.kind for n in uow.reference(connection.company_id).nominal_accounts()}
+    row = _row(line, lists, kinds, error)
+    if error:
+        row["chosen"] = package_ref
+    return render(request, context, "partials/nominal_row.html", {"row": row}, visitor=visitor)
+
+
+# --- import and linking: built on their services ---------------------------------------------------
+
+
+@router.get("/wizard/import")
+def import_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    connection = current_connection(context, visitor.company_id)
+    return page(request, context, visitor, "wizard/pending.html", {"connection": connection}, step="import")
+
+
+@router.get("/wizard/link/{side}")
+def link_page(request: Request, context: Context, visitor: CurrentVisitor, side: str) -> Response:
+    step: StepName = "link_suppliers" if side == "suppliers" else "link_customers"
+    connection = current_connection(context, visitor.company_id)
+    return page(request, context, visitor, "wizard/pending.html", {"connection": connection}, step=step)
+
+
+# --- send ---------------------------------------------------------------------------------------
+
+
+@router.get("/wizard/send")
+def send_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    connection = current_connection(context, visitor.company_id)
+    state = wizard_state(request, context, visitor.company_id)
+    allowed, _ = state.can_enter("send")
+    plan = dry_run(context.store, visitor.company_id) if connection is not None and allowed else None
+    job = context.sends.get(visitor.company_id)
+    counts = None
+    if job is not None and not job.running and connection is not None:
+        counts = status(context.store, visitor.company_id).counts
+    return page(
+        request,
+        context,
+        visitor,
+        "wizard/send.html",
+        {"connection": connection, "plan": plan, "job": job, "counts": counts, "shown_states": SHOWN_STATES},
+        step="send",
+    )
+
+
+@router.post("/wizard/send")
+def start_send(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    try:
+        context.sends.start(visitor.company_id)
+    except LedgerlinkError as refused:
+        return redirect("/wizard/send", flash=str(refused), request=request)
+    return redirect("/wizard/send")
+
+
+__all__ = ["OnboardingPath", "SendMode", "router"]
