@@ -20,8 +20,12 @@ from sqlalchemy.orm import Session
 
 from ledgerlink.domain.records import (
     RECORD_TYPES,
+    Customer,
+    CustomerPayment,
     Record,
     RecordKind,
+    Supplier,
+    SupplierPayment,
     parents_of,
     party_of,
     record_date,
@@ -168,14 +172,18 @@ class RecordRepository:
 
     def _ids_after(self, last_id: int, keys: set[Key]) -> dict[Key, int]:
         """The ids of the rows just inserted: every row of this company past `last_id` that we wrote."""
-        query = select(_records.c.id, _records.c.kind, _records.c.source_id).where(
-            _records.c.company_id == self.company_id, _records.c.id > last_id
-        )
+        connection = self.session.connection()
+        mark = _mark(connection)
+        rows = connection.exec_driver_sql(
+            f"SELECT id, kind, source_id FROM records WHERE company_id = {mark} AND id > {mark}",
+            (self.company_id, last_id),
+        ).fetchall()
+        kinds = {kind.value: kind for kind in RecordKind}
         found: dict[Key, int] = {}
-        for row in self.session.connection().execute(query):
-            key = (RecordKind(row.kind), row.source_id)
+        for record_id, kind, source_id in rows:
+            key = (kinds[kind], source_id)
             if key in keys:
-                found[key] = row.id
+                found[key] = record_id
         return found
 
     def _versions(self, keys: Sequence[Key]) -> dict[Key, tuple[int, str]]:
@@ -402,7 +410,7 @@ def _row(write: RecordWrite, content: str, version: str, now: Any, encode: _Enco
         content,
         encode.day(record_date(record)),
         party[1] if party else None,
-        str(getattr(record, "number", "") or ""),
+        "" if isinstance(record, CustomerPayment | SupplierPayment | Customer | Supplier) else record.number,
         encode.amount(write.gross),
         now,
     )

@@ -81,7 +81,7 @@ def gross(record: Invoice | CreditNote) -> Decimal:
     return record.computed_totals(PERCENT).gross
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(records=books())
 def test_each_balance_is_invoices_less_credits_less_receipts_plus_refunds(records: list[Record]) -> None:
     ledger = build_ledger(records, PERCENT)
@@ -96,7 +96,7 @@ def test_each_balance_is_invoices_less_credits_less_receipts_plus_refunds(record
         assert ledger.balance(RecordKind.CUSTOMER, customer) == expected
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(records=books())
 def test_nothing_is_ever_settled_beyond_what_was_outstanding(records: list[Record]) -> None:
     ledger = build_ledger(records, PERCENT)
