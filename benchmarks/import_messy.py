@@ -54,16 +54,125 @@ UNLIMITED_APPS: dict[str, Callable[[], Any]] = {
     ),
 }
 
-FIRST = """James John Robert Michael David William Richard Thomas Mark Paul Steven Andrew Peter Simon
-Gary Ian Stuart Neil Craig Martin Mary Patricia Jennifer Linda Elizabeth Susan Margaret Sarah Karen
-Helen Claire Emma Rachel Joanne Nicola Amanda Louise Rebecca Gemma Raj Priya Aisha Mohammed Sean
-Siobhan Niamh Callum Fiona Ewan""".split()
-LAST = """Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans Walker
-White Roberts Green Hall Wood Jackson Clarke Patel Khan Lewis James Phillips Mason Mitchell Rose Davis
-Rodriguez Cox Alexander Morgan Moore Martin Price Bell Cooper Ward Turner Hill Scott Harris O'Brien
-McDonald Murphy Kelly Campbell Stewart Anderson Macdonald Reid Murray Watson""".split()
-TRADES = """Plumbing Heating Electrical Building Roofing Joinery Property Lettings Construction
-Maintenance""".split()
+FIRST = [
+    "James",
+    "John",
+    "Robert",
+    "Michael",
+    "David",
+    "William",
+    "Richard",
+    "Thomas",
+    "Mark",
+    "Paul",
+    "Steven",
+    "Andrew",
+    "Peter",
+    "Simon",
+    "Gary",
+    "Ian",
+    "Stuart",
+    "Neil",
+    "Craig",
+    "Martin",
+    "Mary",
+    "Patricia",
+    "Jennifer",
+    "Linda",
+    "Elizabeth",
+    "Susan",
+    "Margaret",
+    "Sarah",
+    "Karen",
+    "Helen",
+    "Claire",
+    "Emma",
+    "Rachel",
+    "Joanne",
+    "Nicola",
+    "Amanda",
+    "Louise",
+    "Rebecca",
+    "Gemma",
+    "Raj",
+    "Priya",
+    "Aisha",
+    "Mohammed",
+    "Sean",
+    "Siobhan",
+    "Niamh",
+    "Callum",
+    "Fiona",
+    "Ewan",
+]
+LAST = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Patel",
+    "Khan",
+    "Lewis",
+    "James",
+    "Phillips",
+    "Mason",
+    "Mitchell",
+    "Rose",
+    "Davis",
+    "Rodriguez",
+    "Cox",
+    "Alexander",
+    "Morgan",
+    "Moore",
+    "Martin",
+    "Price",
+    "Bell",
+    "Cooper",
+    "Ward",
+    "Turner",
+    "Hill",
+    "Scott",
+    "Harris",
+    "O'Brien",
+    "McDonald",
+    "Murphy",
+    "Kelly",
+    "Campbell",
+    "Stewart",
+    "Anderson",
+    "Macdonald",
+    "Reid",
+    "Murray",
+    "Watson",
+]
+TRADES = [
+    "Plumbing",
+    "Heating",
+    "Electrical",
+    "Building",
+    "Roofing",
+    "Joinery",
+    "Property",
+    "Lettings",
+    "Construction",
+    "Maintenance",
+]
 FORMS = ["Ltd", "Limited", "& Sons", "LLP", "Services", "& Co", "Ltd.", "Group", "", ""]
 STREETS = """High Street|Station Road|Church Lane|Elm Road|Park Avenue|Victoria Road|Green Lane|Manor Road|
 Mill Lane|Kings Road|Queens Road|New Street|School Lane|The Crescent|North Street|Albert Road""".replace(
@@ -228,7 +337,9 @@ def _spoil(dice: random.Random, party: Party, number: int) -> None:
 def _retyped(dice: random.Random, original: Party, number: int) -> Party:
     """The same party entered again by someone else: the name typed another way, same address."""
     if original.company:
-        name = original.name.replace(" Ltd", " Limited") if " Ltd" in original.name else f"{original.name} Ltd"
+        name = (
+            original.name.replace(" Ltd", " Limited") if " Ltd" in original.name else f"{original.name} Ltd"
+        )
     else:
         name = dice.choice(
             [
@@ -430,9 +541,7 @@ def print_journey(result: Journey) -> None:
     for code, count in summary.problems.items():
         print(f"    {code:<22} {count}")
     print(f"  commit: {result.first_created} created and linked")
-    print(
-        f"  second run: {result.second_created} created, {result.second_already_linked} already linked"
-    )
+    print(f"  second run: {result.second_created} created, {result.second_already_linked} already linked")
     print(
         f"  undo: {len(result.undo.removed)} removed, {len(result.undo.kept)} kept "
         + "; ".join(f"{k.source_id}: {k.reason}" for k in result.undo.kept)

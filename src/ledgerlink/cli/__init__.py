@@ -19,9 +19,19 @@ def build_app() -> typer.Typer:
     global _registered
     if not _registered:
         # Each module adds its commands to `app`; the order here is the order of `ledgerlink --help`.
-        from ledgerlink.cli import connection, demo, match_files, nominals, records, sandbox, sending
+        from ledgerlink.cli import (
+            connection,
+            demo,
+            importing,
+            match_files,
+            nominals,
+            records,
+            sandbox,
+            sending,
+            worker,
+        )
 
-        for module in (demo, records, connection, nominals, sending, match_files, sandbox):
+        for module in (demo, records, connection, importing, nominals, sending, match_files, sandbox, worker):
             module.register(app)
         _registered = True
     return app

@@ -70,7 +70,11 @@ FIELD_TABLES: dict[str, tuple[FieldRow, ...]] = {
         FieldRow("is_active", "-", "an inactive contact is skipped"),
     ),
     "xero": (
-        FieldRow("ContactID", "source_id", '"xero-<ContactID>": a second import finds the record; linked as "imported"'),
+        FieldRow(
+            "ContactID",
+            "source_id",
+            '"xero-<ContactID>": a second import finds the record; linked as "imported"',
+        ),
         FieldRow(
             "IsCustomer / IsSupplier",
             "customer or supplier",

@@ -191,7 +191,16 @@ def duplicates_within(transformed: Sequence[Transformed]) -> dict[str, tuple[Dup
 
 # --- the CSV a person opens in a spreadsheet -------------------------------------------------------
 
-CSV_COLUMNS = ("package_id", "name", "becomes", "outcome", "jobs_side_id", "errors", "warnings", "duplicate_of")
+CSV_COLUMNS = (
+    "package_id",
+    "name",
+    "becomes",
+    "outcome",
+    "jobs_side_id",
+    "errors",
+    "warnings",
+    "duplicate_of",
+)
 
 
 def csv_rows(records: Iterable[RecordReport]) -> list[dict[str, str]]:
@@ -220,4 +229,3 @@ def to_csv(records: Iterable[RecordReport]) -> str:
     writer.writeheader()
     writer.writerows(csv_rows(records))
     return buffer.getvalue()
-

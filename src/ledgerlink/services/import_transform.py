@@ -9,6 +9,7 @@ of being carried over. Pure: no I/O, so every rule is tested on its own.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -133,7 +134,110 @@ _PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la"
 _SUFFIXES = frozenset({"jr", "jnr", "sr", "snr", "ii", "iii"})
 
 COMPANY_WORDS = frozenset(
-    ["ltd", "limited", "llp", "plc", "llc", "inc", "cic", "co", "company", "corporation", "partnership", "partners", "sons", "brothers", "bros", "group", "holdings", "services", "service", "plumbing", "plumbers", "heating", "electrical", "electrics", "electricians", "builders", "building", "construction", "contractors", "properties", "property", "lettings", "estates", "housing", "association", "council", "trust", "school", "academy", "college", "church", "hotel", "centre", "center", "club", "society", "management", "maintenance", "supplies", "supply", "solutions", "enterprises", "agency", "developments", "homes", "care", "surgery", "practice", "restaurant", "cafe", "shop", "stores", "garage", "motors", "foundation", "charity", "university", "hospital", "nhs", "gas", "energy", "engineering", "installations", "roofing", "joinery", "carpentry", "decorators", "landscapes", "landscaping", "ventures", "international", "trading", "wholesale", "merchants", "associates", "consultants", "consulting", "systems", "technologies", "tech", "studio", "salon", "pub", "inn", "bar", "farm", "dental", "clinic", "nursery", "store", "mart", "depot"]
+    [
+        "ltd",
+        "limited",
+        "llp",
+        "plc",
+        "llc",
+        "inc",
+        "cic",
+        "co",
+        "company",
+        "corporation",
+        "partnership",
+        "partners",
+        "sons",
+        "brothers",
+        "bros",
+        "group",
+        "holdings",
+        "services",
+        "service",
+        "plumbing",
+        "plumbers",
+        "heating",
+        "electrical",
+        "electrics",
+        "electricians",
+        "builders",
+        "building",
+        "construction",
+        "contractors",
+        "properties",
+        "property",
+        "lettings",
+        "estates",
+        "housing",
+        "association",
+        "council",
+        "trust",
+        "school",
+        "academy",
+        "college",
+        "church",
+        "hotel",
+        "centre",
+        "center",
+        "club",
+        "society",
+        "management",
+        "maintenance",
+        "supplies",
+        "supply",
+        "solutions",
+        "enterprises",
+        "agency",
+        "developments",
+        "homes",
+        "care",
+        "surgery",
+        "practice",
+        "restaurant",
+        "cafe",
+        "shop",
+        "stores",
+        "garage",
+        "motors",
+        "foundation",
+        "charity",
+        "university",
+        "hospital",
+        "nhs",
+        "gas",
+        "energy",
+        "engineering",
+        "installations",
+        "roofing",
+        "joinery",
+        "carpentry",
+        "decorators",
+        "landscapes",
+        "landscaping",
+        "ventures",
+        "international",
+        "trading",
+        "wholesale",
+        "merchants",
+        "associates",
+        "consultants",
+        "consulting",
+        "systems",
+        "technologies",
+        "tech",
+        "studio",
+        "salon",
+        "pub",
+        "inn",
+        "bar",
+        "farm",
+        "dental",
+        "clinic",
+        "nursery",
+        "store",
+        "mart",
+        "depot",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -265,9 +369,7 @@ def uk_postcode(text: str) -> str | None:
     return candidate if UK_POSTCODE.match(candidate) else None
 
 
-_POSTCODE_IN_TEXT = re.compile(
-    r"(?:^|[\s,])([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})\s*$", re.IGNORECASE
-)
+_POSTCODE_IN_TEXT = re.compile(r"(?:^|[\s,])([A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2})\s*$", re.IGNORECASE)
 
 
 def find_postcode(text: str) -> tuple[str, str] | None:
@@ -328,10 +430,8 @@ def phone_number(text: str, region: str = "GB") -> Phone | None:
     if not cleaned:
         return None
     candidates: list[phonenumbers.PhoneNumber] = []
-    try:
+    with contextlib.suppress(phonenumbers.NumberParseException):
         candidates.append(phonenumbers.parse(cleaned, region))
-    except phonenumbers.NumberParseException:
-        pass
     candidates.extend(match.number for match in phonenumbers.PhoneNumberMatcher(cleaned, region))
     for number in candidates:
         if phonenumbers.is_valid_number(number):
@@ -534,7 +634,9 @@ def _email(text: str, notes: _Findings) -> str:
         return ""
     found = email_address(text)
     if found is None:
-        notes.warn(IssueCode.EMAIL_INVALID, "email", f"{text.strip()!r} cannot work as an email address (left out)")
+        notes.warn(
+            IssueCode.EMAIL_INVALID, "email", f"{text.strip()!r} cannot work as an email address (left out)"
+        )
         return ""
     return found
 
@@ -557,14 +659,14 @@ def _vat(text: str, notes: _Findings) -> str:
         return ""
     found = vat_number(text)
     if found is None:
-        notes.warn(IssueCode.VAT_INVALID, "vat_number", f"{text.strip()!r} fails the VAT number check (left out)")
+        notes.warn(
+            IssueCode.VAT_INVALID, "vat_number", f"{text.strip()!r} fails the VAT number check (left out)"
+        )
         return ""
     return found
 
 
-def transform_all(
-    contacts: Iterable[PackageContact], kind: ImportKind, *, package: str
-) -> list[Transformed]:
+def transform_all(contacts: Iterable[PackageContact], kind: ImportKind, *, package: str) -> list[Transformed]:
     """Every contact of the package that belongs to this import, transformed, in the package's order."""
     return [transform(contact, kind, package=package) for contact in contacts if belongs_to(contact, kind)]
 

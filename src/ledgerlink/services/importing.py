@@ -198,11 +198,12 @@ def _plan(
     if open_jobs and candidates:
         right = [party_of(item.record, item.package_id) for item in candidates if item.record is not None]
         result = match(open_jobs, right)
+        by_package = {item.package_id: item for item in candidates}
         for proposal in result.proposals:
             reasons = "; ".join(proposal.reasons)
             if proposal.band == "sure":
                 decided[proposal.right_id] = _report(
-                    next(c for c in candidates if c.package_id == proposal.right_id),
+                    by_package[proposal.right_id],
                     "offer_link",
                     linked_to=proposal.left_id,
                     reason=f"the same as jobs-side {proposal.left_id} ({reasons})",
@@ -347,7 +348,7 @@ def _batch(stored: StoredBatch) -> ImportBatch:
 def list_batches(store: Store, company_id: int) -> list[ImportBatch]:
     """Every import batch of the company, oldest first."""
     with store.unit_of_work() as uow:
-        return [_batch(stored) for stored in ImportRepository(uow.session, company_id).list()]
+        return [_batch(stored) for stored in ImportRepository(uow.session, company_id).batches()]
 
 
 def undo_import(store: Store, company_id: int, batch_id: int) -> UndoReport:
@@ -362,7 +363,9 @@ def undo_import(store: Store, company_id: int, batch_id: int) -> UndoReport:
         batch = imports.get(batch_id)
         held = imports.records(batch_id)
         if batch.undone_at is not None and not held:
-            raise RecordNotFound(f"import batch {batch_id} has been undone already; nothing is left to remove")
+            raise RecordNotFound(
+                f"import batch {batch_id} has been undone already; nothing is left to remove"
+            )
         used = imports.usage(batch.connection_id, batch.record_kind, [source for source, _ in held])
         kept = tuple(KeptRecord(s, p, used[s]) for s, p in held if s in used)
         removed = tuple(s for s, _ in held if s not in used)
@@ -376,7 +379,7 @@ def undo_import(store: Store, company_id: int, batch_id: int) -> UndoReport:
             "kept": len(kept),
         }
         imports.mark_undone(batch_id, summary)
-        if not any(other.records for other in imports.list()):
+        if not any(other.records for other in imports.batches()):
             ConnectionRepository(uow.session, company_id).mark_step(batch.connection_id, "import", done=False)
         uow.commit()
     return UndoReport(batch_id=batch_id, removed=removed, kept=kept)

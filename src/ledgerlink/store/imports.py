@@ -93,7 +93,7 @@ class ImportRepository:
         row = self._row(batch_id)
         return self._stored(row, self._count(batch_id))
 
-    def list(self) -> list[StoredBatch]:
+    def batches(self) -> list[StoredBatch]:
         counts = dict(
             self.session.execute(
                 select(ImportBatchRecordRow.batch_id, func.count())
@@ -183,10 +183,7 @@ class ImportRepository:
 
     def _count(self, batch_id: int) -> int:
         return int(
-            self.session.scalar(
-                select(func.count()).where(ImportBatchRecordRow.batch_id == batch_id)
-            )
-            or 0
+            self.session.scalar(select(func.count()).where(ImportBatchRecordRow.batch_id == batch_id)) or 0
         )
 
     @staticmethod
