@@ -497,9 +497,9 @@ def export_csv(
     target: Path | io.TextIOBase,
     *,
     kind: PartyKind | RecordKind | None = None,
-    statuses: Iterable[RecordStatus] = ("review", "left", "unmatched"),
+    statuses: Iterable[RecordStatus] = ("review", "left", "unmatched", "create_new"),
 ) -> int:
-    """Write the records waiting for a person to a CSV file, the decision column left for them to fill in.
+    """Write every record not linked yet to a CSV file, the decision column left for a person to fill in.
 
     A decision is one of ``accept``, ``reject``, ``create-new``, ``link:<package id>`` or ``leave``.
     """

@@ -326,6 +326,12 @@ def match_stored(
         for source_id in sorted(by_id):
             if source_id in proposed:
                 continue
+            state = latest.get(source_id)
+            if state is not None and state.decision == "unlink":
+                # never proposed again by the engine, but shown so a person can take it back
+                bands["likely"] += 1
+                rows.append(_row(wanted, source_id, state.package_id, "likely", (_held_reason(state),), None))
+                continue
             reason = "marked create new" if source_id in create_new else NOTHING_ALIKE
             bands["none"] += 1
             rows.append(_row(wanted, source_id, "", "none", (reason,), None))
