@@ -349,6 +349,8 @@ def _retyped(dice: random.Random, original: Party, number: int) -> Party:
                 f"{original.first[0]} {original.last}",
             ]
         )
+    email = original.email if dice.random() < 0.5 else ""
+    flaws = set(original.flaws) - {"no_name"} - (set() if email else {"email_invalid"})
     return Party(
         name=name,
         company=original.company,
@@ -360,13 +362,13 @@ def _retyped(dice: random.Random, original: Party, number: int) -> Party:
         county=original.county,
         postcode=original.postcode,
         country=original.country,
-        email=original.email if dice.random() < 0.5 else "",
+        email=email,
         phone=original.phone,
         mobile=original.mobile,
         vat="",
         reference=f"C{number:05d}",
         supplier=original.supplier,
-        flaws=set(original.flaws) - {"no_name"} | {"duplicate"},
+        flaws=flaws | {"duplicate"},
     )
 
 

@@ -296,8 +296,7 @@ def split_person(name: str) -> PersonName:
             titles.append(title)
             tokens.pop(0)
         elif tokens[0].lower() in ("&", "and") and len(tokens) > 1 and _title_of(tokens[1]) and titles:
-            titles.append("&")
-            tokens.pop(0)
+            titles.append(tokens.pop(0).lower())
         else:
             break
     title = " ".join(titles)
@@ -554,6 +553,7 @@ def transform(contact: PackageContact, kind: ImportKind, *, package: str) -> Tra
         name = tidy_spaces(f"{contact.first_name} {contact.last_name}")
     if not any(char.isalnum() for char in name):
         notes.error(IssueCode.NO_NAME, "name", "no usable name")
+        name = tidy_spaces(contact.name)  # shown in the report as the package has it
     if kind == "customer" and not contact.is_customer and not contact.is_supplier:
         notes.warn(
             IssueCode.ROLE_UNSTATED,

@@ -1,0 +1,191 @@
+"""Importing from the package is staged, explained and reversible, against the Sage and Xero sandboxes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from benchmarks.import_messy import in_process_runtime
+
+from ledgerlink.domain.records import Address, Customer, RecordKind
+from ledgerlink.errors import RecordNotFound
+from ledgerlink.services.importing import (
+    commit_import,
+    list_batches,
+    preview_import,
+    undo_import,
+)
+from ledgerlink.services.onboarding import onboarding_state
+from ledgerlink.services.runtime import Runtime
+from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.store import RecordWrite, Store
+from ledgerlink.store.connections import LinkRepository
+
+SAGE_CONTACTS: list[dict[str, Any]] = [
+    {
+        "name": "Mr J. Smith",
+        "type": "customer",
+        "reference": "SMITH01",
+        "address": {"address_line_1": "4 Elm Road", "city": "Leeds", "postal_code": "ls62ab"},
+        "email": "j.smith@example.com",
+        "telephone": "07911 123456",
+    },
+    {
+        "name": "Acme Plumbing Ltd",
+        "type": "customer",
+        "reference": "ACME01",
+        "address": {"address_line_1": "Unit 4, Mill Yard", "city": "Leeds", "postal_code": "LS11 5AA"},
+        "email": "accounts@acme.example.com",
+        "tax_number": "GB980780684",
+    },
+    {
+        "name": "Plumb Center",
+        "type": "supplier",
+        "reference": "PLUMB01",
+        "address": {"address_line_1": "1 Trade Park", "city": "Leeds", "postal_code": "LS9 8AB"},
+        "telephone": "0113 496 0000",
+    },
+    {"name": "---", "type": "customer", "reference": "NONAME"},
+]
+
+
+@pytest.fixture
+async def sage(tmp_path: Path) -> AsyncIterator[tuple[Runtime, int, int]]:
+    store = Store.open(f"sqlite:///{tmp_path / 'ledgerlink.db'}")
+    runtime = in_process_runtime(store, "sage", tmp_path)
+    with store.unit_of_work() as uow:
+        company = uow.companies.add("Acme Heating")
+        uow.commit()
+    await seed_business(runtime, "sage", "Acme Books", contacts=SAGE_CONTACTS)
+    connection = await connect_to_sandbox(runtime, company.id, "sage", "Acme Books")
+    yield runtime, company.id, connection.id
+    store.close()
+
+
+def customers(store: Store, company_id: int) -> dict[str, Customer]:
+    with store.unit_of_work() as uow:
+        page = uow.records(company_id).list(RecordKind.CUSTOMER, limit=1000)
+    return {item.source_id: item.record for item in page.items if isinstance(item.record, Customer)}
+
+
+async def test_a_dry_run_writes_nothing_and_says_what_each_contact_would_become(
+    sage: tuple[Runtime, int, int],
+) -> None:
+    runtime, company_id, _ = sage
+    preview = await preview_import(runtime, company_id, "customer")
+    by_name = {record.name: record for record in preview.records}
+    assert set(by_name) == {"Mr J. Smith", "Acme Plumbing Ltd", "---"}
+    assert by_name["Mr J. Smith"].becomes == "residential customer Mr J Smith"
+    assert by_name["Acme Plumbing Ltd"].becomes == "commercial customer Acme Plumbing Ltd"
+    assert (by_name["---"].outcome, by_name["---"].reason) == ("skip", "no usable name")
+    assert (preview.summary.create, preview.summary.skipped) == (2, 1)
+    assert customers(runtime.store, company_id) == {}
+    csv_lines = preview.to_csv().splitlines()
+    assert csv_lines[0] == "package_id,name,becomes,outcome,jobs_side_id,errors,warnings,duplicate_of"
+    assert len(csv_lines) == 4
+
+
+async def test_a_commit_creates_tidy_linked_records_and_completes_the_import_step(
+    sage: tuple[Runtime, int, int],
+) -> None:
+    runtime, company_id, connection_id = sage
+    batch = await commit_import(runtime, company_id, "customer")
+    assert (batch.created, batch.records) == (2, 2)
+    held = customers(runtime.store, company_id)
+    smith = next(record for record in held.values() if record.last_name == "Smith")
+    assert smith.source_id.startswith("sage-")
+    assert (smith.title, smith.first_name, smith.mobile) == ("Mr", "J", "+447911123456")
+    assert smith.address == Address(line1="4 Elm Road", town="Leeds", postcode="LS6 2AB", country="GB")
+    acme = next(record for record in held.values() if record.customer_type == "commercial")
+    assert (acme.company_name, acme.vat_number, acme.account_reference) == (
+        "Acme Plumbing Ltd",
+        "GB980780684",
+        "ACME01",
+    )
+    with runtime.store.unit_of_work() as uow:
+        links = LinkRepository(uow.session, connection_id).all(RecordKind.CUSTOMER)
+    assert {link.source_id for link in links} == set(held)
+    assert {link.how for link in links} == {"imported"}
+    state = onboarding_state(runtime.store, company_id, path="package-first")
+    assert state.steps[0].name == "import"
+    assert state.steps[0].complete
+
+
+async def test_suppliers_import_only_the_package_suppliers(sage: tuple[Runtime, int, int]) -> None:
+    runtime, company_id, _ = sage
+    batch = await commit_import(runtime, company_id, "supplier")
+    assert batch.created == 1
+    with runtime.store.unit_of_work() as uow:
+        page = uow.records(company_id).list(RecordKind.SUPPLIER)
+    supplier = page.items[0].record
+    assert (supplier.display_name, supplier.phone) == ("Plumb Center", "+441134960000")  # type: ignore[union-attr]
+
+
+async def test_a_customer_already_on_the_jobs_side_is_offered_for_linking_not_created_again(
+    sage: tuple[Runtime, int, int],
+) -> None:
+    runtime, company_id, _ = sage
+    with runtime.store.unit_of_work() as uow:
+        uow.records(company_id).upsert(
+            [
+                RecordWrite(
+                    Customer(
+                        source_id="JOB-77",
+                        customer_type="commercial",
+                        company_name="Acme Plumbing Limited",
+                        address=Address(line1="Unit 4", town="Leeds", postcode="LS11 5AA"),
+                        email="accounts@acme.example.com",
+                    )
+                )
+            ]
+        )
+        uow.commit()
+    preview = await preview_import(runtime, company_id, "customer")
+    acme = next(record for record in preview.records if record.name == "Acme Plumbing Ltd")
+    assert (acme.outcome, acme.linked_to) == ("offer_link", "JOB-77")
+    assert "same email" in acme.reason
+    batch = await commit_import(runtime, company_id, "customer", preview=preview)
+    assert batch.created == 1
+    assert batch.summary["offered_for_linking"] == 1
+    assert len(customers(runtime.store, company_id)) == 2
+
+
+async def test_undo_removes_the_batch_and_a_second_undo_is_refused(sage: tuple[Runtime, int, int]) -> None:
+    runtime, company_id, connection_id = sage
+    batch = await commit_import(runtime, company_id, "customer")
+    report = undo_import(runtime.store, company_id, batch.id)
+    assert (len(report.removed), report.kept) == (2, ())
+    assert customers(runtime.store, company_id) == {}
+    with runtime.store.unit_of_work() as uow:
+        assert LinkRepository(uow.session, connection_id).count(RecordKind.CUSTOMER) == 0
+    [listed] = list_batches(runtime.store, company_id)
+    assert listed.undone_at is not None
+    assert listed.records == 0
+    assert not onboarding_state(runtime.store, company_id, path="package-first").steps[0].complete
+    with pytest.raises(RecordNotFound, match="undone already"):
+        undo_import(runtime.store, company_id, batch.id)
+    again = await commit_import(runtime, company_id, "customer")
+    assert again.created == 2
+
+
+async def test_another_companys_batch_cannot_be_undone(sage: tuple[Runtime, int, int]) -> None:
+    runtime, company_id, _ = sage
+    batch = await commit_import(runtime, company_id, "customer")
+    with runtime.store.unit_of_work() as uow:
+        other = uow.companies.add("Someone Else")
+        uow.commit()
+    with pytest.raises(RecordNotFound, match=f"no import batch {batch.id}"):
+        undo_import(runtime.store, other.id, batch.id)
+
+
+async def test_importing_without_a_connection_says_to_connect_first(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'ledgerlink.db'}")
+    runtime = in_process_runtime(store, "xero", tmp_path)
+    with store.unit_of_work() as uow:
+        company = uow.companies.add("Unconnected")
+        uow.commit()
+    with pytest.raises(RecordNotFound, match="ledgerlink connect"):
+        await preview_import(runtime, company.id, "customer")
+    store.close()

@@ -1,0 +1,46 @@
+"""A messy package's customers imported on each sandbox: report, commit, a second run, an undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from benchmarks.import_messy import generate_parties, journey
+
+
+def test_the_generated_contacts_are_the_same_for_the_same_seed() -> None:
+    assert generate_parties(120, seed=3) == generate_parties(120, seed=3)
+    assert generate_parties(120, seed=3) != generate_parties(120, seed=4)
+
+
+@pytest.mark.parametrize("package", ["sage", "xero"])
+async def test_300_messy_contacts_are_reported_imported_once_and_undone_but_for_the_invoiced_one(
+    package: str, tmp_path: Path
+) -> None:
+    parties = generate_parties(300, seed=7)
+    result = await journey(package, 300, seed=7, data_dir=tmp_path)
+    summary = result.preview.summary
+    offered = [p for p in parties if not p.supplier] if package == "sage" else parties
+
+    assert summary.contacts == len(offered)
+    expected_no_name = sum(1 for p in offered if "no_name" in p.flaws)
+    assert summary.skipped == summary.problems["no_name"] == expected_no_name > 0
+    assert summary.create == summary.contacts - summary.skipped
+    assert summary.problems["no_postcode"] >= sum(1 for p in offered if "no_postcode" in p.flaws)
+    assert summary.problems["postcode_not_uk"] >= sum(1 for p in offered if "postcode_not_uk" in p.flaws) > 0
+    assert summary.problems["email_invalid"] == sum(1 for p in offered if "email_invalid" in p.flaws) > 0
+    assert summary.problems["phone_invalid"] >= sum(1 for p in offered if "phone_invalid" in p.flaws) > 0
+    retyped = sum(1 for p in offered if "duplicate" in p.flaws)
+    assert summary.duplicate_groups >= retyped * 0.6, (summary.duplicate_groups, retyped)
+    if package == "xero":  # Sage refuses a VAT number failing its check; Xero keeps what it is given
+        assert summary.problems["vat_invalid"] > 0
+        assert summary.problems["role_unstated"] == summary.contacts
+
+    assert result.first_created == summary.create
+    assert result.second_created == 0
+    assert result.second_already_linked == summary.create
+    assert len(result.undo.removed) == summary.create - 1
+    assert [(kept.source_id, kept.reason) for kept in result.undo.kept] == [
+        (result.invoiced, "1 invoice raised for it")
+    ]
+    assert result.batches == 2
