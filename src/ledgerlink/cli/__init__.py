@@ -23,6 +23,7 @@ def build_app() -> typer.Typer:
             connection,
             demo,
             importing,
+            link,
             match_files,
             nominals,
             records,
@@ -31,7 +32,18 @@ def build_app() -> typer.Typer:
             worker,
         )
 
-        for module in (demo, records, connection, importing, nominals, sending, match_files, sandbox, worker):
+        for module in (
+            demo,
+            records,
+            connection,
+            importing,
+            nominals,
+            link,
+            sending,
+            match_files,
+            sandbox,
+            worker,
+        ):
             module.register(app)
         _registered = True
     return app

@@ -328,7 +328,6 @@ def store(tmp_path: Path) -> Any:
 # --- the whole side-by-side path ---------------------------------------------------------------------
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("package", ["sage", "xero"])
 async def test_sure_matches_are_linked_traps_are_not_and_sending_makes_no_duplicates(
     package: str, store: Store, tmp_path: Path
