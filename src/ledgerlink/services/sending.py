@@ -21,6 +21,7 @@ import contextvars
 import hashlib
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,10 @@ class StopSending(Exception):
     """The connection cannot go on now (daily limit, reconnect needed, package down); nothing failed."""
 
 
+class _SliceEnded(StopSending):
+    """The run's time slice is used up with work left: it goes on in a later run, after others'."""
+
+
 @dataclass
 class SendReport:
     sent: Counter[str] = field(default_factory=Counter)
@@ -90,6 +95,7 @@ class SendReport:
     updated: int = 0
     calls: int = 0
     stopped: str = ""
+    more: bool = False  # the time slice ended with work left: run again to go on
     counts: dict[EntryState, int] = field(default_factory=dict)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished: datetime | None = None
@@ -148,13 +154,17 @@ class Sender:
         connector: PackageConnector,
         progress: Progress | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        slice_seconds: float | None = None,
     ) -> None:
+        """`slice_seconds` bounds one run, so a worker shared by many companies turns to the next one."""
         self.store = store
         self.connection = connection
         self.connector = connector
         self.progress = progress
         self.now = now
         self.report = SendReport()
+        self._deadline = None if slice_seconds is None else time.monotonic() + slice_seconds
+        self._sliced = False
         self._stop_reason = ""
         self._requeued = False
         self._done = 0
@@ -206,6 +216,8 @@ class Sender:
                 for kind, step in tier:
                     await self._send_kind(kind, step)
             await self._apply_changes_after_sending()
+        except _SliceEnded:
+            self.report.more = True
         except StopSending as stop:
             self.report.stopped = str(stop)
         finally:
@@ -231,6 +243,11 @@ class Sender:
                 f"paused until {current.paused_until:%Y-%m-%d %H:%M} UTC: {current.status_reason}"
             )
 
+    def _slice_over(self) -> bool:
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            self._sliced = True
+        return self._sliced
+
     def _stop(self, reason: str) -> None:
         if not self._stop_reason:
             self._stop_reason = reason
@@ -248,6 +265,8 @@ class Sender:
             await self._one_pass(kind, step)
             if self._stop_reason:
                 raise StopSending(self._stop_reason)
+            if self._sliced:
+                raise _SliceEnded("the time slice ended")
             if not self._requeued:
                 return
 
@@ -269,7 +288,7 @@ class Sender:
                 items = self._draft_chunk(uow, outbox, entries)
                 uow.commit()
             await self._send_items(items)
-            if self._stop_reason:
+            if self._stop_reason or self._sliced:
                 return
 
     def _draft_chunk(self, uow: UnitOfWork, outbox: OutboxRepository, entries: list[Entry]) -> list[_Item]:
@@ -352,7 +371,7 @@ class Sender:
 
         async def one(batch: list[_Item]) -> None:
             async with slots:
-                if not self._stop_reason:
+                if not self._stop_reason and not self._slice_over():
                     await self._send_batch(batch, operation="create")
 
         await asyncio.gather(*(asyncio.create_task(one(batch)) for batch in batches))

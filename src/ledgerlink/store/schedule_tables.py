@@ -1,0 +1,41 @@
+"""The tables of background work: shared request budgets, and when each connection's work last ran.
+
+The job queue itself is procrastinate's, in its own tables; these two hold only what ledgerlink decides:
+how much of each package's limit is spent (shared by every worker on every machine), and when a
+connection's scheduled send was last put on the queue.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledgerlink.store.tables import Base
+from ledgerlink.store.types import UtcDateTime
+
+
+class PacerBudgetRow(Base):
+    """One limit's budget as a theoretical arrival time (GCRA): the next slot is at `tat - tolerance`.
+
+    One row per limit (a connection's minute, its day, an app's minute): a worker takes a slot by locking
+    the rows of every limit the request counts against and moving each one on, in one transaction.
+    """
+
+    __tablename__ = "pacer_budgets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float, default=0.0)  # seconds since the epoch, database clock
+
+
+class ScheduleMarkRow(Base):
+    """When a connection's scheduled work of one kind was last put on the queue."""
+
+    __tablename__ = "schedule_marks"
+
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    task: Mapped[str] = mapped_column(String(30), primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UtcDateTime)
