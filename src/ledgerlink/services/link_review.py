@@ -560,9 +560,9 @@ def parse_decision(text: str) -> tuple[DecisionName, str] | None:
 
 
 def import_csv(store: Store, company_id: int, source: Path | str, *, decided_by: str = "") -> ImportReport:
-    """Apply each row's decision; a bad row is reported with its line number and stops no other row.
+    """Apply each row's decision (``source``: a file, or the CSV text itself, e.g. an upload).
 
-    Applying the same file again changes nothing: a decision already in effect is not written twice.
+    A bad row is reported with its line number and stops no other row. Applying the same file again changes nothing: a decision already in effect is not written twice.
     """
     text = source.read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
     reader = csv.DictReader(io.StringIO(text))

@@ -31,6 +31,7 @@ from ledgerlink.services.link_parties import (
     record_phones,
     serves,
 )
+from ledgerlink.services.onboarding import STEP_TITLES
 from ledgerlink.services.runtime import Runtime
 from ledgerlink.store import Store, UnitOfWork
 from ledgerlink.store.connections import Connection, ConnectionRepository, Link, LinkRepository
@@ -447,14 +448,25 @@ def finish_step(store: Store, company_id: int, kind: PartyKind | RecordKind) -> 
     wanted = record_kind(kind)
     with store.unit_of_work() as uow:
         connection = current_connection(uow, company_id)
+        if connection.cut_off_date is None:
+            raise StepNotReady(
+                f"{STEP_TITLES[STEPS[wanted]]} cannot be completed before the cut-off date is set "
+                "(`ledgerlink settings --cut-off-date YYYY-MM-DD`)",
+                missing=["get_started"],
+            )
         found = standings(uow, company_id, connection, wanted)
         undecided = [standing for standing in found if standing.status in OPEN_STATUSES]
         if undecided:
             examples = ", ".join(_undecided_label(standing) for standing in undecided[:5])
             more = f" and {len(undecided) - 5} more" if len(undecided) > 5 else ""
+            unmatched = any(standing.status == "unmatched" for standing in undecided)
+            how = (
+                f"run `ledgerlink link {wanted.value}s` to match them"
+                if unmatched
+                else "accept, reject, set, create-new or leave each (`ledgerlink link review`)"
+            )
             raise StepNotReady(
-                f"{len(undecided)} {wanted.label}s still need a decision ({examples}{more}): accept, reject, "
-                "set, create-new or leave each (`ledgerlink link review`)",
+                f"{len(undecided)} {wanted.label}s still need a decision ({examples}{more}): {how}",
                 missing=[standing.source_id for standing in undecided],
             )
         close_linked_entries(uow, connection, wanted)
@@ -465,7 +477,7 @@ def finish_step(store: Store, company_id: int, kind: PartyKind | RecordKind) -> 
 
 def _undecided_label(standing: RecordStanding) -> str:
     if standing.status == "unmatched":
-        return f"{standing.source_id} not matched yet: run `ledgerlink link` for it"
+        return f"{standing.source_id} not matched yet"
     return f"{standing.source_id} → {standing.package_id or '?'}"
 
 
@@ -479,7 +491,8 @@ def close_linked_entries(uow: UnitOfWork, connection: Connection, kind: RecordKi
     of each linked one. Entries are made first (as the sender would) so none can appear later as waiting.
     """
     outbox = OutboxRepository(uow.session, connection.id, connection.company_id)
-    outbox.sync(connection.cut_off_date)
+    if connection.cut_off_date is not None:  # without one, entries would be made for records before it
+        outbox.sync(connection.cut_off_date)
     links = LinkRepository(uow.session, connection.id).package_ids(kind)
     closed = 0
     now = utcnow()

@@ -410,7 +410,8 @@ async def test_linking_one_package_contact_to_two_records_is_refused_naming_both
     assert books.link_of(RecordKind.CUSTOMER, holder) == taken
 
 
-async def test_a_rerun_respects_rejections_unlinks_and_create_new(store: Store, tmp_path: Path) -> None:
+async def test_a_rerun_respects_rejections_unlinks_and_create_new(any_store: Store, tmp_path: Path) -> None:
+    store = any_store
     books = await side_by_side("sage", store, tmp_path)
     await run_linking(books.runtime, books.company_id, "customer")
     moved, initials, stranger = books.roles["moved"], books.roles["initials"], books.roles["namesake"]
@@ -456,7 +457,8 @@ async def test_without_auto_linking_nothing_is_linked_until_the_sure_ones_are_ac
     assert books.link_of(RecordKind.CUSTOMER, books.roles["company"]) == books.package_id("company")
 
 
-async def test_decisions_round_trip_through_a_spreadsheet(store: Store, tmp_path: Path) -> None:
+async def test_decisions_round_trip_through_a_spreadsheet(any_store: Store, tmp_path: Path) -> None:
+    store = any_store
     books = await side_by_side("xero", store, tmp_path)
     await run_linking(books.runtime, books.company_id, "customer", auto=False)
     sheet = tmp_path / "review.csv"
