@@ -80,10 +80,12 @@ class CompanyBooks:
             uow.commit()
         return report
 
-    def import_csv(self, kind: str, source: Path | TextIO | str) -> CsvReport:
-        """Import one CSV file of `kind` (see docs/csv.md); `source` is a path, an open file or its text."""
+    def import_csv(self, kind: str, source: Path | str | TextIO) -> CsvReport:
+        """Import one CSV file of `kind` (see docs/csv.md); `source` is its path or an open text file."""
         with self.store.unit_of_work() as uow:
-            report = import_csv(uow, self.company.id, kind, source)
+            report = import_csv(
+                uow, self.company.id, kind, Path(source) if isinstance(source, str) else source
+            )
             uow.commit()
         return report
 

@@ -158,8 +158,8 @@ class _Group:
     rows: list[dict[str, str]] = field(default_factory=list)
 
 
-def import_csv(uow: UnitOfWork, company_id: int, kind_name: str, source: Path | TextIO | str) -> CsvReport:
-    """Read one file of `kind_name` into the company (the caller commits)."""
+def import_csv(uow: UnitOfWork, company_id: int, kind_name: str, source: Path | TextIO) -> CsvReport:
+    """Read one file (a path, or an open text file) of `kind_name` into the company (the caller commits)."""
     kind_name = csv_kind(kind_name)
     header, rows = _read(source)
     missing = [column for column in required_columns(kind_name) if column not in header]
@@ -172,12 +172,10 @@ def import_csv(uow: UnitOfWork, company_id: int, kind_name: str, source: Path | 
     return _import_records(uow, company_id, kind_name, kind, rows)
 
 
-def _read(source: Path | TextIO | str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _read(source: Path | TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if isinstance(source, Path):
         with source.open(newline="", encoding="utf-8-sig") as handle:
             return _read(io.StringIO(handle.read()))
-    if isinstance(source, str):
-        return _read(io.StringIO(source))
     reader = csv.reader(source)
     try:
         header = [_column_name(name) for name in next(reader)]

@@ -249,7 +249,9 @@ class RecordRepository:
                 )
             )
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        ordered = query.order_by(RecordRow.record_date.desc(), RecordRow.kind, RecordRow.source_id)
+        ordered = query.order_by(
+            RecordRow.record_date.desc().nulls_last(), RecordRow.kind, RecordRow.source_id
+        )
         rows = self.session.scalars(ordered.offset(offset).limit(limit))
         return Page(items=[_stored(row) for row in rows], total=total, offset=offset, limit=limit)
 
