@@ -428,18 +428,22 @@ def phone_number(text: str, region: str = "GB") -> Phone | None:
     cleaned = tidy_spaces(text)
     if not cleaned:
         return None
-    candidates: list[phonenumbers.PhoneNumber] = []
     with contextlib.suppress(phonenumbers.NumberParseException):
-        candidates.append(phonenumbers.parse(cleaned, region))
-    candidates.extend(match.number for match in phonenumbers.PhoneNumberMatcher(cleaned, region))
-    for number in candidates:
+        number = phonenumbers.parse(cleaned, region)
         if phonenumbers.is_valid_number(number):
-            kind = phonenumbers.number_type(number)
-            return Phone(
-                phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                kind == phonenumbers.PhoneNumberType.MOBILE,
-            )
+            return _phone(number)
+    # words around the number ("tel: ... (office)"): the slower search through the text
+    for found in phonenumbers.PhoneNumberMatcher(cleaned, region):
+        if phonenumbers.is_valid_number(found.number):
+            return _phone(found.number)
     return None
+
+
+def _phone(number: phonenumbers.PhoneNumber) -> Phone:
+    return Phone(
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE,
+    )
 
 
 def email_address(text: str) -> str | None:

@@ -307,23 +307,20 @@ async def commit_import(
         by_source = {t.source_id: t for t in transformed}
         wanted = [by_source[r.source_id].record for r in plan.of("create")]
         report = ingest(uow, company_id, [record for record in wanted if record is not None])
-        links = LinkRepository(uow.session, connection.id)
-        created: list[tuple[str, str]] = []
-        for outcome in report.outcomes:
-            if outcome.result == "rejected":
-                continue
-            package_id = by_source[outcome.source_id].package_id
-            links.add(rk, outcome.source_id, package_id, how="imported")
-            created.append((outcome.source_id, package_id))
+        imports = ImportRepository(uow.session, company_id)
+        created = [
+            (outcome.source_id, by_source[outcome.source_id].package_id)
+            for outcome in report.outcomes
+            if outcome.result != "rejected"
+        ]
+        imports.link_imported(connection.id, rk, created)
         summary: dict[str, Any] = {
             **plan.summary.as_dict(),
             "package": connection.package,
             "created": len(created),
             "rejected": len(report.rejected),
         }
-        stored = ImportRepository(uow.session, company_id).add_batch(
-            connection_id=connection.id, kind=rk, summary=summary, records=created
-        )
+        stored = imports.add_batch(connection_id=connection.id, kind=rk, summary=summary, records=created)
         ConnectionRepository(uow.session, company_id).mark_step(connection.id, "import")
         uow.commit()
     return _batch(stored)
@@ -369,9 +366,7 @@ def undo_import(store: Store, company_id: int, batch_id: int) -> UndoReport:
         used = imports.usage(batch.connection_id, batch.record_kind, [source for source, _ in held])
         kept = tuple(KeptRecord(s, p, used[s]) for s, p in held if s in used)
         removed = tuple(s for s, _ in held if s not in used)
-        links = LinkRepository(uow.session, batch.connection_id)
-        for source_id in removed:
-            links.remove(batch.record_kind, source_id)
+        imports.unlink(batch.connection_id, batch.record_kind, removed)
         imports.remove_records(batch_id, batch.record_kind, removed)
         summary = {
             **batch.summary,
