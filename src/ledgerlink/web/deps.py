@@ -43,6 +43,8 @@ class WebContext:
     templates: Jinja2Templates
     # connect flows waiting for the person to choose among several businesses, by a session handle
     flows: dict[str, ConnectFlow] = field(default_factory=dict)
+    # import previews a person is looking at, by company and kind: a commit imports exactly what was shown
+    previews: dict[tuple[int, str], Any] = field(default_factory=dict)
 
 
 def make_templates() -> Jinja2Templates:

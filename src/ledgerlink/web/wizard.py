@@ -61,12 +61,13 @@ def page(
     values: dict[str, Any],
     *,
     step: StepName | None = None,
+    gate: bool = True,
     status_code: int = 200,
 ) -> Response:
     """A wizard page: the step list with the current step marked, and what may be missing for it."""
     state = wizard_state(request, context, visitor.company_id)
     missing: list[str] = []
-    if step is not None:
+    if step is not None and gate:
         _, missing = state.can_enter(step)
     data = {
         "state": state,
@@ -124,6 +125,7 @@ def get_started_page(request: Request, context: Context, visitor: CurrentVisitor
         "wizard/get_started.html",
         {"connection": connection, "packages": packages, "error": "", "today": date.today()},
         step="get_started",
+        gate=connection is not None,  # connecting comes first on every path, even before importing
     )
 
 
@@ -413,22 +415,6 @@ def map_one(
     if error:
         row["chosen"] = package_ref
     return render(request, context, "partials/nominal_row.html", {"row": row}, visitor=visitor)
-
-
-# --- import and linking: built on their services ---------------------------------------------------
-
-
-@router.get("/wizard/import")
-def import_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
-    connection = current_connection(context, visitor.company_id)
-    return page(request, context, visitor, "wizard/pending.html", {"connection": connection}, step="import")
-
-
-@router.get("/wizard/link/{side}")
-def link_page(request: Request, context: Context, visitor: CurrentVisitor, side: str) -> Response:
-    step: StepName = "link_suppliers" if side == "suppliers" else "link_customers"
-    connection = current_connection(context, visitor.company_id)
-    return page(request, context, visitor, "wizard/pending.html", {"connection": connection}, step=step)
 
 
 # --- send ---------------------------------------------------------------------------------------

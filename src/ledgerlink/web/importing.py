@@ -1,0 +1,99 @@
+"""The wizard's import step (package-first): preview with the data-quality report, commit, undo.
+
+The preview a person read is kept until they commit, so the commit imports exactly what they saw.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+
+from ledgerlink.errors import LedgerlinkError
+from ledgerlink.services.import_quality import OUTCOME_WORDS
+from ledgerlink.services.import_transform import ImportKind
+from ledgerlink.services.importing import (
+    ImportPreview,
+    commit_import,
+    list_batches,
+    preview_import,
+    undo_import,
+)
+from ledgerlink.web.deps import Context, CurrentVisitor, current_connection, redirect
+from ledgerlink.web.security import check_csrf
+from ledgerlink.web.wizard import page
+
+router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+
+
+def _kind(value: str) -> ImportKind:
+    return "supplier" if value == "supplier" else "customer"
+
+
+@router.get("/wizard/import")
+def import_page(
+    request: Request, context: Context, visitor: CurrentVisitor, kind: Annotated[str, Query()] = "customer"
+) -> Response:
+    chosen = _kind(kind)
+    connection = current_connection(context, visitor.company_id)
+    preview: ImportPreview | None = context.previews.get((visitor.company_id, chosen))
+    batches = list_batches(context.store, visitor.company_id) if connection is not None else []
+    return page(
+        request,
+        context,
+        visitor,
+        "wizard/import.html",
+        {
+            "connection": connection,
+            "kind": chosen,
+            "preview": preview,
+            "batches": batches,
+            "words": OUTCOME_WORDS,
+        },
+        step="import",
+    )
+
+
+@router.post("/wizard/import/preview")
+async def preview(
+    request: Request, context: Context, visitor: CurrentVisitor, kind: Annotated[str, Form()] = "customer"
+) -> Response:
+    chosen = _kind(kind)
+    try:
+        context.previews[(visitor.company_id, chosen)] = await preview_import(
+            context.runtime, visitor.company_id, chosen
+        )
+    except LedgerlinkError as problem:
+        return redirect(
+            f"/wizard/import?kind={chosen}", flash=f"Could not read the package: {problem}", request=request
+        )
+    return redirect(f"/wizard/import?kind={chosen}")
+
+
+@router.post("/wizard/import/commit")
+async def commit(
+    request: Request, context: Context, visitor: CurrentVisitor, kind: Annotated[str, Form()] = "customer"
+) -> Response:
+    chosen = _kind(kind)
+    shown = context.previews.pop((visitor.company_id, chosen), None)
+    if shown is None:
+        return redirect(f"/wizard/import?kind={chosen}", flash="Preview the import first.", request=request)
+    try:
+        batch = await commit_import(context.runtime, visitor.company_id, chosen, preview=shown)
+    except LedgerlinkError as problem:
+        return redirect(f"/wizard/import?kind={chosen}", flash=f"Not imported: {problem}", request=request)
+    return redirect(
+        f"/wizard/import?kind={chosen}",
+        flash=f"Imported {batch.created} {chosen}s, each linked to its contact in the package.",
+        request=request,
+    )
+
+
+@router.post("/wizard/import/undo/{batch_id}")
+def undo(request: Request, context: Context, visitor: CurrentVisitor, batch_id: int) -> Response:
+    report = undo_import(context.store, visitor.company_id, batch_id)
+    kept = f"; kept {len(report.kept)} used since" if report.kept else ""
+    return redirect(
+        "/wizard/import", flash=f"Removed {len(report.removed)} imported records{kept}.", request=request
+    )
