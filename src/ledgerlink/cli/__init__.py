@@ -29,6 +29,7 @@ def build_app() -> typer.Typer:
             records,
             sandbox,
             sending,
+            web,
             worker,
         )
 
@@ -42,6 +43,7 @@ def build_app() -> typer.Typer:
             sending,
             match_files,
             sandbox,
+            web,
             worker,
         ):
             module.register(app)

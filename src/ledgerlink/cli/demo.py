@@ -34,6 +34,10 @@ def demo(
     ] = None,
     seed: Annotated[int, typer.Option(help="The same seed makes the same books.")] = 1,
     as_json: JsonFlag = False,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then open the web app on the demo company.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8700,
 ) -> None:
     """Build (or rebuild) the demo company on the embedded defaults and say what it holds."""
     options = DemoOptions(seed=seed, invoices=invoices or demo_data.SIZES[size])
@@ -48,8 +52,22 @@ def demo(
         raise RuntimeError("the demo ended without a summary")
     if as_json:
         emit_json({"steps": run.results, "summary": run.summary.as_json()})
-        return
-    show_summary(run.summary)
+    else:
+        show_summary(run.summary)
+    if serve:
+        serve_demo(port)
+
+
+def serve_demo(port: int) -> None:
+    from ledgerlink.cli.web import serve_app
+    from ledgerlink.services.accounts import ensure_demo_administrator
+
+    store = open_store()
+    with store.unit_of_work() as uow:
+        company = uow.companies.get(DemoOptions().slug)
+    email, password = ensure_demo_administrator(store, company)
+    console.print(f"Open http://127.0.0.1:{port}/ and sign in as {email} with the password {password}")
+    serve_app(store, host="127.0.0.1", port=port)
 
 
 @reports_errors

@@ -199,3 +199,20 @@ def session_secret(settings: Settings) -> str:
             raise ConfigurationError("set LEDGERLINK_SECRET_KEY or run `ledgerlink init`")
         secret = path.read_text().strip()
     return hmac.new(secret.encode(), b"ledgerlink session cookies", hashlib.sha256).hexdigest()
+
+
+DEMO_EMAIL = "admin@demo.example.com"
+DEMO_PASSWORD = "demo-password"
+
+
+def ensure_demo_administrator(store: Store, company: Company) -> tuple[str, str]:
+    """The demo company's administrator (made if missing): an email and password anyone may read."""
+    with store.unit_of_work() as uow:
+        existing = UserRepository(uow.session).find_by_email(DEMO_EMAIL)
+    if existing is None:
+        add_user(
+            store, company, email=DEMO_EMAIL, password=DEMO_PASSWORD, name="Demo administrator", is_admin=True
+        )
+    elif existing.company_id != company.id:
+        raise AccountRefused(f"{DEMO_EMAIL} belongs to another company; remove it to serve the demo")
+    return DEMO_EMAIL, DEMO_PASSWORD
