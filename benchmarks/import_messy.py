@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ledgerlink.domain.records import DocumentLine, Invoice
+from ledgerlink.domain.records import Address, Customer, DocumentLine, Invoice
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.sandbox.kit import in_process_transport
 from ledgerlink.sandbox.sage.app import SageSandboxConfig
@@ -432,6 +432,38 @@ def messy_contacts(package: str, count: int, *, seed: int) -> list[dict[str, Any
     return [xero_contact(party, index) for index, party in enumerate(parties)]
 
 
+def jobs_side_customers(package: str, count: int, *, seed: int, among: int) -> list[Customer]:
+    """Customers the job system holds already: `count` clean parties of the package typed its own way."""
+    chosen: list[Customer] = []
+    for index, party in enumerate(generate_parties(among, seed=seed)):
+        if len(chosen) == count:
+            break
+        if party.flaws or party.supplier or index % 7:
+            continue
+        address = Address(line1=party.line1, town=party.town, postcode=party.postcode.upper())
+        if party.company:
+            chosen.append(
+                Customer(
+                    source_id=f"JOB-{index}",
+                    customer_type="commercial",
+                    company_name=party.name,
+                    address=address,
+                    email=party.email,
+                )
+            )
+        else:
+            chosen.append(
+                Customer(
+                    source_id=f"JOB-{index}",
+                    first_name=party.first,
+                    last_name=party.last,
+                    address=address,
+                    email=party.email,
+                )
+            )
+    return chosen
+
+
 # --- the journey -----------------------------------------------------------------------------------
 
 
@@ -451,6 +483,7 @@ class Journey:
     invoiced: str
     times: dict[str, float]
     batches: int
+    jobs_side: int
 
 
 def in_process_runtime(store: Store, package: str, data_dir: Path) -> Runtime:
@@ -468,8 +501,10 @@ async def journey(package: str, count: int, *, seed: int, data_dir: Path) -> Jou
     """Seed, preview, commit, import again, invoice one customer, undo: with each step's time."""
     store = Store.open(f"sqlite:///{data_dir / f'import-{package}.db'}")
     runtime = in_process_runtime(store, package, data_dir)
+    held = jobs_side_customers(package, count // 50, seed=seed, among=count)
     with store.unit_of_work() as uow:
         company = uow.companies.add(f"Messy {package.title()} Heating")
+        uow.records(company.id).upsert(RecordWrite(customer) for customer in held)
         uow.commit()
     times: dict[str, float] = {}
     started = time.perf_counter()
@@ -529,12 +564,15 @@ async def journey(package: str, count: int, *, seed: int, data_dir: Path) -> Jou
         invoiced=invoiced,
         times=times,
         batches=batches,
+        jobs_side=len(held),
     )
 
 
 def print_journey(result: Journey) -> None:
     summary = result.preview.summary
-    print(f"\n{result.package}: {result.contacts} contacts seeded")
+    print(
+        f"\n{result.package}: {result.contacts} contacts seeded, {result.jobs_side} of them already on the jobs side"
+    )
     print(
         f"  dry run: {summary.contacts} offered as customers; {summary.create} would be created, "
         f"{summary.skipped} skipped, {summary.offered_for_linking} offered for linking, "

@@ -31,6 +31,7 @@ _CHILD_KINDS: dict[RecordKind, tuple[str, ...]] = {
     ),
 }
 _CHUNK = 500
+_LEFT = ("processing", "sent", "uncertain")
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class ImportRepository:
         """Why each of these parties is in use since it was imported (absent: not in use).
 
         A party is in use once a financial record names it (an invoice raised, a payment taken), or
-        once anything for it has been queued or sent to the package.
+        once anything for it has been sent (or a send tried) to the package.
         """
         wanted = list(dict.fromkeys(source_ids))
         reasons: dict[str, str] = {}
@@ -143,15 +144,20 @@ class ImportRepository:
                 label = RecordKind(child_kind).label
                 said = f"{count} {label}{'s' if count != 1 else ''} raised for it"
                 reasons[str(party)] = f"{reasons[party]}; {said}" if party in reasons else said
-            queued = self.session.execute(
+            # an entry merely waiting (the outbox notices every record) has sent nothing: only one
+            # that a request left for counts
+            sent = self.session.execute(
                 select(OutboxEntryRow.source_id, OutboxEntryRow.state).where(
                     OutboxEntryRow.connection_id == connection_id,
                     OutboxEntryRow.record_kind == kind.value,
                     OutboxEntryRow.source_id.in_(part),
+                    (OutboxEntryRow.attempts > 0) | OutboxEntryRow.state.in_(_LEFT),
                 )
             )
-            for source_id, state in queued:
-                said = "sent to the package" if state == "sent" else f"queued to be sent ({state})"
+            for source_id, state in sent:
+                said = (
+                    "sent to the package" if state == "sent" else f"a send to the package was tried ({state})"
+                )
                 reasons[source_id] = f"{reasons[source_id]}; {said}" if source_id in reasons else said
         return reasons
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from benchmarks.import_messy import in_process_runtime
 
-from ledgerlink.domain.records import Address, Customer, RecordKind
+from ledgerlink.domain.outbox import EntryState
+from ledgerlink.domain.records import Address, Customer, CustomerPayment, RecordKind
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.services.importing import (
     commit_import,
@@ -22,6 +25,7 @@ from ledgerlink.services.runtime import Runtime
 from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
 from ledgerlink.store import RecordWrite, Store
 from ledgerlink.store.connections import LinkRepository
+from ledgerlink.store.outbox import OutboxRepository
 
 SAGE_CONTACTS: list[dict[str, Any]] = [
     {
@@ -120,7 +124,7 @@ async def test_suppliers_import_only_the_package_suppliers(sage: tuple[Runtime, 
     with runtime.store.unit_of_work() as uow:
         page = uow.records(company_id).list(RecordKind.SUPPLIER)
     supplier = page.items[0].record
-    assert (supplier.display_name, supplier.phone) == ("Plumb Center", "+441134960000")  # type: ignore[union-attr]
+    assert (supplier.display_name, supplier.phone) == ("Plumb Center", "+441134960000")
 
 
 async def test_a_customer_already_on_the_jobs_side_is_offered_for_linking_not_created_again(
@@ -189,3 +193,38 @@ async def test_importing_without_a_connection_says_to_connect_first(tmp_path: Pa
     with pytest.raises(RecordNotFound, match="ledgerlink connect"):
         await preview_import(runtime, company.id, "customer")
     store.close()
+
+
+async def test_undo_keeps_customers_paid_or_sent_since_and_says_why(sage: tuple[Runtime, int, int]) -> None:
+    runtime, company_id, connection_id = sage
+    batch = await commit_import(runtime, company_id, "customer")
+    held = customers(runtime.store, company_id)
+    smith = next(source for source, record in held.items() if record.last_name == "Smith")
+    acme = next(source for source in held if source != smith)
+    payment = CustomerPayment(
+        source_id="PAY-1", customer_id=smith, date=date(2026, 2, 1), amount=Decimal("50.00"), method="BACS"
+    )
+    with runtime.store.unit_of_work() as uow:
+        uow.records(company_id).upsert([RecordWrite(payment)])
+        OutboxRepository(uow.session, connection_id, company_id).sync(None)  # every record now waits
+        uow.commit()
+
+    first = undo_import(runtime.store, company_id, batch.id)
+    assert first.removed == (acme,)
+    assert [(kept.source_id, kept.reason) for kept in first.kept] == [
+        (smith, "1 customer payment raised for it")
+    ]
+
+    again = await commit_import(runtime, company_id, "customer")
+    assert again.created == 1
+    with runtime.store.unit_of_work() as uow:
+        outbox = OutboxRepository(uow.session, connection_id, company_id)
+        outbox.sync(None)
+        entry = outbox.find(RecordKind.CUSTOMER, acme)
+        assert entry is not None
+        outbox.set_state([entry.id], EntryState.SENT)
+        uow.commit()
+    second = undo_import(runtime.store, company_id, again.id)
+    assert second.removed == ()
+    assert [(kept.source_id, kept.reason) for kept in second.kept] == [(acme, "sent to the package")]
+    assert set(customers(runtime.store, company_id)) == {smith, acme}
