@@ -514,3 +514,24 @@ async def test_decisions_round_trip_through_a_spreadsheet(any_store: Store, tmp_
     assert (again.applied, again.unchanged, len(again.problems)) == (0, 6, 1)
     with store.unit_of_work() as uow:
         assert len(DecisionRepository(uow.session, books.connection.id).all(RecordKind.CUSTOMER)) == decisions
+
+
+async def test_a_sure_match_whose_contact_was_taken_meanwhile_goes_to_review_naming_both(
+    store: Store, tmp_path: Path
+) -> None:
+    books = await side_by_side("xero", store, tmp_path)
+    await run_linking(books.runtime, books.company_id, "customer", auto=False)
+    contact = books.package_id("initials")
+    by_hand = books.roles["namesake"]
+    decide(books.store, books.company_id, "customer", by_hand, "manual", package_id=contact)
+
+    accepted = accept_sure(books.store, books.company_id, "customer")
+
+    assert books.roles["initials"] not in {pair.source_id for pair in accepted.linked}
+    assert len(accepted.conflicts) == 1
+    assert by_hand in accepted.conflicts[0]
+    assert books.roles["initials"] in accepted.conflicts[0]
+    assert books.link_of(RecordKind.CUSTOMER, books.roles["initials"]) is None
+    waiting = {item.source_id: item for item in review_items(books.store, books.company_id, "customer")}
+    assert waiting[books.roles["initials"]].band == "likely"
+    assert by_hand in waiting[books.roles["initials"]].reasons[0]
