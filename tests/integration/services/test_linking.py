@@ -79,7 +79,7 @@ class Books:
     def package_id(self, role: str) -> str:
         hits = search_contacts(self.store, self.company_id, self.references[role])
         assert len(hits) == 1, (role, hits)
-        return hits[0].contact.id
+        return str(hits[0].contact.id)
 
     def link_of(self, kind: RecordKind, source_id: str) -> str | None:
         with self.store.unit_of_work() as uow:
