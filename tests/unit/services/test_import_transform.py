@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -374,3 +375,11 @@ def test_each_package_has_a_field_table_and_an_unknown_one_is_named() -> None:
     )
     with pytest.raises(RecordNotFound, match="sage, xero"):
         field_table("quickbooks")
+
+
+def test_the_field_tables_in_docs_import_md_are_the_ones_the_import_uses() -> None:
+    page = (Path(__file__).parents[3] / "docs" / "import.md").read_text(encoding="utf-8")
+    for package, rows in FIELD_TABLES.items():
+        assert f"### {package.title()}" in page
+        for row in rows:
+            assert f"| `{row.package_field}` | {row.jobs_field} | {row.rule} |" in page
