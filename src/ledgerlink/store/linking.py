@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -41,7 +41,8 @@ def contact_to_json(contact: PackageContact) -> str:
 
 
 def contact_from_json(content: str) -> PackageContact:
-    data: dict[str, Any] = json.loads(content)
+    known = {f.name for f in fields(PackageContact)}
+    data: dict[str, Any] = {k: v for k, v in json.loads(content).items() if k in known}
     data["address"] = Address(**(data.get("address") or {}))
     updated = data.get("updated_at")
     data["updated_at"] = datetime.fromisoformat(updated) if updated else None
