@@ -228,3 +228,32 @@ async def test_undo_keeps_customers_paid_or_sent_since_and_says_why(sage: tuple[
     assert second.removed == ()
     assert [(kept.source_id, kept.reason) for kept in second.kept] == [(acme, "sent to the package")]
     assert set(customers(runtime.store, company_id)) == {smith, acme}
+
+
+async def test_commit_and_undo_hold_on_both_databases(any_store: Store, tmp_path: Path) -> None:
+    runtime = in_process_runtime(any_store, "xero", tmp_path)
+    with any_store.unit_of_work() as uow:
+        company = uow.companies.add("Both Databases")
+        uow.commit()
+    contacts = [
+        {"Name": "Smith & Jones Builders", "EmailAddress": "office@sj.example.com"},
+        {
+            "Name": "Mrs A. Patel",
+            "Addresses": [{"AddressType": "POBOX", "AddressLine1": "9 Mill Lane, York YO1 7HH"}],
+        },
+    ]
+    await seed_business(runtime, "xero", "Both Books", contacts=contacts)
+    await connect_to_sandbox(runtime, company.id, "xero", "Both Books")
+    batch = await commit_import(runtime, company.id, "customer")
+    assert batch.created == 2
+    assert (await commit_import(runtime, company.id, "customer")).created == 0
+    patel = next(r for r in customers(any_store, company.id).values() if r.last_name == "Patel")
+    assert (patel.title, patel.first_name, patel.address.town, patel.address.postcode) == (
+        "Mrs",
+        "A",
+        "York",
+        "YO1 7HH",
+    )
+    report = undo_import(any_store, company.id, batch.id)
+    assert len(report.removed) == 2
+    assert customers(any_store, company.id) == {}
