@@ -167,6 +167,7 @@ def test_a_contact_linked_already_is_refused_naming_both_records(cli: CliRunner)
     }
     assert statuses["C4"] == "linked"
     run(cli, "unlink", "C4")
+    assert [d["decision"] for d in json.loads(run(cli, "history", "C4", "--json"))] == ["manual", "unlink"]
     again = json.loads(run(cli, "customers", "--json"))
     assert "C4" not in {pair["source_id"] for pair in again["linked_now"]}
 

@@ -33,6 +33,7 @@ from ledgerlink.services.link_review import (
     accept_sure,
     decide,
     export_csv,
+    history,
     import_csv,
     resolve_contact,
     review_items,
@@ -445,6 +446,40 @@ def accept_sure_command(
         console.print(f" · {pair.source_id} {pair.jobs_name} → {pair.package_name} ({pair.package_id})")
     for conflict in report.conflicts:
         console.print(f" [red]✗[/] {conflict}")
+
+
+@link_app.command("history")
+@reports_errors
+def history_command(
+    source_id: Annotated[str, typer.Argument(help="The jobs-side id.")],
+    company: CompanyOption = "demo",
+    kind: KindOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every decision about one record, oldest first."""
+    store = open_store()
+    found = company_of(store, company)
+    decisions = history(store, found.id, _kind_of(store, found.id, source_id, _kind_option(kind)), source_id)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "decision": d.decision,
+                    "package_id": d.package_id or None,
+                    "decided_by": d.decided_by or None,
+                    "decided_at": d.decided_at,
+                    "note": d.note or None,
+                }
+                for d in decisions
+            ]
+        )
+        return
+    if not decisions:
+        console.print(f"No decision about {source_id} yet.")
+    for d in decisions:
+        who = f" by {d.decided_by}" if d.decided_by else ""
+        target = f" {d.package_id}" if d.package_id else ""
+        console.print(f"{d.decided_at:%Y-%m-%d %H:%M} {d.decision.replace('_', ' ')}{target}{who}")
 
 
 @link_app.command("status")

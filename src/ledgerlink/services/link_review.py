@@ -38,7 +38,12 @@ from ledgerlink.services.linking import (
 )
 from ledgerlink.store import Store, UnitOfWork
 from ledgerlink.store.connections import Connection, ConnectionRepository, LinkRepository
-from ledgerlink.store.linking import DecisionRepository, PackageContactRepository, ProposalRepository
+from ledgerlink.store.linking import (
+    Decision,
+    DecisionRepository,
+    PackageContactRepository,
+    ProposalRepository,
+)
 
 DecisionName = Literal["accept", "reject", "manual", "create_new", "unlink", "leave"]
 KINDS: tuple[RecordKind, ...] = (RecordKind.CUSTOMER, RecordKind.SUPPLIER)
@@ -409,6 +414,14 @@ def accept_sure(
             close_linked_entries(uow, connection, one_kind)
         uow.commit()
     return AcceptSureReport(tuple(linked), tuple(conflicts))
+
+
+def history(store: Store, company_id: int, kind: PartyKind | RecordKind, source_id: str) -> list[Decision]:
+    """Every decision about a record, oldest first: what ledgerlink matched and what a person changed."""
+    wanted = record_kind(kind)
+    with store.unit_of_work() as uow:
+        connection = current_connection(uow, company_id)
+        return DecisionRepository(uow.session, connection.id).history(wanted, source_id)
 
 
 # --- search ------------------------------------------------------------------------------------------
