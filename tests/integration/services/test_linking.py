@@ -318,13 +318,6 @@ async def side_by_side(package: str, store: Store, tmp_path: Path) -> Books:
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    opened = Store.open(f"sqlite:///{tmp_path / 'ledgerlink.db'}")
-    yield opened
-    opened.close()
-
-
 # --- the whole side-by-side path ---------------------------------------------------------------------
 
 
