@@ -64,7 +64,6 @@ def create_app(store: Store, settings: Settings, runtime: Runtime | None = None)
         redoc_url=None,
     )
     app.state.web = context
-    app.add_middleware(SecureCookieOnHttps)
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(settings),
@@ -73,6 +72,7 @@ def create_app(store: Store, settings: Settings, runtime: Runtime | None = None)
         same_site="lax",
         https_only=False,  # SecureCookieOnHttps adds Secure whenever the request is HTTPS
     )
+    app.add_middleware(SecureCookieOnHttps)  # added last, so it wraps the session and sees its cookie
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     app.include_router(wizard.router)

@@ -87,7 +87,11 @@ SourceIdPath = Annotated[
     ),
 ]
 
-router = APIRouter(prefix="/api/v1", tags=["records"], responses={**UNAUTHORISED})
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["records"],
+    responses={**UNAUTHORISED, 400: {"model": ErrorPublic, "description": "The body is not JSON."}},
+)
 
 
 def _field_errors(errors: list[dict[str, Any]]) -> JSONResponse:
