@@ -38,7 +38,8 @@ async def test_a_person_gets_404_for_another_companys_record_pages(
     hollis, ayres = tenants
     await browser.sign_in(hollis.email)
     own = await browser.get(f"/records/customer/{hollis.customer_id}")
-    assert own.status_code == 200 and "Hollis" in own.text
+    assert own.status_code == 200
+    assert "Hollis" in own.text
     other = await browser.get(f"/records/customer/{ayres.customer_id}")
     assert other.status_code == 404
     assert "Ayres" not in other.text
@@ -64,7 +65,8 @@ async def test_an_api_key_gets_404_for_another_companys_records(
     hollis, ayres = tenants
     headers = {"Authorization": f"Bearer {hollis.api_key}"}
     own = await client.get(f"/api/v1/customer/{hollis.customer_id}/status", headers=headers)
-    assert own.status_code == 200 and own.json()["state"] == "not_queued"
+    assert own.status_code == 200
+    assert own.json()["state"] == "not_queued"
     assert (
         await client.get(f"/api/v1/customer/{ayres.customer_id}/status", headers=headers)
     ).status_code == 404

@@ -19,7 +19,8 @@ async def test_a_fresh_install_offers_to_create_the_first_administrator(browser:
         follow_redirects=True,
     )
     assert made.url.path == "/wizard/start"
-    assert "Hollis Heating" in made.text and "office@hollis.example.com" in made.text
+    assert "Hollis Heating" in made.text
+    assert "office@hollis.example.com" in made.text
 
     again = await browser.get("/setup", follow_redirects=True)
     assert again.url.path != "/setup"  # only ever once
@@ -39,7 +40,8 @@ async def test_a_wrong_password_does_not_sign_in(browser: Browser, tenants: tupl
     assert reply.status_code == 401
     assert "do not match" in reply.text
     dashboard = await browser.get("/dashboard")
-    assert dashboard.status_code == 303 and dashboard.headers["location"] == "/sign-in"
+    assert dashboard.status_code == 303
+    assert dashboard.headers["location"] == "/sign-in"
 
 
 async def test_a_form_without_the_session_token_is_refused(
@@ -63,7 +65,8 @@ async def test_the_session_cookie_is_httponly_lax_and_secure_only_over_https(
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web_app), base_url=base) as client:
             page = await client.get("/sign-in")
             cookie = page.headers["set-cookie"].lower()
-            assert "httponly" in cookie and "samesite=lax" in cookie
+            assert "httponly" in cookie
+            assert "samesite=lax" in cookie
             assert ("secure" in cookie.split(";")[-1] or "; secure" in cookie) is secure
 
 
