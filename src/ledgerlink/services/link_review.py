@@ -17,7 +17,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from ledgerlink.domain.records import Customer, RecordKind, Supplier
+from ledgerlink.domain.records import Customer, Record, RecordKind, Supplier
 from ledgerlink.errors import LedgerlinkError, LinkConflict, RecordNotFound
 from ledgerlink.packages.base import PackageContact
 from ledgerlink.services.link_parties import serves
@@ -30,9 +30,11 @@ from ledgerlink.services.linking import (
     close_linked_entries,
     current_connection,
     display_name,
+    hold_left_entries,
     latest_states,
     record_kind,
     rejected_pairs,
+    release_held_entry,
     reopen_entry,
     standings,
 )
@@ -242,6 +244,25 @@ def _decide(
     record = uow.records(company_id).find(kind, source_id)
     if record is None:
         raise RecordNotFound(f"there is no {kind.label} {source_id!r} on the jobs side")
+    outcome = _apply(uow, company_id, connection, kind, record.record, decision, package_id, decided_by)
+    if outcome.changed and decision == "leave":
+        hold_left_entries(uow, connection, kind, [source_id])
+    elif outcome.changed:
+        release_held_entry(uow, connection, kind, source_id)
+    return outcome
+
+
+def _apply(
+    uow: UnitOfWork,
+    company_id: int,
+    connection: Connection,
+    kind: RecordKind,
+    record: Record,
+    decision: DecisionName,
+    package_id: str,
+    decided_by: str,
+) -> DecisionOutcome:
+    source_id = record.source_id
     links = LinkRepository(uow.session, connection.id)
     decisions = DecisionRepository(uow.session, connection.id)
     proposals = ProposalRepository(uow.session, connection.id)
@@ -250,7 +271,7 @@ def _decide(
     history = decisions.history(kind, source_id)
     latest = latest_states(history).get(source_id)
     link = links.find(kind, source_id)
-    label = f"{kind.label} {source_id} ({display_name(record.record)})"
+    label = f"{kind.label} {source_id} ({display_name(record)})"
 
     def outcome(changed: bool, message: str, pid: str = "") -> DecisionOutcome:
         return DecisionOutcome(kind.value, source_id, decision, pid, changed, message)  # type: ignore[arg-type]

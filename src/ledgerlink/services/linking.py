@@ -470,6 +470,7 @@ def finish_step(store: Store, company_id: int, kind: PartyKind | RecordKind) -> 
                 missing=[standing.source_id for standing in undecided],
             )
         close_linked_entries(uow, connection, wanted)
+        hold_left_entries(uow, connection, wanted, (s.source_id for s in found if s.status == "left"))
         ConnectionRepository(uow.session, company_id).mark_step(connection.id, STEPS[wanted])
         uow.commit()
     return link_progress(store, company_id, wanted)
@@ -541,6 +542,41 @@ def reopen_entry(
     outbox.set_each(
         [{"entry_id": entry.id, "state": EntryState.WAITING.value, "package_id": "", "sent_at": None}]
     )
+
+
+LEFT_FOR_REVIEW = "left for review when linking: decide it with `ledgerlink link review`"
+
+
+def hold_left_entries(
+    uow: UnitOfWork, connection: Connection, kind: RecordKind, source_ids: Iterable[str]
+) -> int:
+    """Records deliberately left for review are not created on send until a person decides.
+
+    Creating them would risk the very duplicate the review is about; their documents wait, blocked,
+    naming the record. The entry is do-not-send with a reason of its own, so a decision can release it.
+    """
+    wanted = list(source_ids)
+    if not wanted:
+        return 0
+    outbox = OutboxRepository(uow.session, connection.id, connection.company_id)
+    if connection.cut_off_date is not None:
+        outbox.sync(connection.cut_off_date)
+    entries = outbox.for_records([(kind, source_id) for source_id in wanted])
+    held = [
+        entry.id
+        for entry in entries.values()
+        if entry.state in (EntryState.WAITING, EntryState.BLOCKED, EntryState.FAILED)
+    ]
+    outbox.set_state(held, EntryState.DO_NOT_SEND, reason=LEFT_FOR_REVIEW, reason_field="link", blocked_by="")
+    return len(held)
+
+
+def release_held_entry(uow: UnitOfWork, connection: Connection, kind: RecordKind, source_id: str) -> None:
+    """A record held for review was decided: its entry goes back to waiting (linking may close it)."""
+    outbox = OutboxRepository(uow.session, connection.id, connection.company_id)
+    entry = outbox.find(kind, source_id)
+    if entry is not None and entry.state is EntryState.DO_NOT_SEND and entry.reason == LEFT_FOR_REVIEW:
+        outbox.set_state([entry.id], EntryState.WAITING, reason="", reason_field="")
 
 
 def contacts_by_id(uow: UnitOfWork, connection: Connection, ids: Iterable[str]) -> dict[str, PackageContact]:

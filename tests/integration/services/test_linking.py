@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import Customer, RecordKind, Supplier
 from ledgerlink.errors import LinkConflict, StepNotReady
 from ledgerlink.packages.pacing import UnlimitedPacer
@@ -30,7 +31,7 @@ from ledgerlink.services.link_review import (
     review_items,
     search_contacts,
 )
-from ledgerlink.services.linking import finish_step, link_progress, run_linking
+from ledgerlink.services.linking import LEFT_FOR_REVIEW, finish_step, link_progress, run_linking
 from ledgerlink.services.nominals import Nominals
 from ledgerlink.services.records import ingest
 from ledgerlink.services.runtime import Runtime
@@ -40,6 +41,7 @@ from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection, LinkRepository
 from ledgerlink.store.linking import DecisionRepository, ProposalRepository
+from ledgerlink.store.outbox import OutboxRepository
 
 UNLIMITED_APPS = {
     "sage": lambda: sage_app(SageSandboxConfig(rate_limit_per_minute=None)),
@@ -93,6 +95,14 @@ class Books:
             )
         assert found is not None
         return found.band, found.package_id
+
+    def entry_state(self, source_id: str) -> tuple[EntryState, str]:
+        with self.store.unit_of_work() as uow:
+            entry = OutboxRepository(uow.session, self.connection.id, self.company_id).find(
+                RecordKind.CUSTOMER, source_id
+            )
+        assert entry is not None
+        return entry.state, entry.reason
 
     async def package_contacts(self) -> int:
         async with sandbox_client(self.runtime, self.package) as client:
@@ -357,8 +367,7 @@ async def test_sure_matches_are_linked_traps_are_not_and_sending_makes_no_duplic
         finish_step(books.store, books.company_id, "customer")
 
     decide(books.store, books.company_id, "customer", books.roles["moved"], "accept")
-    if books.roles["namesake"] in waiting:
-        decide(books.store, books.company_id, "customer", books.roles["namesake"], "reject")
+    decide(books.store, books.company_id, "customer", books.roles["namesake"], "leave")
     progress = finish_step(books.store, books.company_id, "customer")
     assert progress.step_done
     assert progress.linked == 4
@@ -377,9 +386,19 @@ async def test_sure_matches_are_linked_traps_are_not_and_sending_makes_no_duplic
     assert report.stopped == ""
     assert not report.failed, report.failed
     unlinked = (len(books.customers()) - 4) + (len(supplier_ids) - 2)
-    assert await books.package_contacts() == before + unlinked
+    # the namesake, left for review, is not created until a person decides
+    assert await books.package_contacts() == before + unlinked - 1
+    assert books.entry_state(books.roles["namesake"]) == (EntryState.DO_NOT_SEND, LEFT_FOR_REVIEW)
     # a linked customer's invoices went to the contact the package already had
     assert books.link_of(RecordKind.CUSTOMER, books.roles["initials"]) == books.package_id("initials")
+
+    decide(books.store, books.company_id, "customer", books.roles["namesake"], "create_new")
+    await send_now(books.runtime, books.company_id)
+    assert await books.package_contacts() == before + unlinked
+    assert books.link_of(RecordKind.CUSTOMER, books.roles["namesake"]) not in (
+        None,
+        books.package_id("namesake"),
+    )
 
 
 # --- decisions -------------------------------------------------------------------------------------
