@@ -12,7 +12,7 @@ import pytest
 from benchmarks.import_messy import in_process_runtime
 
 from ledgerlink.domain.outbox import EntryState
-from ledgerlink.domain.records import Address, Customer, CustomerPayment, RecordKind
+from ledgerlink.domain.records import Address, Customer, CustomerPayment, RecordKind, Supplier
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.services.importing import (
     commit_import,
@@ -124,6 +124,7 @@ async def test_suppliers_import_only_the_package_suppliers(sage: tuple[Runtime, 
     with runtime.store.unit_of_work() as uow:
         page = uow.records(company_id).list(RecordKind.SUPPLIER)
     supplier = page.items[0].record
+    assert isinstance(supplier, Supplier)
     assert (supplier.display_name, supplier.phone) == ("Plumb Center", "+441134960000")
 
 
@@ -235,7 +236,7 @@ async def test_commit_and_undo_hold_on_both_databases(any_store: Store, tmp_path
     with any_store.unit_of_work() as uow:
         company = uow.companies.add("Both Databases")
         uow.commit()
-    contacts = [
+    contacts: list[dict[str, Any]] = [
         {"Name": "Smith & Jones Builders", "EmailAddress": "office@sj.example.com"},
         {
             "Name": "Mrs A. Patel",
