@@ -208,7 +208,10 @@ def _plan(
                     linked_to=proposal.left_id,
                     reason=f"the same as jobs-side {proposal.left_id} ({reasons})",
                 )
-            else:
+        # a likely proposal, or a candidate a person must choose between (review): created, with a word
+        for proposal in (*result.proposals, *result.review):
+            reasons = "; ".join(proposal.reasons)
+            if proposal.band != "sure" and proposal.right_id not in similar:
                 similar[proposal.right_id] = Issue(
                     IssueCode.SIMILAR_ON_JOBS_SIDE,
                     "",
