@@ -73,7 +73,7 @@ def send_progress(request: Request, context: Context, visitor: CurrentVisitor) -
 
 
 @router.post("/dashboard/send")
-def send(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+async def send(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
     try:
         context.sends.start(visitor.company_id)
     except LedgerlinkError as refused:

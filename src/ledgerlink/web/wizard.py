@@ -441,7 +441,7 @@ def send_page(request: Request, context: Context, visitor: CurrentVisitor) -> Re
 
 
 @router.post("/wizard/send")
-def start_send(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+async def start_send(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
     try:
         context.sends.start(visitor.company_id)
     except LedgerlinkError as refused:

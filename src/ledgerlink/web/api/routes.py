@@ -296,7 +296,7 @@ def _send_public(request: Request, company: int) -> SendPublic:
     },
     summary="Start sending everything waiting, in the background",
 )
-def start_send(request: Request, context: Context, company: Company) -> Any:
+async def start_send(request: Request, context: Context, company: Company) -> Any:
     try:
         context.sends.start(company)
     except LedgerlinkError as refused:
