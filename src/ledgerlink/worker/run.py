@@ -34,6 +34,7 @@ class WorkerOptions:
     heartbeat_seconds: float = 10.0
     stalled_after_seconds: float = 30.0  # no heartbeat for this long: the worker is taken for dead
     wait: bool = True  # False: stop once the queue is empty (tests, benchmarks)
+    poll_seconds: float = 1.0  # a send's next slice is queued while its lock is still held: look again soon
     name: str | None = None
 
 
@@ -97,7 +98,7 @@ async def run_worker(settings: Settings, options: WorkerOptions | None = None) -
                     update_heartbeat_interval=options.heartbeat_seconds,
                     stalled_worker_timeout=options.stalled_after_seconds,
                     delete_jobs="successful",
-                    fetch_job_polling_interval=min(5.0, options.heartbeat_seconds),
+                    fetch_job_polling_interval=options.poll_seconds,
                 )
             finally:
                 watcher.cancel()

@@ -1,0 +1,90 @@
+"""What the queue is asked to do: one waiting send however often asked, nothing for a paused connection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from procrastinate import App
+from procrastinate.testing import InMemoryConnector
+from sqlalchemy import text
+
+from ledgerlink.services.scheduling import SEND_TASK, due_sends, request_send
+from ledgerlink.store.connections import ConnectionRepository
+from ledgerlink.worker.app import WorkerEnv, send
+from ledgerlink.worker.sandbox_fleet import Books, connected_company
+from tests.integration.worker.conftest import Fleet
+
+pytestmark = pytest.mark.postgres
+
+SMALL = Books(invoices=3, customers=2)
+
+
+def waiting_sends(fleet: Fleet) -> list[tuple[int, str]]:
+    with fleet.store.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT id, queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND task_name = :task"
+            ),
+            {"task": SEND_TASK},
+        )
+        return [(row.id, row.queueing_lock) for row in rows]
+
+
+async def test_ten_requests_to_send_leave_one_send_waiting(fleet_factory: Callable[..., Fleet]) -> None:
+    fleet = fleet_factory(("sage",))
+    connection, _ = await connected_company(
+        fleet.runtime, package="sage", name="Debounce", books=SMALL, seed=3
+    )
+
+    answers = [
+        request_send(fleet.store, fleet.settings, connection.company_id, reason=f"records arrived ({n})")
+        for n in range(10)
+    ]
+
+    assert waiting_sends(fleet) == [(answers[0].job_id, f"send-{connection.id}")]
+    assert all(answer.queued and answer.job_id is None for answer in answers[1:])
+
+
+async def test_a_paused_connection_is_not_picked_up_until_its_pause_ends(
+    fleet_factory: Callable[..., Fleet],
+) -> None:
+    fleet = fleet_factory(("sage",))
+    connection, _ = await connected_company(
+        fleet.runtime, package="sage", name="Paused", books=SMALL, seed=4, send_mode="automatic"
+    )
+    assert [due.connection_id for due in due_sends(fleet.store)] == [connection.id]
+    now = datetime.now(UTC)
+    with fleet.store.unit_of_work() as uow:
+        ConnectionRepository(uow.session, connection.company_id).pause_until(
+            connection.id, now + timedelta(hours=3), "the package's daily limit was reached"
+        )
+        uow.commit()
+
+    assert due_sends(fleet.store) == []
+    env = WorkerEnv(store=fleet.store, settings=fleet.settings, runtime=fleet.runtime)
+    outcome = await send(
+        env, App(connector=InMemoryConnector()), connection.id, connection.company_id, "asked", 0
+    )
+    assert outcome.startswith("skipped: paused until")
+    business = fleet.sandbox("sage").business_summaries()[0]
+    assert (business["counts"]["contacts"], business["counts"]["sales_invoices"]) == (0, 0)
+
+    assert [due.connection_id for due in due_sends(fleet.store, now + timedelta(hours=4))] == [connection.id]
+
+
+async def test_a_connection_that_needs_reconnecting_is_never_scheduled(
+    fleet_factory: Callable[..., Fleet],
+) -> None:
+    fleet = fleet_factory(("sage",))
+    connection, _ = await connected_company(
+        fleet.runtime, package="sage", name="Lost", books=SMALL, seed=5, send_mode="automatic"
+    )
+    with fleet.store.unit_of_work() as uow:
+        ConnectionRepository(uow.session, connection.company_id).set_status(
+            connection.id, "needs_reconnect", "the package refused our access"
+        )
+        uow.commit()
+
+    assert due_sends(fleet.store, datetime.now(UTC) + timedelta(days=2)) == []
