@@ -247,7 +247,7 @@ def run_once(workers: int, args: argparse.Namespace, tmp: Path) -> Result:
         companies = asyncio.run(set_up(runtime, args))
         print(f"  set up in {time.perf_counter() - started:.0f} s", flush=True)
         for company in companies:
-            request_send(store, settings, company.company_id, reason="records arrived")
+            request_send(store, settings, company.company_id, reason="records arrived", pressed=True)
 
         started = time.perf_counter()
         folder = Path(args.logs) if args.logs else tmp

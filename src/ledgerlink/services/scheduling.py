@@ -125,16 +125,22 @@ def ensure_queue_schema(store: Store, app: procrastinate.App) -> bool:
 # --- asking for work -----------------------------------------------------------------------------
 
 
-def request_send(store: Store, settings: Settings, company_id: int, *, reason: str) -> SendRequest:
+def request_send(
+    store: Store, settings: Settings, company_id: int, *, reason: str, pressed: bool = False
+) -> SendRequest:
     """Send the company's waiting records soon: one job a few seconds from now, however often asked.
 
-    `settings` is the caller's; the queue lives in the store's database, so nothing else is needed.
+    Records arriving ask for a send only where sending is automatic; `pressed` (a person pressed
+    Send) queues one whatever the send mode. `settings` is the caller's; the queue lives in the
+    store's database, so nothing else is needed from it.
     """
     del settings
     with store.unit_of_work() as uow:
         connection = ConnectionRepository(uow.session, company_id).current()
     if connection is None:
         return SendRequest(False, None, "this company is not connected to a package")
+    if connection.send_mode != "automatic" and not pressed:
+        return SendRequest(False, None, "sending is manual for this company: it waits for Send")
     if not uses_queue(store):
         return SendRequest(False, None, "no worker on SQLite: `ledgerlink send` sends what is waiting")
     deferrer = queue_app(store).configure_task(

@@ -46,7 +46,7 @@ async def test_a_killed_worker_leaves_nothing_lost_and_nothing_sent_twice(
     ]
     for connection, _ in companies:
         assert request_send(
-            fleet.store, fleet.settings, connection.company_id, reason="records arrived"
+            fleet.store, fleet.settings, connection.company_id, reason="Send pressed", pressed=True
         ).queued
 
     fleet.start_worker("doomed")

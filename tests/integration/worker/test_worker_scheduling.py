@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from procrastinate import App
 from procrastinate.testing import InMemoryConnector
-from sqlalchemy import text
+from sqlalchemy import text, update
 
-from ledgerlink.services.scheduling import SEND_TASK, due_sends, request_send
+from ledgerlink.services.scheduling import SEND_TASK, due_list_reads, due_sends, request_send
+from ledgerlink.store.connection_tables import ConnectionRow
 from ledgerlink.store.connections import ConnectionRepository
-from ledgerlink.worker.app import WorkerEnv, send
+from ledgerlink.worker.app import WorkerEnv, read_lists, send
 from ledgerlink.worker.sandbox_fleet import Books, connected_company
 from tests.integration.worker.conftest import Fleet
 
@@ -35,7 +36,7 @@ def waiting_sends(fleet: Fleet) -> list[tuple[int, str]]:
 async def test_ten_requests_to_send_leave_one_send_waiting(fleet_factory: Callable[..., Fleet]) -> None:
     fleet = fleet_factory(("sage",))
     connection, _ = await connected_company(
-        fleet.runtime, package="sage", name="Debounce", books=SMALL, seed=3
+        fleet.runtime, package="sage", name="Debounce", books=SMALL, seed=3, send_mode="automatic"
     )
 
     answers = [
@@ -43,8 +44,22 @@ async def test_ten_requests_to_send_leave_one_send_waiting(fleet_factory: Callab
         for n in range(10)
     ]
 
+    assert answers[0].queued, answers[0]
     assert waiting_sends(fleet) == [(answers[0].job_id, f"send-{connection.id}")]
     assert all(answer.queued and answer.job_id is None for answer in answers[1:])
+
+
+async def test_records_arriving_wait_for_send_where_sending_is_manual(
+    fleet_factory: Callable[..., Fleet],
+) -> None:
+    fleet = fleet_factory(("sage",))
+    connection, _ = await connected_company(fleet.runtime, package="sage", name="Manual", books=SMALL, seed=8)
+
+    arrived = request_send(fleet.store, fleet.settings, connection.company_id, reason="records arrived")
+    pressed = request_send(fleet.store, fleet.settings, connection.company_id, reason="Send", pressed=True)
+
+    assert not arrived.queued
+    assert waiting_sends(fleet) == [(pressed.job_id, f"send-{connection.id}")]  # the pressed one alone
 
 
 async def test_a_paused_connection_is_not_picked_up_until_its_pause_ends(
@@ -88,3 +103,24 @@ async def test_a_connection_that_needs_reconnecting_is_never_scheduled(
         uow.commit()
 
     assert due_sends(fleet.store, datetime.now(UTC) + timedelta(days=2)) == []
+
+
+async def test_the_package_lists_are_read_again_after_a_day(fleet_factory: Callable[..., Fleet]) -> None:
+    fleet = fleet_factory(("xero",))
+    connection, _ = await connected_company(fleet.runtime, package="xero", name="Lists", books=SMALL, seed=9)
+    assert due_list_reads(fleet.store) == []
+    yesterday = datetime.now(UTC) - timedelta(days=1, minutes=1)
+    with fleet.store.unit_of_work() as uow:
+        uow.session.execute(
+            update(ConnectionRow).where(ConnectionRow.id == connection.id).values(lists_read_at=yesterday)
+        )
+        uow.commit()
+    assert [due.connection_id for due in due_list_reads(fleet.store)] == [connection.id]
+
+    env = WorkerEnv(store=fleet.store, settings=fleet.settings, runtime=fleet.runtime)
+    outcome = await read_lists(
+        env, App(connector=InMemoryConnector()), connection.id, connection.company_id, 0
+    )
+
+    assert outcome == "lists read"
+    assert due_list_reads(fleet.store) == []
