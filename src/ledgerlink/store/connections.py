@@ -92,7 +92,9 @@ class ConnectionRepository:
             ConnectionRow.id == connection_id, ConnectionRow.company_id == self.company_id
         )
         if lock:
-            query = query.with_for_update()
+            # FOR NO KEY UPDATE: one holder at a time, yet rows referring to this connection (links, outbox
+            # attempts) can still be written meanwhile, so a token refresh never blocks a batch's outcome.
+            query = query.with_for_update(key_share=True)
         row = self.session.scalar(query)
         if row is None:
             raise RecordNotFound(f"there is no connection {connection_id} for this company")

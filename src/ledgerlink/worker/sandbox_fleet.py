@@ -8,7 +8,7 @@ their windows run `time_scale` times faster so that a run takes minutes rather t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import ConfigurationError
+from ledgerlink.sandbox.kit import OAuthConfig
 from ledgerlink.sandbox.sage.app import SageSandboxConfig
 from ledgerlink.sandbox.sage.app import create_app as sage_app
 from ledgerlink.sandbox.xero.app import XeroSandboxConfig
@@ -32,17 +33,26 @@ SendMode = Literal["manual", "automatic"]
 SAGE_PER_MINUTE = 200  # the Sage sandbox's per-business budget, as Sage's
 
 
-def sandbox_app(package: str, *, time_scale: float = 1.0, limits: bool = True) -> Starlette:
-    """A sandbox with its package's limits, windows scaled; `limits=False` for a sandbox without any."""
+def sandbox_app(
+    package: str, *, time_scale: float = 1.0, limits: bool = True, access_lifetime: float | None = None
+) -> Starlette:
+    """A sandbox with its package's limits, windows scaled; `limits=False` for a sandbox without any.
+
+    `access_lifetime` shortens the access tokens' life (seconds), so that refreshes happen mid-send.
+    """
     if package == "sage":
         per_minute = round(SAGE_PER_MINUTE * time_scale) if limits else None
-        return sage_app(SageSandboxConfig(rate_limit_per_minute=per_minute))
+        oauth = OAuthConfig() if access_lifetime is None else OAuthConfig(access_lifetime=access_lifetime)
+        return sage_app(SageSandboxConfig(rate_limit_per_minute=per_minute, oauth=oauth))
     if package == "xero":
-        if limits:
-            return xero_app(XeroSandboxConfig(time_scale=time_scale))
-        return xero_app(
-            XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
+        config = (
+            XeroSandboxConfig(time_scale=time_scale)
+            if limits
+            else XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
         )
+        if access_lifetime is not None:
+            config = replace(config, access_lifetime=access_lifetime)
+        return xero_app(config)
     raise ConfigurationError(f"no sandbox for {package!r}")
 
 

@@ -143,8 +143,16 @@ def fleet_factory(
 ) -> Iterator[Callable[..., Fleet]]:
     made: list[Fleet] = []
 
-    def make(packages: tuple[str, ...] = ("sage",), *, time_scale: float = 10.0) -> Fleet:
-        apps = {package: sandbox_app(package, time_scale=time_scale) for package in packages}
+    def make(
+        packages: tuple[str, ...] = ("sage",),
+        *,
+        time_scale: float = 10.0,
+        access_lifetime: float | None = None,
+    ) -> Fleet:
+        apps = {
+            package: sandbox_app(package, time_scale=time_scale, access_lifetime=access_lifetime)
+            for package in packages
+        }
         servers = {package: BackgroundServer(app).start() for package, app in apps.items()}
         environ = {
             **os.environ,

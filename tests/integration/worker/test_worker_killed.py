@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from ledgerlink.services.scheduling import request_send
+from ledgerlink.services.tokens import EARLY_REFRESH
 from ledgerlink.worker.sandbox_fleet import Books, connected_company, duplicates_and_missing
 from tests.integration.worker.conftest import Fleet
 
@@ -33,7 +34,8 @@ def sent_so_far(fleet: Fleet) -> int:
 async def test_a_killed_worker_leaves_nothing_lost_and_nothing_sent_twice(
     fleet_factory: Callable[..., Fleet],
 ) -> None:
-    fleet = fleet_factory(("sage",), time_scale=10.0)
+    # Access tokens that need renewing every few seconds: refreshes happen while batches are on their way.
+    fleet = fleet_factory(("sage",), time_scale=10.0, access_lifetime=EARLY_REFRESH.total_seconds() + 3)
     companies = [
         await connected_company(
             fleet.runtime,
@@ -63,3 +65,4 @@ async def test_a_killed_worker_leaves_nothing_lost_and_nothing_sent_twice(
             records = uow.records(connection.company_id).counts()
         assert duplicates_and_missing("sage", records, counts[connection.business_name]) == (0, 0)
     assert "back on the queue" in fleet.log_of("survivor", tail=10**7)
+    assert fleet.sandbox("sage").oauth.counters.refreshes > 1
