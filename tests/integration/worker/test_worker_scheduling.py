@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 from ledgerlink.services.scheduling import SEND_TASK, due_list_reads, due_sends, request_send
 from ledgerlink.store.connection_tables import ConnectionRow
 from ledgerlink.store.connections import ConnectionRepository
-from ledgerlink.worker.app import WorkerEnv, read_lists, send
+from ledgerlink.worker.app import WorkerEnv, read_lists, schedule_due, send
 from ledgerlink.worker.sandbox_fleet import Books, connected_company
 from tests.integration.worker.conftest import Fleet
 
@@ -124,3 +124,19 @@ async def test_the_package_lists_are_read_again_after_a_day(fleet_factory: Calla
 
     assert outcome == "lists read"
     assert due_list_reads(fleet.store) == []
+
+
+async def test_the_minute_tick_queues_an_automatic_send_once_per_interval(
+    fleet_factory: Callable[..., Fleet],
+) -> None:
+    fleet = fleet_factory(("sage",))
+    await connected_company(
+        fleet.runtime, package="sage", name="Ticking", books=SMALL, seed=10, send_mode="automatic"
+    )
+    app = App(connector=InMemoryConnector())
+
+    first = await schedule_due(fleet.store, app)
+    again = await schedule_due(fleet.store, app)
+
+    assert (first["send"], again["send"]) == (1, 0)
+    assert due_sends(fleet.store, datetime.now(UTC) + timedelta(minutes=61)) != []
