@@ -1,10 +1,12 @@
 """A person's browser (Debian's Chromium through Playwright) on the web app served over loopback, with the
-Sage sandbox on its own loopback port so the sign-in redirect really leaves the app and comes back."""
+Sage and Xero sandboxes each on its own loopback port so the sign-in redirect really leaves the app and
+comes back."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,6 +18,8 @@ from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.sandbox.kit import BackgroundServer
 from ledgerlink.sandbox.sage.app import SageSandboxConfig
 from ledgerlink.sandbox.sage.app import create_app as sage_app
+from ledgerlink.sandbox.xero.app import XeroSandboxConfig
+from ledgerlink.sandbox.xero.app import create_app as xero_app
 from ledgerlink.services.demo_data import generate
 from ledgerlink.services.records import ingest
 from ledgerlink.services.runtime import Runtime
@@ -60,11 +64,16 @@ class World:
     company_id: int
     runtime: LoopbackRuntime
     base_url: str
-    sandbox_url: str
+    sandbox_urls: Mapping[str, str]
+
+    @property
+    def sandbox_url(self) -> str:
+        return self.sandbox_urls["sage"]
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def open_world(tmp_path: Path, *, demo_records: bool = True) -> Iterator[World]:
+    """The company's jobs side (the demo's reference lists, and its records unless told otherwise), both
+    sandboxes without rate limits, and the web app, each on a loopback port."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
     store = Store.open(f"sqlite:///{tmp_path}/browser.db")
@@ -75,21 +84,34 @@ def world(tmp_path: Path) -> Iterator[World]:
         reference.put_nominal_accounts(demo.nominal_accounts)
         reference.put_vat_rates(demo.vat_rates)
         reference.put_payment_methods(demo.payment_methods)
-        assert not ingest(uow, company.id, demo.records).rejected
+        if demo_records:
+            assert not ingest(uow, company.id, demo.records).rejected
         uow.commit()
     settings = Settings(data_dir=tmp_path, secret_key="browser tests")
-    with BackgroundServer(sage_app(SageSandboxConfig(rate_limit_per_minute=None))) as sandbox:
+    unlimited_xero = XeroSandboxConfig(
+        minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None
+    )
+    with ExitStack() as servers:
+        sage = servers.enter_context(
+            BackgroundServer(sage_app(SageSandboxConfig(rate_limit_per_minute=None)))
+        )
+        xero = servers.enter_context(BackgroundServer(xero_app(unlimited_xero)))
         runtime = LoopbackRuntime(
             store=store,
             settings=settings,
             box=SecretBox("browser tests"),
             pacer_factory=lambda connection, entry: UnlimitedPacer(),
             sleep=instant,
-            sandbox_urls={"sage": sandbox.url},
+            sandbox_urls={"sage": sage.url, "xero": xero.url},
         )
-        with BackgroundServer(create_app(store, settings, runtime)) as web:
-            yield World(store, company.id, runtime, web.url, sandbox.url)
+        web = servers.enter_context(BackgroundServer(create_app(store, settings, runtime)))
+        yield World(store, company.id, runtime, web.url, runtime.sandbox_urls)
     store.close()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    yield from open_world(tmp_path)
 
 
 class Person:

@@ -17,16 +17,9 @@ from ledgerlink.services.records import ingest
 from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
 from ledgerlink.services.sending import Sender
 from tests.e2e.browser.conftest import COMPANY, EMAIL, PASSWORD, Person, World
+from tests.e2e.browser.steps import counts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def counts(person: Person) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for item in person.page.locator("#counts li").all():
-        state = item.get_attribute("data-state") or ""
-        found[state] = int(item.locator("strong").inner_text().replace(",", ""))
-    return found
 
 
 def test_the_new_package_path_ends_on_a_dashboard_with_everything_sent(world: World, person: Person) -> None:
