@@ -1,4 +1,4 @@
-"""The admin API every sandbox shares, under /_sandbox/: state, seed, token, faults, reset.
+"""The admin API every sandbox shares, under /_sandbox/: state, seed, token, faults, reset, accounts.
 
 Each sandbox supplies what only it knows (how to seed a business, how to count its resources) through
 `AdminHooks`; the token, fault and reset plumbing is the same for all of them.
@@ -38,6 +38,12 @@ class AdminHooks:
     faults: Faults
     extra_state: Callable[[], dict[str, Any]] | None = None
     limiter: SlidingWindowLimiter | None = None  # makes POST /_sandbox/limits available
+    # (business id, account id or code, "active" | "archived" | "deleted") -> the account as now held;
+    # makes POST /_sandbox/ledger_accounts/{key} available (what a person does in the package's own screens)
+    ledger_account: Callable[[str, str, str], dict[str, Any]] | None = None
+
+
+ACCOUNT_STATUSES = ("active", "archived", "deleted")
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -63,6 +69,7 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
             "oauth": hooks.oauth.counter_json(),
             "refreshes": hooks.oauth.counters.refreshes,
             "faults": hooks.faults.describe(),
+            "tokens": hooks.oauth.issued_json(),
         }
         if hooks.extra_state is not None:
             body.update(hooks.extra_state())
@@ -124,6 +131,21 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
         hooks.limiter.reset()
         return JSONResponse(values)
 
+    async def ledger_account(request: Request) -> Response:
+        """Archive, delete or restore one ledger account: {"status": ..., "business_id"?: ...}."""
+        if hooks.ledger_account is None:
+            raise AdminError("this sandbox cannot change its ledger accounts", status=404)
+        payload = await _json(request)
+        status = str(payload.get("status", ""))
+        if status not in ACCOUNT_STATUSES:
+            raise AdminError(f"status must be one of: {', '.join(ACCOUNT_STATUSES)}")
+        ids = known_ids()
+        business_id = str(payload.get("business_id") or (next(iter(sorted(ids)), "") if len(ids) == 1 else ""))
+        if business_id not in ids:
+            raise AdminError("name the business (business_id): there is none, or more than one", status=404)
+        account = hooks.ledger_account(business_id, str(request.path_params["key"]), status)
+        return JSONResponse(account)
+
     async def reset(request: Request) -> Response:
         hooks.reset()
         hooks.faults.reset()
@@ -147,4 +169,5 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
         Route(f"{prefix}/faults", guarded(faults), methods=["POST"]),
         Route(f"{prefix}/limits", guarded(limits), methods=["POST"]),
         Route(f"{prefix}/reset", guarded(reset), methods=["POST"]),
+        Route(f"{prefix}/ledger_accounts/{{key}}", guarded(ledger_account), methods=["POST"]),
     ]

@@ -248,6 +248,26 @@ class OAuthServer:
         """Kill every access token issued so far for the business (a token expiring mid-run)."""
         self._revoked_before[business_id] = self.clock() + 1e-6
 
+    def issued_json(self) -> dict[str, list[dict[str, object]]]:
+        """The live tokens and whom they serve, so a test can tell whether a token is kept in clear."""
+
+        def grant(held: Grant) -> dict[str, object]:
+            return {"client_id": held.client_id, "business_ids": list(held.business_ids)}
+
+        now = self.clock()
+        return {
+            "access": [
+                {"token": value, **grant(held.grant)}
+                for value, held in self._access.items()
+                if held.expires_at > now
+            ],
+            "refresh": [
+                {"token": value, **grant(held.grant)}
+                for value, held in self._refresh.items()
+                if held.expires_at > now and (held.dies_at is None or held.dies_at > now)
+            ],
+        }
+
     def counter_json(self) -> dict[str, int]:
         counters = self.counters
         return {

@@ -25,6 +25,7 @@ from starlette.routing import Route
 from ledgerlink.sandbox.kit import (
     DROP_REPLY_HEADER,
     AccessToken,
+    AdminError,
     AdminHooks,
     DropReplyMiddleware,
     FaultKind,
@@ -617,6 +618,35 @@ async def change_business(request: Request) -> Response:
     return JSONResponse(sandbox.business_summaries())
 
 
+def change_ledger_account(sandbox: SageSandbox, business_id: str, key: str, status: str) -> dict[str, Any]:
+    """Hide (Sage's archive: `included_in_chart` false), restore or delete an unused ledger account."""
+    business = sandbox.state.businesses[business_id]
+    account = business.ledger_accounts.get(key) or next(
+        (a for a in business.ledger_accounts.values() if str(a.nominal_code) == key), None
+    )
+    if account is None:
+        raise AdminError(f"no ledger account {key!r} in {business.name}", status=404)
+    if status == "deleted":
+        used = any(
+            line.ledger_account_id == account.id
+            for records in business.artefacts.values()
+            for artefact in records.values()
+            for line in artefact.lines
+        ) or any(bank.ledger_account_id == account.id for bank in business.bank_accounts.values())
+        if used:
+            raise AdminError(f"{account.nominal_code} {account.name} has transactions: hide it instead", status=409)
+        del business.ledger_accounts[account.id]
+    else:
+        account.included_in_chart = status == "active"
+        account.updated_at = sandbox.state.now()
+    return {
+        "id": account.id,
+        "code": str(account.nominal_code),
+        "name": account.name,
+        "status": status,
+    }
+
+
 # --- wiring ----------------------------------------------------------------------------------------
 
 
@@ -717,6 +747,9 @@ def create_app(config: SageSandboxConfig | None = None) -> Starlette:
         oauth=sandbox.oauth,
         faults=sandbox.faults,
         limiter=sandbox.limiter,
+        ledger_account=lambda business_id, key, status: change_ledger_account(
+            sandbox, business_id, key, status
+        ),
     )
     routes = [
         *consent_routes(

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from ledgerlink.sandbox.kit import (
     DROP_REPLY_HEADER,
+    AdminError,
     AdminHooks,
     Clock,
     DropReplyMiddleware,
@@ -196,6 +197,30 @@ class XeroSandbox:
 
     def businesses(self) -> list[dict[str, Any]]:
         return [{"id": o.id, "name": o.name, "counts": o.counts()} for o in self.state.organisations.values()]
+
+    def change_account(self, organisation_id: str, key: str, status: str) -> dict[str, Any]:
+        """Archive, restore or delete an account, as a person does in Xero's chart of accounts.
+
+        Xero deletes only accounts without transactions; one with transactions can only be archived.
+        """
+        organisation = self.organisation(organisation_id)
+        account = organisation.account_by(account_id=key) or organisation.account_by(code=key)
+        if account is None:
+            raise AdminError(f"no account {key!r} in {organisation.name}", status=404)
+        if status == "deleted":
+            used = any(
+                line.account_code == account.code
+                for document in organisation.documents.values()
+                for line in document.lines
+            ) or any(payment.account_id == account.id for payment in organisation.payments.values())
+            if used or account.system_account:
+                raise AdminError(f"{account.code} {account.name} has transactions: archive it instead", status=409)
+            del organisation.accounts[account.id]
+            organisation.account_by_code.pop(account.code, None)
+        else:
+            account.status = "ACTIVE" if status == "active" else "ARCHIVED"
+            account.updated = organisation.clock()
+        return {"id": account.id, "code": account.code, "name": account.name, "status": status}
 
     def reset(self) -> None:
         self.state.reset()
@@ -887,6 +912,7 @@ class XeroSandbox:
             oauth=self.oauth,
             faults=self.faults,
             limiter=self.tenant_limits,
+            ledger_account=self.change_account,
             extra_state=lambda: {
                 "limits": dict(self.config.__dict__),
                 "idempotency_keys": len(self.idempotency),
