@@ -38,6 +38,7 @@ from ledgerlink.services.suggestions import (
     USAGE_FOR_KIND,
     Suggestion,
     account_suits,
+    percent_text,
     suggest_bank_account,
     suggest_ledger_account,
     suggest_tax_rate,
@@ -230,7 +231,7 @@ class Nominals:
                 suggestion = Suggestion(
                     method.code,
                     target.id,
-                    target.name,
+                    f"{target.code} {target.name}".strip(),
                     f"the bank account of nominal {method.bank_nominal_code}",
                 )
             else:
@@ -249,7 +250,7 @@ class Nominals:
                     method.code,
                     method.name,
                     current,
-                    bank.name if bank else "",
+                    f"{bank.code} {bank.name}".strip() if bank else "",
                     suggestion,
                     problem,
                 )
@@ -332,7 +333,7 @@ class Nominals:
                 raise MappingRefused(f"{package_ref} is not a tax rate in the package")
             if not tax_rate_suits(rate, tax, usage):
                 raise MappingRefused(
-                    f"{tax.name} ({tax.percent.normalize()}%, {'/'.join(sorted(tax.usages))}) cannot stand for "
+                    f"{tax.name} ({percent_text(tax.percent)}, {'/'.join(sorted(tax.usages))}) cannot stand for "
                     f"{rate.name} on {usage}"
                 )
             return tax.id

@@ -1,9 +1,11 @@
 """Suggesting where each jobs-side nominal account, VAT rate and payment method goes in the package.
 
-A suggestion is what a bookkeeper would pick first: the package account with the same code, else the
-one whose name reads the same, else the package's main account of the right type; for VAT, the rate of
-the same percentage and treatment that the package accepts on that kind of account. Every suggestion
-says why, so the user can accept them in one go with confidence or change one by one.
+A suggestion is what a bookkeeper would pick first: the package account with the same code and a name
+alike, else the one whose name reads the same, else the one with the same code (said plainly, as the
+names differ: charts reuse codes for different things), else the package's main account of the right
+type; for VAT, the rate of the same percentage and treatment that the package accepts on that kind of
+account. Every suggestion says why, so the user can accept them in one go with confidence or change
+one by one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
@@ -44,6 +47,51 @@ def _label(account: LedgerAccount | BankAccount) -> str:
     return f"{account.code} {account.name}".strip() if account.code else account.name
 
 
+# Words every chart puts in names; left in, "Card takings account" would read like "Deposit Account".
+_FILLER = frozenset({"account", "accounts", "a/c", "and", "&", "-", "of", "the", "for"})
+READS_THE_SAME = 80  # a name this alike (0-100) is taken for the same account
+ALIKE = 60  # a same-code account whose name is this alike is the same account
+# Catch-all expense accounts a bookkeeper posts to when the chart has nothing closer.
+_CATCH_ALL = ("general", "sundry", "sundries", "miscellaneous")
+
+Account = TypeVar("Account", LedgerAccount, BankAccount)
+
+
+def _words(name: str) -> str:
+    return " ".join(word for word in name.lower().split() if word not in _FILLER)
+
+
+def _alike(one: str, other: str) -> float:
+    return float(fuzz.token_set_ratio(_words(one), _words(other)))
+
+
+def _by_name_or_code(nominal: NominalAccount, candidates: Sequence[Account]) -> Suggestion | None:
+    """Same code with a name alike, a name that reads the same, or the same code: the first that holds."""
+    same_code = next((c for c in candidates if c.code and c.code == nominal.code), None)
+    if same_code is not None and _alike(nominal.name, same_code.name) >= ALIKE:
+        return Suggestion(nominal.code, same_code.id, _label(same_code), "same code")
+    scored = sorted(
+        ((_alike(nominal.name, c.name), c) for c in candidates),
+        key=lambda pair: (-pair[0], pair[1].code or "~", pair[1].id),
+    )
+    if scored and scored[0][0] >= READS_THE_SAME:
+        score, best = scored[0]
+        return Suggestion(nominal.code, best.id, _label(best), f"name reads the same ({score:.0f}%)")
+    if same_code is not None:
+        return Suggestion(
+            nominal.code,
+            same_code.id,
+            _label(same_code),
+            f"same code, but named {same_code.name} there: check it is the same account",
+        )
+    return None
+
+
+def _direct_cost_code(code: str) -> bool:
+    """UK charts keep direct costs (materials, subcontractors) in 5000-5999, overheads from 6000."""
+    return code.isdigit() and len(code) == 4 and code.startswith("5")
+
+
 def account_suits(kind: NominalKind, account: LedgerAccount) -> bool:
     return account.active and account.account_class in SUITABLE_CLASSES[kind]
 
@@ -53,40 +101,42 @@ def suggest_ledger_account(nominal: NominalAccount, accounts: Sequence[LedgerAcc
     suitable = [account for account in accounts if account_suits(nominal.kind, account)]
     if not suitable:
         return None
-    for account in suitable:
-        if account.code and account.code == nominal.code:
-            return Suggestion(nominal.code, account.id, _label(account), "same code")
-    scored = sorted(
-        ((fuzz.token_set_ratio(nominal.name.lower(), account.name.lower()), account) for account in suitable),
-        key=lambda pair: (-pair[0], pair[1].code, pair[1].id),
-    )
-    score, best = scored[0]
-    if score >= 80:
-        return Suggestion(nominal.code, best.id, _label(best), f"name reads the same ({score:.0f}%)")
-    main_class = AccountClass.INCOME if nominal.kind is NominalKind.SALES else AccountClass.EXPENSE
-    preferred = [account for _, account in scored if account.account_class is main_class] or [scored[0][1]]
+    found = _by_name_or_code(nominal, suitable)
+    if found is not None:
+        return found
+    if nominal.kind is NominalKind.SALES:
+        main_class = AccountClass.INCOME
+    elif _direct_cost_code(nominal.code):
+        main_class = AccountClass.COST_OF_SALES
+    else:
+        main_class = AccountClass.EXPENSE
+    preferred = [account for account in suitable if account.account_class is main_class] or suitable
+    if nominal.kind is NominalKind.EXPENSE:
+        catch_all = [a for a in preferred if any(word in a.name.lower() for word in _CATCH_ALL)]
+        if catch_all:
+            first = min(catch_all, key=lambda account: (account.code or "~", account.id))
+            return Suggestion(
+                nominal.code, first.id, _label(first), "nothing closer: the package's general account"
+            )
     first = min(preferred, key=lambda account: (account.code or "~", account.id))
-    return Suggestion(
-        nominal.code, first.id, _label(first), f"the package's first {main_class.value} account"
-    )
+    what = main_class.value.replace("_", " ")
+    return Suggestion(nominal.code, first.id, _label(first), f"the package's first {what} account")
 
 
 def suggest_bank_account(nominal: NominalAccount, banks: Sequence[BankAccount]) -> Suggestion | None:
     active = [bank for bank in banks if bank.active]
     if not active:
         return None
-    for bank in active:
-        if bank.code and bank.code == nominal.code:
-            return Suggestion(nominal.code, bank.id, _label(bank), "same code")
-    scored = sorted(
-        ((fuzz.token_set_ratio(nominal.name.lower(), bank.name.lower()), bank) for bank in active),
-        key=lambda pair: (-pair[0], pair[1].code, pair[1].id),
-    )
-    score, best = scored[0]
-    reason = f"name reads the same ({score:.0f}%)" if score >= 80 else "the package's first bank account"
-    if score < 80:
-        best = min(active, key=lambda bank: (bank.code or "~", bank.id))
-    return Suggestion(nominal.code, best.id, _label(best), reason)
+    found = _by_name_or_code(nominal, active)
+    if found is not None:
+        return found
+    best = min(active, key=lambda bank: (bank.code or "~", bank.id))
+    return Suggestion(nominal.code, best.id, _label(best), "the package's first bank account")
+
+
+def percent_text(percent: Decimal) -> str:
+    """20 as "20%", 17.5 as "17.5%": never the "2E+1%" a bare normalize() prints."""
+    return f"{format(percent.normalize(), 'f')}%"
 
 
 def tax_rate_suits(rate: VatRate, tax: TaxRate, usage: TaxUsage) -> bool:
@@ -108,7 +158,7 @@ def suggest_tax_rate(rate: VatRate, taxes: Sequence[TaxRate], usage: TaxUsage) -
     if not candidates:
         return None
     best = candidates[0]
-    reason = f"{best.percent.normalize()}% {usage}" + (
+    reason = f"{percent_text(best.percent)} {usage}" + (
         " (exempt/outside scope)" if best.exempt_or_outside else ""
     )
     return Suggestion(rate.code, best.id, best.name, reason)

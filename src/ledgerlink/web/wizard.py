@@ -29,6 +29,7 @@ from ledgerlink.services.nominals import MappingLine, MappingRefused, Nominals
 from ledgerlink.services.onboarding import PATH_STEPS, STEP_TITLES, StepName
 from ledgerlink.services.package_lists import PackageLists, load_package_lists
 from ledgerlink.services.sandbox_session import sandbox_businesses, seed_business
+from ledgerlink.services.suggestions import percent_text
 from ledgerlink.store.connections import Connection, MappingKind
 from ledgerlink.web.dashboard import SHOWN_STATES
 from ledgerlink.web.deps import (
@@ -301,7 +302,7 @@ def _choices(line: MappingLine, lists: PackageLists, kinds: dict[str, NominalKin
         return [(a.id, f"{a.code} {a.name}") for a in lists.ledger_accounts if a.active]
     usage = "sales" if line.kind == "vat_sales" else "purchase"
     return [
-        (t.id, f"{t.name} ({t.percent.normalize()}%)")
+        (t.id, f"{t.name} ({percent_text(t.percent)})")
         for t in lists.tax_rates
         if t.active and usage in t.usages
     ]

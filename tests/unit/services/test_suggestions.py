@@ -88,3 +88,50 @@ def test_a_bank_nominal_goes_to_the_bank_account_with_its_code() -> None:
 
 def _none() -> object:
     raise AssertionError("expected a suggestion")
+
+
+CHART = [
+    LedgerAccount("fuel", "7300", "Motor Fuel", AccountClass.EXPENSE),
+    LedgerAccount("rent", "7100", "Rent", AccountClass.EXPENSE),
+    LedgerAccount("fees", "7600", "Legal Fees", AccountClass.EXPENSE),
+    LedgerAccount("advertising", "400", "Advertising & Marketing", AccountClass.EXPENSE),
+    LedgerAccount("general", "429", "General Expenses", AccountClass.EXPENSE),
+    LedgerAccount("goods", "310", "Cost of Goods Sold", AccountClass.COST_OF_SALES),
+]
+
+
+def test_a_name_that_reads_the_same_beats_an_account_that_only_shares_the_code() -> None:
+    suggestion = suggest_ledger_account(NominalAccount(code="7100", name="Fuel", kind=NominalKind.EXPENSE), CHART)
+    assert (suggestion or _none()).package_label == "7300 Motor Fuel"
+
+
+def test_an_account_sharing_only_the_code_is_offered_with_a_warning_to_check_it() -> None:
+    suggestion = suggest_ledger_account(
+        NominalAccount(code="7600", name="Insurance", kind=NominalKind.EXPENSE), CHART
+    )
+    assert (suggestion or _none()).package_label == "7600 Legal Fees"
+    assert (suggestion or _none()).reason == "same code, but named Legal Fees there: check it is the same account"
+
+
+def test_a_direct_cost_without_a_match_goes_to_cost_of_sales_not_the_first_overhead() -> None:
+    suggestion = suggest_ledger_account(
+        NominalAccount(code="5000", name="Materials", kind=NominalKind.EXPENSE), CHART
+    )
+    assert (suggestion or _none()).package_label == "310 Cost of Goods Sold"
+
+
+def test_an_overhead_without_a_match_goes_to_the_general_account() -> None:
+    suggestion = suggest_ledger_account(
+        NominalAccount(code="7300", name="Tools and equipment", kind=NominalKind.EXPENSE), CHART[1:]
+    )
+    assert (suggestion or _none()).package_label == "429 General Expenses"
+
+
+def test_a_bank_nominal_with_a_different_name_is_not_taken_for_the_account_with_its_code_silently() -> None:
+    banks = [BankAccount("b1", "Deposit Account", "1210"), BankAccount("b2", "Card takings", "1300")]
+    nominal = NominalAccount(code="1210", name="Card takings account", kind=NominalKind.BANK)
+    assert (suggest_bank_account(nominal, banks) or _none()).package_id == "b2"
+
+
+def test_the_reason_for_a_tax_rate_shows_its_percentage_as_a_person_writes_it() -> None:
+    assert (suggest_tax_rate(RATES["S"], TAXES, "sales") or _none()).reason == "20% sales"
