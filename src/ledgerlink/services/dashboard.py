@@ -16,6 +16,7 @@ from ledgerlink.domain.outbox import EntryState, Step
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.packages.registry import get_package
+from ledgerlink.services.linking import close_linked_parties
 from ledgerlink.services.onboarding import require_step
 from ledgerlink.services.runtime import Runtime
 from ledgerlink.services.sending import Progress, Sender, SendReport
@@ -208,6 +209,7 @@ def dry_run(store: Store, company_id: int) -> DryRun:
     with store.unit_of_work() as uow:
         outbox = OutboxRepository(uow.session, connection.id, company_id)
         outbox.sync(connection.cut_off_date)
+        close_linked_parties(uow, connection)
         pending = outbox.in_states(
             [EntryState.WAITING, EntryState.BLOCKED, EntryState.FAILED, EntryState.UNCERTAIN]
         )
@@ -237,6 +239,9 @@ async def send_now(runtime: Runtime, company_id: int, *, progress: Progress | No
     """Send everything waiting, if the onboarding path allows sending yet."""
     require_step(runtime.store, company_id, "send")
     connection = connection_of(runtime.store, company_id)
+    with runtime.store.unit_of_work() as uow:
+        close_linked_parties(uow, connection)
+        uow.commit()
     connector = runtime.connector(connection)
     try:
         return await Sender(

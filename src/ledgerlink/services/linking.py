@@ -531,6 +531,15 @@ def close_linked_entries(uow: UnitOfWork, connection: Connection, kind: RecordKi
     return closed
 
 
+def close_linked_parties(uow: UnitOfWork, connection: Connection) -> int:
+    """Before a send: close the entries of every customer and supplier linked however the link was made.
+
+    Links made while the connection had no cut-off date could not close entries that did not exist yet:
+    the package-first path imports (each record linked) before the cut-off date is chosen.
+    """
+    return sum(close_linked_entries(uow, connection, kind) for kind in STEPS)
+
+
 def reopen_entry(
     uow: UnitOfWork, connection: Connection, kind: RecordKind, source_id: str, package_id: str
 ) -> None:

@@ -1,0 +1,98 @@
+"""On the package-first path the import comes before the cut-off date, so the imported customers are
+linked before the outbox has entries for them; the first send must still create none of them again."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from benchmarks.import_messy import in_process_runtime
+
+from ledgerlink.domain.outbox import EntryState
+from ledgerlink.domain.records import Invoice, RecordKind
+from ledgerlink.services.connect import save_settings
+from ledgerlink.services.dashboard import dry_run, send_now
+from ledgerlink.services.demo_data import generate
+from ledgerlink.services.importing import commit_import
+from ledgerlink.services.nominals import Nominals
+from ledgerlink.services.records import ingest
+from ledgerlink.services.sandbox_session import connect_to_sandbox, sandbox_client, seed_business
+from ledgerlink.store import Store
+from ledgerlink.store.connections import LinkRepository
+
+CONTACTS: dict[str, list[dict[str, Any]]] = {
+    "sage": [
+        {"name": "Mr J. Smith", "type": "customer", "reference": "SMITH01", "email": "j.smith@example.com"},
+        {"name": "Acme Lettings Ltd", "type": "customer", "reference": "ACME01"},
+    ],
+    "xero": [
+        {"Name": "Mr J. Smith", "AccountNumber": "SMITH01", "EmailAddress": "j.smith@example.com"},
+        {"Name": "Acme Lettings Ltd", "AccountNumber": "ACME01"},
+    ],
+}
+
+
+async def contacts_in(runtime: Any, package: str) -> int:
+    async with sandbox_client(runtime, package) as client:
+        state = (await client.get("/_sandbox/state")).json()
+    return int(state["businesses"][0]["counts"]["contacts"])
+
+
+@pytest.mark.parametrize("package", ["sage", "xero"])
+async def test_customers_imported_before_the_cut_off_date_are_not_created_again_on_send(
+    package: str, tmp_path: Path
+) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'ledgerlink.db'}")
+    runtime = in_process_runtime(store, package, tmp_path)
+    demo = generate(seed=3, invoices=1, today=date(2026, 11, 1))
+    with store.unit_of_work() as uow:
+        company = uow.companies.add("Package First Heating")
+        reference = uow.reference(company.id)
+        reference.put_nominal_accounts(demo.nominal_accounts)
+        reference.put_vat_rates(demo.vat_rates)
+        reference.put_payment_methods(demo.payment_methods)
+        uow.commit()
+    await seed_business(runtime, package, "Package First Books", contacts=CONTACTS[package])
+    connection = await connect_to_sandbox(runtime, company.id, package, "Package First Books")
+    save_settings(runtime, company.id, connection.id, onboarding_path="package-first")
+    assert (await commit_import(runtime, company.id, "customer")).created == 2
+    with store.unit_of_work() as uow:
+        imported = [
+            link.source_id for link in LinkRepository(uow.session, connection.id).all(RecordKind.CUSTOMER)
+        ]
+        invoice = Invoice.model_validate(
+            {
+                "source_id": "J-1",
+                "number": "INV-1",
+                "date": "2026-10-05",
+                "customer_id": imported[0],
+                "lines": [
+                    {
+                        "description": "Boiler service",
+                        "unit_price": "80",
+                        "vat_rate": "S",
+                        "nominal_code": "4020",
+                    }
+                ],
+            }
+        )
+        assert not ingest(uow, company.id, [invoice]).rejected
+        uow.commit()
+    connection = save_settings(runtime, company.id, connection.id, cut_off_date=date(2026, 1, 1))
+    nominals = Nominals(store, connection)
+    connector = runtime.connector(connection)
+    await nominals.read_lists(connector)
+    await connector.aclose()
+    nominals.accept_suggestions()
+
+    plan = dry_run(store, company.id)
+    report = await send_now(runtime, company.id)
+
+    assert (plan.already_linked, plan.contacts_to_create) == (2, 0)
+    assert not report.failed
+    assert report.sent == {"invoice": 1}
+    assert report.counts[EntryState.SENT] == 3
+    assert await contacts_in(runtime, package) == 2
+    store.close()
