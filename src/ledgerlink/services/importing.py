@@ -12,7 +12,7 @@ These functions are what the command line and the web wizard call; each opens it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -289,12 +289,15 @@ async def commit_import(
     *,
     preview: ImportPreview | None = None,
     connection_id: int | None = None,
+    leave_out: Collection[str] = (),
 ) -> ImportBatch:
     """Create the records a preview would create, as one batch, each linked to its package contact.
 
     Given the preview a person approved, exactly its contacts are imported (decided again against
     the jobs side as it is now, so a record fed meanwhile is offered for linking, not duplicated);
-    without one, the package is read afresh. Marks the onboarding step "import" done.
+    without one, the package is read afresh. `leave_out` names package contacts the person chose not
+    to import (a duplicate typed twice, a contact no longer wanted): they stay in the package, unlinked.
+    Marks the onboarding step "import" done.
     """
     if preview is not None:
         if preview.company_id != company_id or preview.kind != kind:
@@ -308,7 +311,8 @@ async def commit_import(
     with runtime.store.unit_of_work() as uow:
         plan = _plan(uow, company_id, connection, kind, transformed)
         by_source = {t.source_id: t for t in transformed}
-        wanted = [by_source[r.source_id].record for r in plan.of("create")]
+        chosen = [r for r in plan.of("create") if r.package_id not in leave_out]
+        wanted = [by_source[r.source_id].record for r in chosen]
         report = ingest(uow, company_id, [record for record in wanted if record is not None])
         imports = ImportRepository(uow.session, company_id)
         created = [
@@ -322,6 +326,7 @@ async def commit_import(
             "package": connection.package,
             "created": len(created),
             "rejected": len(report.rejected),
+            "left_out": len(plan.of("create")) - len(chosen),
         }
         stored = imports.add_batch(connection_id=connection.id, kind=rk, summary=summary, records=created)
         ConnectionRepository(uow.session, company_id).mark_step(connection.id, "import")

@@ -73,19 +73,31 @@ async def preview(
 
 @router.post("/wizard/import/commit")
 async def commit(
-    request: Request, context: Context, visitor: CurrentVisitor, kind: Annotated[str, Form()] = "customer"
+    request: Request,
+    context: Context,
+    visitor: CurrentVisitor,
+    kind: Annotated[str, Form()] = "customer",
+    ticked: Annotated[list[str] | None, Form(alias="import")] = None,
+    choosing: Annotated[str, Form()] = "",
 ) -> Response:
+    """Imports what the preview showed, but the contacts the person unticked (every one when the form
+    had no ticks to give, as from a script posting only the kind)."""
     chosen = _kind(kind)
     shown = context.previews.pop((visitor.company_id, chosen), None)
     if shown is None:
         return redirect(f"/wizard/import?kind={chosen}", flash="Preview the import first.", request=request)
+    keep = set(ticked or ())
+    leave_out = [r.package_id for r in shown.of("create") if r.package_id not in keep] if choosing else []
     try:
-        batch = await commit_import(context.runtime, visitor.company_id, chosen, preview=shown)
+        batch = await commit_import(
+            context.runtime, visitor.company_id, chosen, preview=shown, leave_out=leave_out
+        )
     except LedgerlinkError as problem:
         return redirect(f"/wizard/import?kind={chosen}", flash=f"Not imported: {problem}", request=request)
+    left = f"; left {len(leave_out)} out, as asked" if leave_out else ""
     return redirect(
         f"/wizard/import?kind={chosen}",
-        flash=f"Imported {batch.created} {chosen}s, each linked to its contact in the package.",
+        flash=f"Imported {batch.created} {chosen}s, each linked to its contact in the package{left}.",
         request=request,
     )
 

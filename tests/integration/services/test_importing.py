@@ -117,6 +117,22 @@ async def test_a_commit_creates_tidy_linked_records_and_completes_the_import_ste
     assert state.steps[0].complete
 
 
+async def test_a_contact_left_out_of_the_preview_is_not_imported_and_is_offered_again_later(
+    sage: tuple[Runtime, int, int],
+) -> None:
+    runtime, company_id, _ = sage
+    preview = await preview_import(runtime, company_id, "customer")
+    acme = next(record for record in preview.records if record.name == "Acme Plumbing Ltd")
+    batch = await commit_import(runtime, company_id, "customer", preview=preview, leave_out=[acme.package_id])
+    assert (batch.created, batch.summary["left_out"]) == (1, 1)
+    assert [record.last_name for record in customers(runtime.store, company_id).values()] == ["Smith"]
+    again = await preview_import(runtime, company_id, "customer")
+    assert {record.name: record.outcome for record in again.records if record.outcome != "skip"} == {
+        "Mr J. Smith": "already_linked",
+        "Acme Plumbing Ltd": "create",
+    }
+
+
 async def test_suppliers_import_only_the_package_suppliers(sage: tuple[Runtime, int, int]) -> None:
     runtime, company_id, _ = sage
     batch = await commit_import(runtime, company_id, "supplier")
