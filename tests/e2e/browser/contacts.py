@@ -134,3 +134,52 @@ def side_by_side(records: Sequence[Record]) -> SideBySide:
         },
     ]
     return SideBySide(company, surname_first, moved, namesake, suppliers, contacts)
+
+
+PACKAGE_FIRST: list[dict[str, Any]] = [
+    {
+        "name": "Mr J. Smith",
+        "type": "customer",
+        "reference": "SMITH01",
+        "address": {"address_line_1": "4 Elm Road", "city": "Leeds", "postal_code": "ls62ab"},
+        "email": "j.smith@example.com",
+        "telephone": "07911 123456",
+    },
+    {  # the same man, typed again years later
+        "name": "SMITH, JOHN",
+        "type": "customer",
+        "reference": "SMITH02",
+        "address": {"address_line_1": "4 Elm Rd", "city": "Leeds", "postal_code": "LS6 2AB"},
+        "email": "j.smith@example.com",
+    },
+    {
+        "name": "Acme Lettings Ltd",
+        "type": "customer",
+        "reference": "ACME01",
+        "address": {"address_line_1": "Unit 4, Mill Yard", "city": "Leeds", "postal_code": "LS11 5AA"},
+        "email": "accounts@acme-lettings.example.com",
+        "tax_number": "GB980780684",
+    },
+    {
+        "name": "Mrs P. Okafor",
+        "type": "customer",
+        "reference": "OKAFOR1",
+        "address": {"address_line_1": "22 Park Avenue, Harrogate HG1 5AB"},
+        "email": "p.okafor@@example.com",
+    },
+    {"name": "---", "type": "customer", "reference": "NONAME"},
+    {
+        "name": "Plumb Center",
+        "type": "supplier",
+        "reference": "PLUMB01",
+        "address": {"address_line_1": "1 Trade Park", "city": "Leeds", "postal_code": "LS9 8AB"},
+        "telephone": "0113 496 0000",
+    },
+    {
+        "name": "Travis Perkins Trading Co Ltd",
+        "type": "supplier",
+        "reference": "TP01",
+        "address": {"address_line_1": "Lodge Way House", "city": "Northampton", "postal_code": "NN5 7UG"},
+        "email": "accounts@travisperkins.example.com",
+    },
+]
