@@ -42,7 +42,9 @@ async def test_an_archived_account_is_listed_inactive_and_comes_back_when_restor
 
 
 @pytest.mark.parametrize("package", PACKAGES)
-async def test_a_deleted_account_is_no_longer_listed(package: str, sqlite_store: Store, tmp_path: Path) -> None:
+async def test_a_deleted_account_is_no_longer_listed(
+    package: str, sqlite_store: Store, tmp_path: Path
+) -> None:
     books = books_for(package, sqlite_store, tmp_path)
     await books.connect()
     code = SPARE_SALES[package]
@@ -60,7 +62,9 @@ async def test_an_unknown_account_or_status_is_refused_with_the_reason(
     await books.connect()
     async with sandbox_client(books.runtime, package) as client:
         unknown = await client.post("/_sandbox/ledger_accounts/99999", json={"status": "archived"})
-        wrong = await client.post(f"/_sandbox/ledger_accounts/{SPARE_SALES[package]}", json={"status": "gone"})
+        wrong = await client.post(
+            f"/_sandbox/ledger_accounts/{SPARE_SALES[package]}", json={"status": "gone"}
+        )
 
     assert unknown.status_code == 404
     assert "99999" in unknown.json()["error"]

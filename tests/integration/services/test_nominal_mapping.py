@@ -4,15 +4,20 @@ the package's chart changes under a mapping."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from ledgerlink.services.demo_data import generate
+from ledgerlink.domain.records import Customer, DocumentLine, Invoice
+from ledgerlink.services.dashboard import failures, resend
+from ledgerlink.services.demo_data import SIZES, generate
 from ledgerlink.services.nominals import MappingLine
+from ledgerlink.services.sending import Sender, SendReport
 from ledgerlink.store import Store
-from tests.support.sandbox_books import PACKAGES, books_for, feed
+from tests.support.sandbox_books import PACKAGES, Books, books_for, feed
 
 # What a bookkeeper would pick in each sandbox's chart for some of the demo's accounts: the same
 # account where the names say so, a cost of sales account for materials, never an unrelated overhead.
@@ -52,7 +57,7 @@ async def test_the_demo_company_is_mapped_from_suggestions_alone_and_the_check_i
     package: str, any_store: Store, tmp_path: Path
 ) -> None:
     books = books_for(package, any_store, tmp_path)
-    feed(books, generate(seed=7, invoices=400, today=date(2026, 11, 1)))
+    feed(books, generate(seed=7, invoices=SIZES["small"], today=date(2026, 11, 1)))
     await books.connect(cut_off=date(2024, 1, 1))
     await books.read_lists()
 
@@ -88,3 +93,119 @@ async def test_every_chosen_account_is_named_as_the_package_shows_it_to_a_person
     assert [line.mapped_label for line in lines if MACHINE_ID.search(line.mapped_label)] == []
     chosen = _by_key(lines)
     assert {key: chosen[key].mapped_label for key in BOOKKEEPERS_PICKS[package]} == BOOKKEEPERS_PICKS[package]
+
+
+# --- the package's chart changes after mapping ------------------------------------------------------
+
+SMALL_BOOKS = [
+    Customer(source_id="C1", first_name="Jane", last_name="Smith", email="jane@example.com"),
+    Customer(source_id="C2", company_name="Acme Lettings Ltd", customer_type="commercial"),
+    Invoice(
+        source_id="J-1",
+        number="INV-1001",
+        date=date(2025, 3, 3),
+        customer_id="C1",
+        lines=(
+            DocumentLine(
+                description="Boiler service", unit_price=Decimal("80.00"), vat_rate="S", nominal_code="4000"
+            ),
+        ),
+    ),
+    Invoice(
+        source_id="J-2",
+        number="INV-1002",
+        date=date(2025, 3, 4),
+        customer_id="C2",
+        lines=(
+            DocumentLine(
+                description="Radiator", unit_price=Decimal("120.00"), vat_rate="S", nominal_code="4000"
+            ),
+            DocumentLine(
+                description="Call-out", unit_price=Decimal("45.00"), vat_rate="S", nominal_code="4900"
+            ),
+        ),
+    ),
+    Invoice(
+        source_id="J-3",
+        number="INV-1003",
+        date=date(2025, 3, 5),
+        customer_id="C2",
+        lines=(
+            DocumentLine(
+                description="Rent of a van", unit_price=Decimal("60.00"), vat_rate="E", nominal_code="4900"
+            ),
+        ),
+    ),
+]
+# the package account the demo's 4000 Sales is mapped to in each sandbox, and where other income goes
+SALES_ACCOUNT = {"sage": "4000 Sales Type A", "xero": "200 Sales"}
+OTHER_INCOME = {"sage": "4900", "xero": "260"}
+WORDS = {"archived": "inactive", "deleted": "no longer in"}
+
+
+@pytest.mark.parametrize("status", ["archived", "deleted"])
+@pytest.mark.parametrize("package", PACKAGES)
+async def test_an_account_retired_in_the_package_after_mapping_is_named_where_it_holds_records_back(
+    package: str, status: str, any_store: Store, tmp_path: Path
+) -> None:
+    books = books_for(package, any_store, tmp_path)
+    feed(books, SMALL_BOOKS)
+    await books.connect(cut_off=date(2025, 1, 1))
+    await books.read_lists()
+    books.nominals().accept_suggestions()
+    books.nominals().map("nominal", "4900", OTHER_INCOME[package])
+    assert books.nominals().check().clean
+    account = SALES_ACCOUNT[package]
+
+    await books.change_account(account.split()[0], status)
+    changes = await books.read_lists()
+    check = books.nominals().check()
+    report = await _send(books)
+    failed = {failure.number: failure.reason for failure in failures(books.store, books.company_id)}
+
+    assert changes == [
+        f"account {'made inactive' if status == 'archived' else 'gone from the package'}: {account}"
+    ]
+    assert [(problem.jobs_code, problem.records_held) for problem in check.problems] == [("4000", 2)]
+    assert account in check.problems[0].message
+    assert WORDS[status] in check.problems[0].message
+    assert set(failed) == {"INV-1001", "INV-1002"}
+    assert all(f"nominal account 4000 is mapped to {account}" in reason for reason in failed.values())
+    assert all(WORDS[status] in reason for reason in failed.values())
+    assert report.sent == Counter({"customer": 2, "invoice": 1})
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+async def test_remapping_what_the_check_names_and_sending_again_sends_what_was_held_back(
+    package: str, sqlite_store: Store, tmp_path: Path
+) -> None:
+    books = books_for(package, sqlite_store, tmp_path)
+    feed(books, SMALL_BOOKS)
+    await books.connect(cut_off=date(2025, 1, 1))
+    await books.read_lists()
+    books.nominals().accept_suggestions()
+    books.nominals().map("nominal", "4900", OTHER_INCOME[package])
+    await books.change_account(SALES_ACCOUNT[package].split()[0], "archived")
+    await books.read_lists()
+    await _send(books)
+
+    remapped = books.nominals().accept_suggestions()
+    check = books.nominals().check()
+    resent = resend(books.store, books.company_id)
+    report = await _send(books)
+
+    # 4000 and the three other sales accounts the suggestions had sent to the same package account
+    assert remapped == 4
+    assert _by_key(books.nominals().lines())[("nominal", "4000")].mapped_label != SALES_ACCOUNT[package]
+    assert check.clean, [problem.message for problem in check.problems]
+    assert resent == 2
+    assert report.sent == Counter({"invoice": 2})
+    assert failures(books.store, books.company_id) == []
+
+
+async def _send(books: Books) -> SendReport:
+    connector = books.runtime.connector(books.current())
+    try:
+        return await Sender(books.store, connection=books.current(), connector=connector).run()
+    finally:
+        await connector.aclose()
