@@ -147,7 +147,7 @@ def _document(request: DraftRequest, resolver: Resolver) -> DocumentDraft:
             tax = resolver.tax_rate(line.vat_rate, usage)
         except NotReadyToSend as problem:
             raise NotReadyToSend(f"line {number}: {problem}", field=f"lines.{number}") from problem
-        refusal = tax_refusal(tax, account)
+        refusal = tax_refusal(tax, account, usage)
         if refusal:  # the package would refuse the pair: say so before sending anything
             raise NotReadyToSend(f"line {number}: {refusal}", field=f"lines.{number}")
         net = line.net

@@ -37,7 +37,9 @@ from ledgerlink.services.suggestions import (
     SUITABLE_CLASSES,
     USAGE_FOR_KIND,
     Suggestion,
+    a_or_an,
     account_suits,
+    class_words,
     percent_text,
     suggest_bank_account,
     suggest_ledger_account,
@@ -129,7 +131,9 @@ def _usage(uow: UnitOfWork, company_id: int) -> Usage:
 
 
 def _held(counter: Counter[RecordKind]) -> str:
-    return ", ".join(f"{count:,} {kind.label}s" for kind, count in counter.most_common())
+    return ", ".join(
+        f"{count:,} {kind.label}{'' if count == 1 else 's'}" for kind, count in counter.most_common()
+    )
 
 
 class Nominals:
@@ -316,7 +320,7 @@ class Nominals:
                 state = (
                     "inactive"
                     if not account.active
-                    else f"a {account.account_class.value.replace('_', ' ')} account"
+                    else f"{a_or_an(class_words(account.account_class))} account"
                 )
                 raise MappingRefused(
                     f"{nominal.kind.value} account {jobs_code} cannot go to {account.code} {account.name}: it is {state}; "
@@ -442,7 +446,7 @@ class Nominals:
             tax = lists.tax_rate(tax_id) if tax_id else None
             if account is None or tax is None:
                 continue
-            reason = tax_refusal(tax, account)
+            reason = tax_refusal(tax, account, tax_usage)
             if reason:
                 yield CheckProblem(
                     "nominal",
@@ -461,7 +465,7 @@ def _account_problem(
     if not account.active:
         return f"mapped to {account.code} {account.name}, which is inactive in the package"
     if account.account_class not in SUITABLE_CLASSES[kind]:
-        return f"mapped to {account.code} {account.name}, a {account.account_class.value} account"
+        return f"mapped to {account.code} {account.name}, {a_or_an(class_words(account.account_class))} account"
     return ""
 
 

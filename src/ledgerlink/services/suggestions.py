@@ -164,15 +164,24 @@ def suggest_tax_rate(rate: VatRate, taxes: Sequence[TaxRate], usage: TaxUsage) -
     return Suggestion(rate.code, best.id, best.name, reason)
 
 
-def tax_refusal(tax: TaxRate, account: LedgerAccount) -> str | None:
-    """Why the package would refuse this tax rate on this account, in words, or None if it would not."""
+def a_or_an(word: str) -> str:
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+
+
+def class_words(account_class: AccountClass) -> str:
+    return account_class.value.replace("_", " ")
+
+
+def tax_refusal(tax: TaxRate, account: LedgerAccount, usage: TaxUsage | None = None) -> str | None:
+    """Why the package would refuse this tax rate on this account (on a sales or purchase document, when
+    `usage` says which), in words naming both, or None if it would not."""
     if not tax.active:
         return f"tax rate {tax.name} is not active in the package"
     if tax.applies_to and account.account_class not in tax.applies_to:
-        allowed = ", ".join(sorted(cls.value.replace("_", " ") for cls in tax.applies_to))
+        allowed = ", ".join(sorted(class_words(cls) for cls in tax.applies_to))
         return (
             f"tax rate {tax.name} cannot be used on {_label(account)} "
-            f"({account.account_class.value.replace('_', ' ')} account; it applies to {allowed})"
+            f"({class_words(account.account_class)} account; it applies to {allowed})"
         )
     if account.account_class in SUITABLE_CLASSES[NominalKind.SALES] and "sales" not in tax.usages:
         return (
@@ -180,4 +189,12 @@ def tax_refusal(tax: TaxRate, account: LedgerAccount) -> str | None:
         )
     if account.account_class in SUITABLE_CLASSES[NominalKind.EXPENSE] and "purchase" not in tax.usages:
         return f"tax rate {tax.name} is for sales and cannot be used on the expense account {_label(account)}"
+    side = {"sales": NominalKind.SALES, "purchase": NominalKind.EXPENSE}.get(usage or "")
+    if side is not None and account.account_class not in SUITABLE_CLASSES[side]:
+        allowed = " or ".join(sorted(class_words(c) for c in SUITABLE_CLASSES[side]))
+        return (
+            f"a {usage} line with tax rate {tax.name} cannot go to {_label(account)}, "
+            f"{a_or_an(class_words(account.account_class))} account: the package takes {usage} lines on "
+            f"{allowed} accounts only"
+        )
     return None

@@ -135,3 +135,13 @@ def test_a_bank_nominal_with_a_different_name_is_not_taken_for_the_account_with_
 
 def test_the_reason_for_a_tax_rate_shows_its_percentage_as_a_person_writes_it() -> None:
     assert (suggest_tax_rate(RATES["S"], TAXES, "sales") or _none()).reason == "20% sales"
+
+
+def test_a_line_on_an_account_of_the_other_side_is_refused_naming_the_rate_and_the_account() -> None:
+    both_sides = TaxRate("GB_STANDARD", "Standard 20.00%", Decimal(20))
+    reason = tax_refusal(both_sides, ACCOUNTS[3], "sales")
+    assert reason == (
+        "a sales line with tax rate Standard 20.00% cannot go to 7500 Vehicle fuel, an expense account: "
+        "the package takes sales lines on income or other income accounts only"
+    )
+    assert tax_refusal(both_sides, ACCOUNTS[3], "purchase") is None
