@@ -21,7 +21,7 @@ from ledgerlink.services.accounts import session_secret
 from ledgerlink.services.runtime import Runtime
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
-from ledgerlink.web import auth, dashboard, importing, linking, wizard
+from ledgerlink.web import auth, connecting, dashboard, importing, linking, wizard
 from ledgerlink.web.api import ApiRefusal
 from ledgerlink.web.api import router as api_router
 from ledgerlink.web.background import SendJobs
@@ -76,6 +76,7 @@ def create_app(store: Store, settings: Settings, runtime: Runtime | None = None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     app.include_router(wizard.router)
+    app.include_router(connecting.router)
     app.include_router(importing.router)
     app.include_router(linking.router)
     app.include_router(dashboard.router)

@@ -1,4 +1,5 @@
-"""Signing in and out, the first administrator on a fresh install, and the company's API keys."""
+"""Signing in and out, the first administrator on a fresh install, and (for administrators only) the
+company's people and API keys."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from fastapi.responses import Response
 from ledgerlink.services.accounts import (
     AccountRefused,
     SignInRefused,
+    add_user,
     api_keys_of,
     authenticate,
     create_api_key,
     create_first_administrator,
     needs_first_administrator,
     revoke_api_key,
+    users_of,
 )
 from ledgerlink.services.onboarding import onboarding_state
-from ledgerlink.web.deps import Context, CurrentVisitor, SignInRequired, get_visitor, redirect, render
+from ledgerlink.web.deps import Administrator, Context, SignInRequired, get_visitor, redirect, render
 from ledgerlink.web.security import check_csrf
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -105,14 +108,14 @@ def sign_out(request: Request) -> Response:
 
 
 @router.get("/settings/api-keys")
-def api_keys_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+def api_keys_page(request: Request, context: Context, visitor: Administrator) -> Response:
     keys = api_keys_of(context.store, visitor.company_id)
     return render(request, context, "api_keys.html", {"keys": keys, "new_key": None}, visitor=visitor)
 
 
 @router.post("/settings/api-keys")
 def api_key_create(
-    request: Request, context: Context, visitor: CurrentVisitor, name: Annotated[str, Form()] = ""
+    request: Request, context: Context, visitor: Administrator, name: Annotated[str, Form()] = ""
 ) -> Response:
     made = create_api_key(context.store, visitor.company_id, name=name)
     keys = api_keys_of(context.store, visitor.company_id)
@@ -120,6 +123,52 @@ def api_key_create(
 
 
 @router.post("/settings/api-keys/{key_id}/revoke")
-def api_key_revoke(request: Request, context: Context, visitor: CurrentVisitor, key_id: int) -> Response:
+def api_key_revoke(request: Request, context: Context, visitor: Administrator, key_id: int) -> Response:
     revoke_api_key(context.store, visitor.company_id, str(key_id))
     return redirect("/settings/api-keys")
+
+
+def _people(
+    request: Request,
+    context: Context,
+    visitor: Administrator,
+    *,
+    error: str = "",
+    field: str = "",
+    **values: str,
+) -> Response:
+    people = users_of(context.store, visitor.company_id)
+    return render(
+        request,
+        context,
+        "users.html",
+        {"people": people, "error": error, "field": field, "values": values},
+        visitor=visitor,
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/settings/users")
+def users_page(request: Request, context: Context, visitor: Administrator) -> Response:
+    return _people(request, context, visitor)
+
+
+@router.post("/settings/users")
+def user_add(
+    request: Request,
+    context: Context,
+    visitor: Administrator,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    is_admin: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        user = add_user(
+            context.store, visitor.company, email=email, password=password, name=name, is_admin=is_admin
+        )
+    except AccountRefused as refused:
+        return _people(
+            request, context, visitor, error=str(refused), field=refused.field, email=email, name=name
+        )
+    return redirect("/settings/users", flash=f"{user.email} can now sign in.", request=request)

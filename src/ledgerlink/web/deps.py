@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -92,6 +92,20 @@ def get_visitor(request: Request, context: Context) -> Visitor:
 
 
 CurrentVisitor = Annotated[Visitor, Depends(get_visitor)]
+
+
+def get_administrator(visitor: CurrentVisitor) -> Visitor:
+    """The signed-in person, if they administer their company: people, API keys and connecting the
+    package are theirs to manage; anyone else is answered 403 and nothing changes."""
+    if not visitor.user.is_admin:
+        raise HTTPException(
+            status_code=403,
+            detail=f"Only an administrator of {visitor.company.name} can do this: ask one of them.",
+        )
+    return visitor
+
+
+Administrator = Annotated[Visitor, Depends(get_administrator)]
 
 
 def sign_in_redirect(request: Request, context: WebContext) -> Response:

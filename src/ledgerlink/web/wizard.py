@@ -1,25 +1,22 @@
 """The setup wizard: one step at a time along the company's onboarding path, the step list always shown.
 
 Each step page asks services/onboarding whether it may be entered; when it may not, the page says what
-is missing instead of the form. Connecting goes through the package's own sign-in page (OAuth2): the
-flow's state waits in the session, and `/connect/callback` exchanges the code once, at once.
+is missing instead of the form. Connecting itself (the package's sign-in page) is in web/connecting.py.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
 
 from ledgerlink.domain.records import NominalKind
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, PackageError
 from ledgerlink.packages.registry import get_package, package_names
 from ledgerlink.services.connect import (
     ONBOARDING_PATHS,
-    ConnectFlow,
     OnboardingPath,
     SendMode,
     save_settings,
@@ -28,7 +25,6 @@ from ledgerlink.services.dashboard import dry_run, status
 from ledgerlink.services.nominals import MappingLine, MappingRefused, Nominals
 from ledgerlink.services.onboarding import PATH_STEPS, STEP_TITLES, StepName
 from ledgerlink.services.package_lists import PackageLists, load_package_lists
-from ledgerlink.services.sandbox_session import sandbox_businesses, seed_business
 from ledgerlink.services.suggestions import percent_text
 from ledgerlink.store.connections import Connection, MappingKind
 from ledgerlink.web.dashboard import SHOWN_STATES
@@ -128,114 +124,6 @@ def get_started_page(request: Request, context: Context, visitor: CurrentVisitor
         step="get_started",
         gate=connection is not None,  # connecting comes first on every path, even before importing
     )
-
-
-@router.post("/connect")
-async def connect(
-    request: Request,
-    context: Context,
-    visitor: CurrentVisitor,
-    package: Annotated[str, Form()] = "",
-    sandbox: Annotated[bool, Form()] = False,
-) -> Response:
-    try:
-        entry = get_package(package)
-        runtime = context.runtime
-        if sandbox and not await sandbox_businesses(runtime, entry.name):
-            await seed_business(runtime, entry.name, f"{visitor.company.name} Books")
-        redirect_uri = str(request.url_for("connect_callback")) if sandbox else context.settings.redirect_uri
-        flow = ConnectFlow(
-            runtime, visitor.company_id, entry.name, sandbox=sandbox, redirect_uri=redirect_uri
-        )
-        address = flow.authorization_url()
-    except (ConfigurationError, PackageError) as error:
-        return redirect("/wizard/get-started", flash=f"Could not start connecting: {error}", request=request)
-    request.session["connect"] = {
-        "package": entry.name,
-        "sandbox": sandbox,
-        "state": flow.state,
-        "redirect_uri": redirect_uri,
-    }
-    return RedirectResponse(address, status_code=303)
-
-
-@router.get("/connect/callback", name="connect_callback")
-async def connect_callback(
-    request: Request,
-    context: Context,
-    visitor: CurrentVisitor,
-    code: Annotated[str, Query()] = "",
-    state: Annotated[str, Query()] = "",
-    error: Annotated[str, Query()] = "",
-    error_description: Annotated[str, Query()] = "",
-) -> Response:
-    pending = request.session.pop("connect", None)
-    if not isinstance(pending, dict):
-        return redirect(
-            "/wizard/get-started",
-            flash="That sign-in was not started here, or has already been used: connect again.",
-            request=request,
-        )
-    flow = ConnectFlow(
-        context.runtime,
-        visitor.company_id,
-        str(pending["package"]),
-        sandbox=bool(pending["sandbox"]),
-        redirect_uri=str(pending["redirect_uri"]),
-        state=str(pending["state"]),
-    )
-    try:
-        businesses = await flow.finish(code=code, state=state, error=f"{error} {error_description}".strip())
-        if len(businesses) > 1:
-            handle = secrets.token_urlsafe(16)
-            context.flows[handle] = flow
-            request.session["choose"] = handle
-            return redirect("/wizard/business")
-        connection = flow.choose()
-        await _after_connect(request, context, visitor, connection)
-    except LedgerlinkError as problem:
-        return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
-    return redirect("/wizard/get-started", flash=f"Connected to {connection.label}.", request=request)
-
-
-@router.get("/wizard/business")
-def business_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
-    flow = context.flows.get(str(request.session.get("choose", "")))
-    if flow is None or flow.company_id != visitor.company_id:
-        return redirect("/wizard/get-started", flash="Connect again to choose a business.", request=request)
-    return page(
-        request, context, visitor, "wizard/business.html", {"businesses": flow.businesses}, step="get_started"
-    )
-
-
-@router.post("/wizard/business")
-async def choose_business(
-    request: Request, context: Context, visitor: CurrentVisitor, business: Annotated[str, Form()] = ""
-) -> Response:
-    handle = str(request.session.pop("choose", ""))
-    flow = context.flows.pop(handle, None)
-    if flow is None or flow.company_id != visitor.company_id:
-        return redirect("/wizard/get-started", flash="Connect again to choose a business.", request=request)
-    try:
-        connection = flow.choose(business)
-        await _after_connect(request, context, visitor, connection)
-    except LedgerlinkError as problem:
-        return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
-    return redirect("/wizard/get-started", flash=f"Connected to {connection.label}.", request=request)
-
-
-async def _after_connect(
-    request: Request, context: WebContext, visitor: Visitor, connection: Connection
-) -> None:
-    """Keep the path chosen before connecting, and read the package's chart of accounts at once."""
-    path = request.session.pop("path", None)
-    if isinstance(path, str) and path in ONBOARDING_PATHS:
-        save_settings(context.runtime, visitor.company_id, connection.id, onboarding_path=path)
-    connector = context.runtime.connector(connection)
-    try:
-        await Nominals(context.store, connection).read_lists(connector)
-    finally:
-        await connector.aclose()
 
 
 @router.post("/wizard/get-started")

@@ -1,0 +1,147 @@
+"""Connecting the package, for administrators only: off to the package's own sign-in page (OAuth2), back
+with a code exchanged once and at once, the business chosen when several were granted; and disconnecting.
+
+The flow's state waits in the session between leaving for the package and coming back.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ledgerlink.errors import ConfigurationError, LedgerlinkError, PackageError
+from ledgerlink.packages.registry import get_package
+from ledgerlink.services.connect import ONBOARDING_PATHS, ConnectFlow, disconnect, save_settings
+from ledgerlink.services.nominals import Nominals
+from ledgerlink.services.sandbox_session import sandbox_businesses, seed_business
+from ledgerlink.store.connections import Connection
+from ledgerlink.web.deps import Administrator, Context, Visitor, WebContext, current_connection, redirect
+from ledgerlink.web.security import check_csrf
+from ledgerlink.web.wizard import page
+
+router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+
+
+@router.post("/connect")
+async def connect(
+    request: Request,
+    context: Context,
+    visitor: Administrator,
+    package: Annotated[str, Form()] = "",
+    sandbox: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        entry = get_package(package)
+        runtime = context.runtime
+        if sandbox and not await sandbox_businesses(runtime, entry.name):
+            await seed_business(runtime, entry.name, f"{visitor.company.name} Books")
+        redirect_uri = str(request.url_for("connect_callback")) if sandbox else context.settings.redirect_uri
+        flow = ConnectFlow(
+            runtime, visitor.company_id, entry.name, sandbox=sandbox, redirect_uri=redirect_uri
+        )
+        address = flow.authorization_url()
+    except (ConfigurationError, PackageError) as error:
+        return redirect("/wizard/get-started", flash=f"Could not start connecting: {error}", request=request)
+    request.session["connect"] = {
+        "package": entry.name,
+        "sandbox": sandbox,
+        "state": flow.state,
+        "redirect_uri": redirect_uri,
+    }
+    return RedirectResponse(address, status_code=303)
+
+
+@router.get("/connect/callback", name="connect_callback")
+async def connect_callback(
+    request: Request,
+    context: Context,
+    visitor: Administrator,
+    code: Annotated[str, Query()] = "",
+    state: Annotated[str, Query()] = "",
+    error: Annotated[str, Query()] = "",
+    error_description: Annotated[str, Query()] = "",
+) -> Response:
+    pending = request.session.pop("connect", None)
+    if not isinstance(pending, dict):
+        return redirect(
+            "/wizard/get-started",
+            flash="That sign-in was not started here, or has already been used: connect again.",
+            request=request,
+        )
+    flow = ConnectFlow(
+        context.runtime,
+        visitor.company_id,
+        str(pending["package"]),
+        sandbox=bool(pending["sandbox"]),
+        redirect_uri=str(pending["redirect_uri"]),
+        state=str(pending["state"]),
+    )
+    try:
+        businesses = await flow.finish(code=code, state=state, error=f"{error} {error_description}".strip())
+        if len(businesses) > 1:
+            handle = secrets.token_urlsafe(16)
+            context.flows[handle] = flow
+            request.session["choose"] = handle
+            return redirect("/wizard/business")
+        connection = flow.choose()
+        await _after_connect(request, context, visitor, connection)
+    except LedgerlinkError as problem:
+        return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
+    return redirect("/wizard/get-started", flash=f"Connected to {connection.label}.", request=request)
+
+
+@router.get("/wizard/business")
+def business_page(request: Request, context: Context, visitor: Administrator) -> Response:
+    flow = context.flows.get(str(request.session.get("choose", "")))
+    if flow is None or flow.company_id != visitor.company_id:
+        return redirect("/wizard/get-started", flash="Connect again to choose a business.", request=request)
+    return page(
+        request, context, visitor, "wizard/business.html", {"businesses": flow.businesses}, step="get_started"
+    )
+
+
+@router.post("/wizard/business")
+async def choose_business(
+    request: Request, context: Context, visitor: Administrator, business: Annotated[str, Form()] = ""
+) -> Response:
+    handle = str(request.session.pop("choose", ""))
+    flow = context.flows.pop(handle, None)
+    if flow is None or flow.company_id != visitor.company_id:
+        return redirect("/wizard/get-started", flash="Connect again to choose a business.", request=request)
+    try:
+        connection = flow.choose(business)
+        await _after_connect(request, context, visitor, connection)
+    except LedgerlinkError as problem:
+        return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
+    return redirect("/wizard/get-started", flash=f"Connected to {connection.label}.", request=request)
+
+
+@router.post("/disconnect")
+def disconnect_package(request: Request, context: Context, visitor: Administrator) -> Response:
+    """Forget the tokens; links, mappings and history stay, so reconnecting carries on."""
+    connection = current_connection(context, visitor.company_id)
+    if connection is None:
+        return redirect("/wizard/get-started", flash="No package is connected.", request=request)
+    disconnect(context.runtime, visitor.company_id, connection.id)
+    return redirect(
+        "/wizard/get-started",
+        flash=f"Disconnected from {connection.label}; links and mappings are kept for a reconnect.",
+        request=request,
+    )
+
+
+async def _after_connect(
+    request: Request, context: WebContext, visitor: Visitor, connection: Connection
+) -> None:
+    """Keep the path chosen before connecting, and read the package's chart of accounts at once."""
+    path = request.session.pop("path", None)
+    if isinstance(path, str) and path in ONBOARDING_PATHS:
+        save_settings(context.runtime, visitor.company_id, connection.id, onboarding_path=path)
+    connector = context.runtime.connector(connection)
+    try:
+        await Nominals(context.store, connection).read_lists(connector)
+    finally:
+        await connector.aclose()
