@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     )
 
     redirect_uri: str = "http://127.0.0.1:8700/connect/callback"
+    sandbox_time_scale: float = Field(
+        default=1.0,
+        gt=0,
+        description="how much faster than real time a local sandbox's limits run (and the pacing towards it)",
+    )
 
     @property
     def resolved_database_url(self) -> str:

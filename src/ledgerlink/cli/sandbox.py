@@ -25,6 +25,9 @@ def sandbox(
     port: int = typer.Option(8765, help="the loopback port to listen on"),
     host: str = typer.Option("127.0.0.1", help="the address to listen on"),
     seed: str = typer.Option("", help="seed one business with this name before serving"),
+    time_scale: float = typer.Option(
+        1.0, min=0.001, help="run the package's rate limits this many times faster than real time"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the start-up facts as JSON"),
 ) -> None:
     """Serve a package's sandbox until interrupted; its admin API is under /_sandbox/."""
@@ -32,13 +35,14 @@ def sandbox(
     if factory is None:
         known = ", ".join(sorted(SANDBOXES))
         raise typer.BadParameter(f"no sandbox for {package!r}; choose one of: {known}", param_hint="PACKAGE")
-    app = factory()
+    app = factory(time_scale)
     business_id = asyncio.run(_seed(app, seed)) if seed else ""
     url = f"http://{host}:{port}"
     if as_json:
         typer.echo(json.dumps({"package": package, "url": url, "business_id": business_id or None}))
     else:
-        typer.echo(f"{package} sandbox on {url} (admin API: {url}/_sandbox/state)")
+        faster = f", limits {time_scale:g}x faster than real time" if time_scale != 1 else ""
+        typer.echo(f"{package} sandbox on {url} (admin API: {url}/_sandbox/state){faster}")
         if business_id:
             typer.echo(f"seeded business {seed!r}: {business_id}")
     serve(app, host=host, port=port)

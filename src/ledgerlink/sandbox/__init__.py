@@ -11,19 +11,19 @@ from collections.abc import Callable
 from starlette.types import ASGIApp
 
 
-def _sage() -> ASGIApp:
-    from ledgerlink.sandbox.sage.app import create_app
+def _sage(time_scale: float = 1.0) -> ASGIApp:
+    from ledgerlink.sandbox.sage.app import SageSandboxConfig, create_app
 
-    return create_app()
-
-
-def _xero() -> ASGIApp:
-    from ledgerlink.sandbox.xero.app import create_app
-
-    return create_app()
+    return create_app(SageSandboxConfig(time_scale=time_scale))
 
 
-SANDBOXES: dict[str, Callable[[], ASGIApp]] = {
+def _xero(time_scale: float = 1.0) -> ASGIApp:
+    from ledgerlink.sandbox.xero.app import XeroSandboxConfig, create_app
+
+    return create_app(XeroSandboxConfig(time_scale=time_scale))
+
+
+SANDBOXES: dict[str, Callable[[float], ASGIApp]] = {
     "sage": _sage,
     "xero": _xero,
 }

@@ -49,6 +49,17 @@ class Runtime:
         entry = get_package(package)
         return entry.settings(self.settings, sandbox_url=self.sandbox_base(package) if sandbox else None)
 
+    def sandbox_time_scale(self, package: str) -> float:
+        """A sandbox may run its limits faster than real time; the pacing towards it must match.
+
+        A local server says how fast it runs (it may have been started by an earlier command with
+        another setting); a sandbox in this process runs as the settings say.
+        """
+        if package in self.in_process:
+            return self.settings.sandbox_time_scale
+        running = sandbox_host.time_scale(self.sandbox_base(package))
+        return running if running is not None else self.settings.sandbox_time_scale
+
     def transport(self, package: str, *, sandbox: bool) -> httpx.AsyncBaseTransport | None:
         return self.in_process.get(package) if sandbox else None
 
@@ -66,7 +77,8 @@ class Runtime:
             if self.pacer_factory is not None:
                 pacer = self.pacer_factory(connection, entry)
             else:
-                pacer = LocalPacer(entry.connector.limits)
+                scale = self.sandbox_time_scale(connection.package) if connection.sandbox else 1.0
+                pacer = LocalPacer(entry.connector.limits, time_scale=scale)
             self._pacers[connection.id] = pacer
         return pacer
 

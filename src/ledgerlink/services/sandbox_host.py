@@ -36,6 +36,15 @@ def is_running(url: str) -> bool:
         return False
 
 
+def time_scale(url: str) -> float | None:
+    """How much faster than real time the sandbox at `url` runs its limits, if it answers."""
+    try:
+        reply = httpx.get(f"{url}/_sandbox/state", timeout=5.0)
+        return float(reply.json().get("time_scale", 1.0)) if reply.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, TypeError):
+        return None
+
+
 def _pid_file(package: str, settings: Settings) -> Path:
     return settings.data_dir / f"sandbox-{package}.pid"
 
@@ -61,6 +70,8 @@ def ensure_running(package: str, settings: Settings, *, wait: float = 20.0) -> s
             str(parsed.port),
             "--host",
             "127.0.0.1",
+            "--time-scale",
+            str(settings.sandbox_time_scale),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

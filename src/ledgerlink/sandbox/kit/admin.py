@@ -38,6 +38,7 @@ class AdminHooks:
     faults: Faults
     extra_state: Callable[[], dict[str, Any]] | None = None
     limiter: SlidingWindowLimiter | None = None  # makes POST /_sandbox/limits available
+    time_scale: float = 1.0  # how much faster than real time the limits run; clients pace to match
     # (business id, account id or code, "active" | "archived" | "deleted") -> the account as now held;
     # makes POST /_sandbox/ledger_accounts/{key} available (what a person does in the package's own screens)
     ledger_account: Callable[[str, str, str], dict[str, Any]] | None = None
@@ -70,6 +71,7 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
             "refreshes": hooks.oauth.counters.refreshes,
             "faults": hooks.faults.describe(),
             "tokens": hooks.oauth.issued_json(),
+            "time_scale": hooks.time_scale,
         }
         if hooks.extra_state is not None:
             body.update(hooks.extra_state())

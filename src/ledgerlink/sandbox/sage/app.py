@@ -75,6 +75,7 @@ class SageSandboxConfig:
     clients: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (client_id, secret, redirect URIs)
     fault_seed: int = 0
     clock: Clock = time.time
+    time_scale: float = 1.0  # >1 runs the limits' windows faster (a minute lasts 60/time_scale s)
 
 
 class SageSandbox:
@@ -93,10 +94,15 @@ class SageSandbox:
                 per_day=self.config.rate_limit_per_day,
                 concurrency=self.config.concurrency,
             ),
-            clock=self.config.clock,
+            clock=lambda: self.config.clock() * self.config.time_scale,
         )
         self.replies = IdempotencyStore(on_conflict=self.config.idempotency_conflict)
         self._locks: dict[str, asyncio.Lock] = {}
+
+    def retry_after(self, seconds: float) -> str:
+        """Whole seconds as Sage sends them; fractions when the limits run faster than real time."""
+        real = seconds / self.config.time_scale
+        return str(max(1, math.ceil(real))) if self.config.time_scale == 1 else f"{max(real, 0.001):.3f}"
 
     def lock(self, business_id: str) -> asyncio.Lock:
         lock = self._locks.get(business_id)
@@ -169,7 +175,7 @@ async def _run(
         verdict = sandbox.limiter.check(business.id)
         if not verdict.allowed:
             if sandbox.config.retry_after_header:
-                headers["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
+                headers["Retry-After"] = sandbox.retry_after(verdict.retry_after)
             raise SageError(429, [Diagnosis("Too many requests: slow down", "", "RateLimitExceeded")])
         fault = await sandbox.faults.before_request(business.id)
         if fault is FaultKind.RATE_LIMITED:
