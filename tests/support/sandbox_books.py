@@ -100,9 +100,10 @@ class Books:
         *,
         path: OnboardingPath | None = None,
         cut_off: date | None = None,
+        contacts: list[dict[str, Any]] | None = None,
     ) -> Connection:
         """Through the consent page, then the settings; nothing is mapped yet."""
-        await seed_business(self.runtime, self.package, business)
+        await seed_business(self.runtime, self.package, business, contacts=contacts)
         connection = await connect_to_sandbox(self.runtime, self.company_id, self.package, business)
         if path is not None or cut_off is not None:
             connection = save_settings(

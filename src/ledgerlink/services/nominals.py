@@ -130,10 +130,12 @@ def _usage(uow: UnitOfWork, company_id: int) -> Usage:
     return usage
 
 
+def _many(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def _held(counter: Counter[RecordKind]) -> str:
-    return ", ".join(
-        f"{count:,} {kind.label}{'' if count == 1 else 's'}" for kind, count in counter.most_common()
-    )
+    return ", ".join(_many(count, kind.label) for kind, count in counter.most_common())
 
 
 class Nominals:
@@ -263,8 +265,17 @@ class Nominals:
 
     # changing -------------------------------------------------------------------------------------
 
+    def _entering(self) -> None:
+        """Mapping is a step of its own: refused (StepNotReady, naming what is missing) before the steps
+        it follows, e.g. before the cut-off date is set, or before the import on the package-first path."""
+        # imported here: onboarding asks this module whether the mapping step is complete
+        from ledgerlink.services.onboarding import require_step
+
+        require_step(self.store, self.connection.company_id, "nominals")
+
     def accept_suggestions(self, *, replace: bool = False) -> int:
         """Take every suggestion for codes not mapped yet (or all of them with `replace`)."""
+        self._entering()
         taken = 0
         with self.store.unit_of_work() as uow:
             lists, mapped, nominals, rates, methods = self._context(uow)
@@ -284,6 +295,7 @@ class Nominals:
 
     def map(self, kind: MappingKind, jobs_code: str, package_ref: str) -> MappingLine:
         """Map one code to a package account/rate given by id or code; refused with the reason if unsuitable."""
+        self._entering()
         with self.store.unit_of_work() as uow:
             lists, _, nominals, rates, methods = self._context(uow)
             package_id = self._validated(kind, jobs_code, package_ref, lists, nominals, rates, methods)
@@ -351,6 +363,7 @@ class Nominals:
 
     async def create_account(self, connector: PackageConnector, nominal_code: str) -> MappingLine:
         """Create the jobs-side account in the package (same code and name) and map to it."""
+        self._entering()
         with self.store.unit_of_work() as uow:
             nominals = uow.reference(self.connection.company_id).nominal_accounts()
         nominal = next((n for n in nominals if n.code == nominal_code), None)
@@ -411,7 +424,7 @@ class Nominals:
                         CheckProblem(
                             line.kind,
                             line.jobs_code,
-                            f"VAT rate {line.jobs_name} {what}: {held:,} documents cannot be sent",
+                            f"VAT rate {line.jobs_name} {what}: {_many(held, 'document')} cannot be sent",
                             held,
                         )
                     )
@@ -423,7 +436,7 @@ class Nominals:
                         CheckProblem(
                             line.kind,
                             line.jobs_code,
-                            f"payment method {line.jobs_name} {what}: {held:,} payments cannot be sent",
+                            f"payment method {line.jobs_name} {what}: {_many(held, 'payment')} cannot be sent",
                             held,
                         )
                     )
@@ -432,7 +445,7 @@ class Nominals:
         for kind, codes in by_kind.items():
             held = sum(usage.nominal[c] for c in codes)
             summary.append(
-                f"{len(codes)} {kind.value} account{'s' if len(codes) != 1 else ''} unmapped: {held:,} documents cannot be sent"
+                f"{_many(len(codes), f'{kind.value} account')} unmapped: {_many(held, 'document')} cannot be sent"
             )
         return CheckReport(tuple(problems), tuple(summary))
 
@@ -451,7 +464,7 @@ class Nominals:
                 yield CheckProblem(
                     "nominal",
                     nominal_code,
-                    f"lines on {nominal_code} with VAT {vat_code}: {reason}; {count:,} documents cannot be sent",
+                    f"lines on {nominal_code} with VAT {vat_code}: {reason}; {_many(count, 'document')} cannot be sent",
                     count,
                 )
 
