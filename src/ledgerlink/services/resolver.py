@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ledgerlink.domain.ledger import Ledger
 from ledgerlink.domain.money import ZERO
-from ledgerlink.domain.records import PaymentMethod, RecordKind, VatRate, party_of
+from ledgerlink.domain.records import PaymentMethod, Record, RecordKind, VatRate, party_of
 from ledgerlink.errors import NotReadyToSend
 from ledgerlink.packages.base import BankAccount, LedgerAccount, TaxRate, TaxUsage
 from ledgerlink.services.package_lists import PackageLists
@@ -40,6 +40,7 @@ class ConnectionResolver:
         self.package_label = package_label
         self._links: dict[tuple[RecordKind, str], str] = {}
         self._ledgers: dict[tuple[RecordKind, str], Ledger] = {}
+        self._parties: dict[tuple[RecordKind, str], tuple[RecordKind, str] | None] = {}
 
     # links -----------------------------------------------------------------------------------------
 
@@ -60,6 +61,7 @@ class ConnectionResolver:
         """Drop what was learnt about links, keeping memory flat over a long send."""
         self._links.clear()
         self._ledgers.clear()
+        self._parties.clear()
 
     def linked_id(self, kind: RecordKind, source_id: str) -> str | None:
         if (kind, source_id) not in self._links:
@@ -126,6 +128,35 @@ class ConnectionResolver:
 
     # the jobs side's own ledger -------------------------------------------------------------------
 
+    def prefetch_ledgers(self, records: Iterable[Record]) -> None:
+        """The ledgers of every party these records belong to, read in one go rather than one by one.
+
+        Drafting a payment or a credit allocation needs its party's ledger; a chunk of payments spread
+        over many customers would otherwise cost two queries a record.
+        """
+        wanted: set[tuple[RecordKind, str]] = set()
+        for record in records:
+            party = party_of(record)
+            self._parties[(record.kind, record.source_id)] = party
+            if party is not None and party not in self._ledgers:
+                wanted.add(party)
+        if not wanted:
+            return
+        grouped: dict[tuple[RecordKind, str], list[Record]] = {party: [] for party in wanted}
+        for stored in self.records.children(sorted(wanted)):
+            party = party_of(stored.record)
+            if party in grouped and _belongs(stored.record.kind, party[0]):
+                grouped[party].append(stored.record)
+        percents = {code: rate.percent for code, rate in self.vat_rates.items()}
+        for party, party_records in grouped.items():
+            self._ledgers[party] = Ledger(percent_by_rate=percents).apply_all(party_records)
+
+    def _party(self, kind: RecordKind, source_id: str) -> tuple[RecordKind, str] | None:
+        if (kind, source_id) not in self._parties:
+            stored = self.records.find(kind, source_id)
+            self._parties[(kind, source_id)] = party_of(stored.record) if stored else None
+        return self._parties[(kind, source_id)]
+
     def party_ledger(self, party: tuple[RecordKind, str]) -> Ledger:
         ledger = self._ledgers.get(party)
         if ledger is None:
@@ -136,16 +167,14 @@ class ConnectionResolver:
         return ledger
 
     def credit_allocation(self, kind: RecordKind, source_id: str) -> Decimal:
-        stored = self.records.find(kind, source_id)
-        party = party_of(stored.record) if stored else None
+        party = self._party(kind, source_id)
         if party is None:
             return ZERO
         return self.party_ledger(party).credit_used.get((kind, source_id), ZERO)
 
     def payment_allocations(self, kind: RecordKind, source_id: str) -> tuple[tuple[str, Decimal], ...] | None:
         """What a payment's allocations really close on the jobs side (None: the payment is unknown)."""
-        stored = self.records.find(kind, source_id)
-        party = party_of(stored.record) if stored else None
+        party = self._party(kind, source_id)
         if party is None:
             return None
         return self.party_ledger(party).payment_used.get((kind, source_id), ())

@@ -35,7 +35,6 @@ from ledgerlink.domain.records import RECORD_TYPES, Record, RecordKind
 from ledgerlink.errors import (
     AuthExpired,
     FeatureUnavailable,
-    LinkConflict,
     NotReadyToSend,
     PackageUnavailable,
     RateLimited,
@@ -64,6 +63,7 @@ from ledgerlink.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+PAYMENT_KINDS = frozenset({RecordKind.CUSTOMER_PAYMENT, RecordKind.SUPPLIER_PAYMENT})
 REPLAY_WINDOW = timedelta(hours=20)  # packages keep idempotency keys for about a day; stay inside it
 CHUNK = 500
 MAX_PASSES = 50
@@ -167,6 +167,7 @@ class Sender:
         self._sliced = False
         self._stop_reason = ""
         self._requeued = False
+        self._broken: Exception | None = None
         self._done = 0
         self._total = 0
         if connector.context.observer is None:
@@ -213,8 +214,7 @@ class Sender:
             )
             await self._resolve_uncertain()
             for tier in SEND_TIERS:
-                for kind, step in tier:
-                    await self._send_kind(kind, step)
+                await self._send_tier(tier)
             await self._apply_changes_after_sending()
         except _SliceEnded:
             self.report.more = True
@@ -257,12 +257,12 @@ class Sender:
         if self.progress is not None:
             self.progress(self._done, max(self._total, self._done))
 
-    # --- one kind of step --------------------------------------------------------------------------
+    # --- one tier of steps -------------------------------------------------------------------------
 
-    async def _send_kind(self, kind: RecordKind, step: Step) -> None:
+    async def _send_tier(self, tier: Sequence[tuple[RecordKind, Step]]) -> None:
         for _ in range(MAX_PASSES):
             self._requeued = False
-            await self._one_pass(kind, step)
+            await self._one_pass(tier)
             if self._stop_reason:
                 raise StopSending(self._stop_reason)
             if self._sliced:
@@ -270,26 +270,79 @@ class Sender:
             if not self._requeued:
                 return
 
-    async def _one_pass(self, kind: RecordKind, step: Step) -> None:
-        after = 0
+    async def _one_pass(self, tier: Sequence[tuple[RecordKind, Step]]) -> None:
+        """Draft the tier chunk by chunk while earlier chunks' batches are on their way.
+
+        The steps of one tier never depend on each other, so drafting and sending overlap: up to the
+        connector's concurrency of batches are in flight while the next chunk is drafted, and the
+        package's rate limit, not the engine's bookkeeping, sets the pace. The queue is kept short, so
+        a stop or the end of the time slice leaves little drafted and unsent (it stays waiting).
+        """
+        concurrency = max(1, self.connector.limits.concurrency)
+        queue: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=2 * concurrency)
+        workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
+        try:
+            for kind, step in tier:
+                after = 0
+                while self._going():
+                    with self._uow() as uow:
+                        outbox = self._outbox(uow)
+                        entries = outbox.in_states(
+                            [EntryState.WAITING, EntryState.BLOCKED],
+                            kind=kind,
+                            step=step,
+                            after_id=after,
+                            limit=CHUNK,
+                        )
+                        if not entries:
+                            break
+                        after = entries[-1].id
+                        items = self._draft_chunk(uow, outbox, entries)
+                        uow.commit()
+                    for batch in self._batches(items):
+                        await queue.put(batch)
+        except BaseException:
+            for worker in workers:  # cancelled or broken: what is in flight is settled by the next run
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers)
+        if self._broken is not None:
+            raise self._broken
+
+    def _going(self) -> bool:
+        return not self._stop_reason and self._broken is None and not self._slice_over()
+
+    async def _batch_worker(self, queue: asyncio.Queue[list[_Item] | None]) -> None:
+        """Sends batches off the queue; after a stop it only empties the queue, so drafting never waits.
+
+        When a batch's outcome is recorded and another batch is already waiting, that one is marked
+        on its way in the same transaction: one commit a batch instead of two, which is most of the
+        engine's cost where the package takes one record a call.
+        """
+
+        def following() -> list[_Item] | None:
+            if queue.empty() or not self._going():
+                return None
+            batch = queue.get_nowait()
+            if batch is None:
+                queue.put_nowait(None)  # the end: leave it for this worker's next turn
+            return batch
+
+        begun: list[_Item] | None = None
         while True:
-            with self._uow() as uow:
-                outbox = self._outbox(uow)
-                entries = outbox.in_states(
-                    [EntryState.WAITING, EntryState.BLOCKED],
-                    kind=kind,
-                    step=step,
-                    after_id=after,
-                    limit=CHUNK,
-                )
-                if not entries:
-                    return
-                after = entries[-1].id
-                items = self._draft_chunk(uow, outbox, entries)
-                uow.commit()
-            await self._send_items(items)
-            if self._stop_reason or self._sliced:
+            batch, already = (begun, True) if begun is not None else (await queue.get(), False)
+            begun = None
+            if batch is None:
                 return
+            if not already and not self._going():
+                continue
+            try:
+                begun = await self._send_batch(batch, operation="create", begun=already, following=following)
+            except Exception as error:  # raised again by the pass, once the queue is drained
+                self._broken = error
 
     def _draft_chunk(self, uow: UnitOfWork, outbox: OutboxRepository, entries: list[Entry]) -> list[_Item]:
         """Drafts for the entries whose parents are all in the package; the rest blocked or failed."""
@@ -309,6 +362,12 @@ class Sender:
                 needed.append((entry.kind, entry.source_id))
             parents[entry.id] = needed
         resolver.prefetch(key for keys in parents.values() for key in keys)
+        resolver.prefetch_ledgers(
+            found.record
+            for entry in entries
+            if (found := by_key.get((entry.kind, entry.source_id))) is not None
+            and (entry.step is Step.ALLOCATE or entry.kind in PAYMENT_KINDS)
+        )
         missing_keys = {key for keys in parents.values() for key in keys if resolver.linked_id(*key) is None}
         parent_entries = outbox.for_records(sorted(missing_keys)) if missing_keys else {}
         items: list[_Item] = []
@@ -357,7 +416,8 @@ class Sender:
 
     # --- batches -----------------------------------------------------------------------------------
 
-    async def _send_items(self, items: list[_Item]) -> None:
+    def _batches(self, items: list[_Item]) -> list[list[_Item]]:
+        """The items grouped by what they become in the package, as many to a call as the package takes."""
         groups: dict[str, list[_Item]] = {}
         for item in items:
             groups.setdefault(item.draft.document_type.value, []).append(item)
@@ -365,23 +425,29 @@ class Sender:
         for group in groups.values():
             size = max(1, self.connector.limits.batch_size(group[0].draft.document_type))
             batches.extend(group[start : start + size] for start in range(0, len(group), size))
-        if not batches:
-            return
-        slots = asyncio.Semaphore(max(1, self.connector.limits.concurrency))
+        return batches
 
-        async def one(batch: list[_Item]) -> None:
-            async with slots:
-                if not self._stop_reason and not self._slice_over():
-                    await self._send_batch(batch, operation="create")
+    def _begin(self, outbox: OutboxRepository, batch: list[_Item]) -> None:
+        """Processing, with the batch key it travels under: to be committed before the request leaves."""
+        outbox.begin_attempt([item.entry.id for item in batch], _batch_key(batch))
 
-        await asyncio.gather(*(asyncio.create_task(one(batch)) for batch in batches))
+    async def _send_batch(
+        self,
+        batch: list[_Item],
+        *,
+        operation: str,
+        begun: bool = False,
+        following: Callable[[], list[_Item] | None] | None = None,
+    ) -> list[_Item] | None:
+        """Send one batch and record what came of it; `begun`: it is marked on its way already.
 
-    async def _send_batch(self, batch: list[_Item], *, operation: str) -> None:
-        ids = [item.entry.id for item in batch]
-        batch_key = _batch_key(batch)
-        with self._uow() as uow:
-            self._outbox(uow).begin_attempt(ids, batch_key)
-            uow.commit()
+        With `following`, a batch taken from it after a success is marked on its way in the same
+        transaction as this one's outcome, and returned, to be sent next with `begun=True`.
+        """
+        if not begun:
+            with self._uow() as uow:
+                self._begin(self._outbox(uow), batch)
+                uow.commit()
         exchanges: list[Exchange] = []
         _exchanges.set(exchanges)
         try:
@@ -428,10 +494,11 @@ class Sender:
             )
             self.report.failed.update(item.entry.kind.label for item in batch)
         else:
-            self._record_outcomes(batch, outcomes, exchanges, operation)
+            return self._record_outcomes(batch, outcomes, exchanges, operation, following=following)
         finally:
             self.report.calls += len(exchanges)
             _exchanges.set(None)
+        return None
 
     def _settle(
         self,
@@ -454,47 +521,59 @@ class Sender:
             self._tick(len(batch))
 
     def _record_outcomes(
-        self, batch: list[_Item], outcomes: list[Outcome], exchanges: list[Exchange], operation: str
-    ) -> None:
+        self,
+        batch: list[_Item],
+        outcomes: list[Outcome],
+        exchanges: list[Exchange],
+        operation: str,
+        *,
+        following: Callable[[], list[_Item] | None] | None = None,
+    ) -> list[_Item] | None:
+        """One short transaction for the whole batch: the links, the entries' states and the attempts,
+        and the next batch (from `following`) marked on its way; that batch is returned."""
         by_key = {outcome.key: outcome for outcome in outcomes}
         last = exchanges[-1] if exchanges else None
         changes: list[dict[str, Any]] = []
         attempts: list[dict[str, Any]] = []
         sent_labels: list[str] = []
+        created: list[tuple[_Item, Created]] = []
+        for item in batch:
+            entry = item.entry
+            outcome = by_key.get(entry.key)
+            if outcome is None:
+                reason = "the package's reply did not mention this record"
+                changes.append({"entry_id": entry.id, "state": EntryState.UNCERTAIN.value, "reason": reason})
+                attempts.append(_attempt(entry, operation, "uncertain", last, reason))
+            elif isinstance(outcome, Refused):
+                reason = "; ".join(str(problem) for problem in outcome.problems)
+                field_name = outcome.problems[0].field if outcome.problems else ""
+                changes.append(_failed(entry, reason, field_name))
+                attempts.append(_attempt(entry, operation, "refused", last, reason))
+                self.report.failed[entry.kind.label] += 1
+            else:
+                created.append((item, outcome))
         with self._uow() as uow:
             links = LinkRepository(uow.session, self.connection.id)
-            for item in batch:
-                entry = item.entry
-                outcome = by_key.get(entry.key)
-                if outcome is None:
-                    reason = "the package's reply did not mention this record"
-                    changes.append(
-                        {"entry_id": entry.id, "state": EntryState.UNCERTAIN.value, "reason": reason}
+            new_links: dict[RecordKind, list[tuple[str, str, str]]] = {}
+            for item, outcome in created:
+                if item.entry.step is Step.CREATE:
+                    new_links.setdefault(item.entry.kind, []).append(
+                        (item.entry.source_id, outcome.package_id, item.entry.version)
                     )
-                    attempts.append(_attempt(entry, operation, "uncertain", last, reason))
-                    continue
-                if isinstance(outcome, Refused):
-                    reason = "; ".join(str(problem) for problem in outcome.problems)
-                    field_name = outcome.problems[0].field if outcome.problems else ""
-                    changes.append(_failed(entry, reason, field_name))
-                    attempts.append(_attempt(entry, operation, "refused", last, reason))
+            conflicts: dict[tuple[RecordKind, str], str] = {}
+            for kind, pairs in new_links.items():
+                for source_id, refusal in links.add_many(kind, pairs, how="created").items():
+                    conflicts[(kind, source_id)] = str(refusal)
+            for item, outcome in created:
+                entry = item.entry
+                conflict = (
+                    conflicts.get((entry.kind, entry.source_id), "") if entry.step is Step.CREATE else ""
+                )
+                if conflict:
+                    changes.append(_failed(entry, conflict, "link"))
+                    attempts.append(_attempt(entry, operation, "conflict", last, conflict))
                     self.report.failed[entry.kind.label] += 1
                     continue
-                assert isinstance(outcome, Created)
-                if entry.step is Step.CREATE:
-                    try:
-                        links.add(
-                            entry.kind,
-                            entry.source_id,
-                            outcome.package_id,
-                            how="created",
-                            version_sent=entry.version,
-                        )
-                    except LinkConflict as conflict:
-                        changes.append(_failed(entry, str(conflict), "link"))
-                        attempts.append(_attempt(entry, operation, "conflict", last, str(conflict)))
-                        self.report.failed[entry.kind.label] += 1
-                        continue
                 difference = _difference(item.draft, outcome)
                 note = "; ".join(outcome.warnings)
                 if difference:
@@ -522,9 +601,13 @@ class Sender:
             outbox = self._outbox(uow)
             outbox.set_each(changes)
             outbox.record_attempts(attempts)
+            then = following() if following is not None else None
+            if then is not None:
+                self._begin(outbox, then)
             uow.commit()
         self.report.sent.update(sent_labels)
         self._tick(len(batch))
+        return then
 
     def _pause(self, seconds: float, reason: str) -> None:
         with self._uow() as uow:

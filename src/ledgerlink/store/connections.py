@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Dialect, Table, bindparam, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -403,6 +406,30 @@ class Link:
     linked_at: datetime
 
 
+_links = cast(Table, LinkRow.__table__)
+_LINKED_EITHER_SIDE = select(_links.c.source_id, _links.c.package_id).where(
+    _links.c.connection_id == bindparam("connection"),
+    _links.c.record_kind == bindparam("kind"),
+    or_(
+        _links.c.source_id.in_(bindparam("sources", expanding=True)),
+        _links.c.package_id.in_(bindparam("packages", expanding=True)),
+    ),
+)
+
+
+@functools.cache
+def _insert_new_links(dialect: Dialect) -> Any:
+    """INSERT of links that skips any row either unique side already holds, answering the source ids
+    it inserted; None where the database cannot (SQLite before 3.35, or another database)."""
+    if not (dialect.insert_returning and dialect.insert_executemany_returning):
+        return None
+    if dialect.name == "sqlite":
+        return sqlite_insert(_links).on_conflict_do_nothing().returning(_links.c.source_id)
+    if dialect.name == "postgresql":
+        return postgresql_insert(_links).on_conflict_do_nothing().returning(_links.c.source_id)
+    return None
+
+
 class LinkRepository:
     """Record <-> package id, one to one both ways; a second link is refused naming both sides."""
 
@@ -446,15 +473,10 @@ class LinkRepository:
         if mine is not None and mine.package_id == package_id:
             return mine
         if mine is not None:
-            raise LinkConflict(
-                f"{kind.label} {source_id} is already linked to {mine.package_id}; unlink it before linking it to {package_id}"
-            )
+            raise _linked_already(kind, source_id, mine.package_id, package_id)
         theirs = self.find_by_package_id(kind, package_id)
         if theirs is not None:
-            raise LinkConflict(
-                f"package {kind.label} {package_id} is already linked to {kind.label} {theirs.source_id}; "
-                f"it cannot also be linked to {source_id}"
-            )
+            raise _taken(kind, package_id, theirs.source_id, source_id)
         row = LinkRow(
             connection_id=self.connection_id,
             record_kind=kind.value,
@@ -471,6 +493,83 @@ class LinkRepository:
                 f"{kind.label} {source_id} or package id {package_id} was linked meanwhile"
             ) from error
         return _link(row)
+
+    def add_many(
+        self, kind: RecordKind, links: Sequence[tuple[str, str, str]], *, how: LinkHow
+    ) -> dict[str, LinkConflict]:
+        """Link many records of one kind, each (source id, package id, version sent), in one statement.
+
+        The same rules as `add`, answered per record: the conflicts come back by source id and the
+        others are linked. A send records every batch's outcome this way, so keeping the links costs one
+        INSERT that skips whatever either side already holds (and says what it inserted); only when
+        something was skipped are the holders read, to tell a link already made from a conflict.
+        """
+        if not links:
+            return {}
+        connection = self.session.connection()
+        statement = _insert_new_links(connection.dialect)
+        if statement is None:
+            return self._add_each(kind, links, how=how)
+        wanted: dict[str, tuple[str, str]] = {}
+        conflicts: dict[str, LinkConflict] = {}
+        for source_id, package_id, version_sent in links:
+            first = wanted.setdefault(source_id, (package_id, version_sent))[0]
+            if first != package_id:
+                conflicts[source_id] = _linked_already(kind, source_id, first, package_id)
+        now = utcnow()
+        rows = [
+            {
+                "connection_id": self.connection_id,
+                "record_kind": kind.value,
+                "source_id": source_id,
+                "package_id": package_id,
+                "how": how,
+                "version_sent": version_sent,
+                "linked_at": now,
+            }
+            for source_id, (package_id, version_sent) in wanted.items()
+        ]
+        inserted = {row.source_id for row in connection.execute(statement, rows)}
+        skipped = [source_id for source_id in wanted if source_id not in inserted]
+        for start in range(0, len(skipped), 450):
+            part = skipped[start : start + 450]
+            mine: dict[str, str] = {}
+            theirs: dict[str, str] = {}
+            holders = connection.execute(
+                _LINKED_EITHER_SIDE,
+                {
+                    "connection": self.connection_id,
+                    "kind": kind.value,
+                    "sources": part,
+                    "packages": [wanted[source_id][0] for source_id in part],
+                },
+            )
+            for row in holders:
+                mine[row.source_id] = row.package_id
+                theirs[row.package_id] = row.source_id
+            for source_id in part:
+                package_id = wanted[source_id][0]
+                existing = mine.get(source_id)
+                if existing == package_id:
+                    continue
+                if existing is not None:
+                    conflicts[source_id] = _linked_already(kind, source_id, existing, package_id)
+                else:
+                    holder = theirs.get(package_id, "another record")
+                    conflicts[source_id] = _taken(kind, package_id, holder, source_id)
+        return conflicts
+
+    def _add_each(
+        self, kind: RecordKind, links: Sequence[tuple[str, str, str]], *, how: LinkHow
+    ) -> dict[str, LinkConflict]:
+        """`add_many` where the database cannot say which rows an INSERT skipped."""
+        conflicts: dict[str, LinkConflict] = {}
+        for source_id, package_id, version_sent in links:
+            try:
+                self.add(kind, source_id, package_id, how=how, version_sent=version_sent)
+            except LinkConflict as conflict:
+                conflicts[source_id] = conflict
+        return conflicts
 
     def set_version_sent(self, kind: RecordKind, source_id: str, version: str) -> None:
         self.session.execute(
@@ -494,6 +593,19 @@ class LinkRepository:
                 )
             )
         return link
+
+
+def _linked_already(kind: RecordKind, source_id: str, linked_to: str, wanted: str) -> LinkConflict:
+    return LinkConflict(
+        f"{kind.label} {source_id} is already linked to {linked_to}; unlink it before linking it to {wanted}"
+    )
+
+
+def _taken(kind: RecordKind, package_id: str, holder: str, source_id: str) -> LinkConflict:
+    return LinkConflict(
+        f"package {kind.label} {package_id} is already linked to {kind.label} {holder}; "
+        f"it cannot also be linked to {source_id}"
+    )
 
 
 def _link(row: LinkRow) -> Link:

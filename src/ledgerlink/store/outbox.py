@@ -6,13 +6,14 @@ outbox in seconds; the idempotency key of each entry is stored with it, before a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ledgerlink.domain.outbox import EntryState, Step, idempotency_key
@@ -64,6 +65,33 @@ class SyncCounts:
     created: int = 0
     renewed: int = 0
     changed_after_sending: int = 0
+
+
+# Statements a send runs for every batch, built once: building and caching them anew costs more than
+# running them.
+_BEGIN_ATTEMPT = (
+    update(_entries)
+    .where(
+        _entries.c.connection_id == bindparam("connection"),
+        _entries.c.id.in_(bindparam("ids", expanding=True)),
+    )
+    .values(
+        state=EntryState.PROCESSING.value,
+        batch_key=bindparam("batch_key"),
+        attempts=_entries.c.attempts + 1,
+        updated_at=bindparam("now"),
+    )
+)
+
+
+@functools.cache
+def _set_each_statement(names: tuple[str, ...]) -> Any:
+    """UPDATE of the columns named `new_<column>` in `names`, for one entry of one connection a row."""
+    return (
+        update(_entries)
+        .where(_entries.c.connection_id == bindparam("connection"), _entries.c.id == bindparam("entry_id"))
+        .values({name[4:]: bindparam(name) for name in names if name.startswith("new_")})
+    )
 
 
 def _entry(row: Any) -> Entry:
@@ -330,32 +358,31 @@ class OutboxRepository:
             )
 
     def set_each(self, changes: Sequence[dict[str, Any]]) -> None:
-        """Many entries, each with its own values (keys: entry_id plus the columns to set)."""
+        """Many entries, each with its own values (keys: entry_id plus the columns to set).
+
+        Changes that set the same columns go as one statement executed for many rows, so recording a
+        batch's outcome costs a statement, not one per entry.
+        """
         now = utcnow()
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for change in changes:
-            entry_id = change["entry_id"]
-            values = {name: value for name, value in change.items() if name != "entry_id"}
-            self._db.execute(
-                update(_entries)
-                .where(_entries.c.connection_id == self.connection_id, _entries.c.id == entry_id)
-                .values(updated_at=now, **values)
-            )
+            values = {f"new_{name}": value for name, value in change.items() if name != "entry_id"}
+            values.update(new_updated_at=now, entry_id=change["entry_id"], connection=self.connection_id)
+            groups.setdefault(tuple(sorted(values)), []).append(values)
+        for names, rows in groups.items():
+            self._db.execute(_set_each_statement(names), rows)
 
     def begin_attempt(self, entry_ids: Sequence[int], batch_key: str) -> None:
         """Processing, with the batch they travel in, committed before the request leaves."""
         for start in range(0, len(entry_ids), 900):
             self._db.execute(
-                update(_entries)
-                .where(
-                    _entries.c.connection_id == self.connection_id,
-                    _entries.c.id.in_(entry_ids[start : start + 900]),
-                )
-                .values(
-                    state=EntryState.PROCESSING.value,
-                    batch_key=batch_key,
-                    attempts=_entries.c.attempts + 1,
-                    updated_at=utcnow(),
-                )
+                _BEGIN_ATTEMPT,
+                {
+                    "connection": self.connection_id,
+                    "ids": list(entry_ids[start : start + 900]),
+                    "batch_key": batch_key,
+                    "now": utcnow(),
+                },
             )
 
     def resend(self, entry_ids: Sequence[int]) -> int:
