@@ -1,0 +1,94 @@
+"""Each onboarding path on the command line: a step taken out of order exits non-zero naming the step missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from ledgerlink.sandbox.kit import BackgroundServer
+from ledgerlink.sandbox.xero.app import XeroSandboxConfig, create_app
+from tests.support.command_line import Answer, free_port, invoke
+
+PACKAGE_CONTACTS = [{"Name": "Acme Lettings Ltd", "ContactNumber": "ACME01"}]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """A company with a few months of books, connected to a Xero sandbox organisation; nothing else set."""
+    config = XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
+    with BackgroundServer(create_app(config)) as server:
+        httpx.post(
+            f"{server.url}/_sandbox/seed", json={"name": "Acme Books", "contacts": PACKAGE_CONTACTS}
+        ).raise_for_status()
+        monkeypatch.setenv("LEDGERLINK_XERO_SANDBOX_URL", server.url)
+        monkeypatch.setenv("LEDGERLINK_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("LEDGERLINK_REDIRECT_URI", f"http://127.0.0.1:{free_port()}/connect/callback")
+        monkeypatch.setenv("LEDGERLINK_COMPANY", "acme-heating")
+        monkeypatch.delenv("LEDGERLINK_DATABASE_URL", raising=False)
+        runner = CliRunner()
+        for args in (
+            ("init", "--company", "Acme Heating"),
+            ("demo-data", "--company", "acme-heating", "--seed", "3", "--invoices", "12"),
+            ("connect", "xero", "--sandbox", "--auto-approve", "--business", "Acme Books", "--json"),
+        ):
+            assert ok(runner, *args).code == 0
+        yield runner
+
+
+def ok(runner: CliRunner, *args: str) -> Answer:
+    answer = invoke(runner, *args)
+    assert answer.code == 0, answer.text
+    return answer
+
+
+def refused(runner: CliRunner, *args: str) -> Answer:
+    answer = invoke(runner, *args)
+    assert answer.code == 1, answer.text
+    assert "Traceback" not in answer.text
+    return answer
+
+
+def test_new_package_mapping_before_the_cut_off_date_and_sending_before_mapping_are_refused(
+    cli: CliRunner,
+) -> None:
+    early_mapping = refused(cli, "nominals", "suggest", "--accept")
+    ok(cli, "settings", "--cut-off-date", "2020-01-01")
+    early_send = refused(cli, "send")
+    ok(cli, "nominals", "suggest", "--accept")
+
+    assert (
+        "nominal accounts: map accounts, VAT rates and payment methods cannot start yet" in early_mapping.text
+    )
+    assert "get started: connect, choose the business, cut-off date, send mode (no cut-off date is set)" in (
+        early_mapping.text
+    )
+    assert "send data cannot start yet: first nominal accounts" in early_send.text
+    assert "sales accounts unmapped" in early_send.text
+
+
+def test_side_by_side_sending_before_linking_customers_is_refused(cli: CliRunner) -> None:
+    ok(cli, "settings", "--path", "side-by-side", "--cut-off-date", "2020-01-01")
+    ok(cli, "nominals", "suggest", "--accept")
+
+    early_send = refused(cli, "send")
+
+    assert "send data cannot start yet: first link existing customers" in early_send.text
+    assert "link existing suppliers" in early_send.text
+    assert "nominal accounts" not in early_send.text
+
+
+def test_package_first_mapping_and_sending_before_the_import_are_refused(cli: CliRunner) -> None:
+    ok(cli, "settings", "--path", "package-first", "--cut-off-date", "2020-01-01")
+
+    early_mapping = refused(cli, "nominals", "suggest", "--accept")
+    early_send = refused(cli, "send")
+    ok(cli, "import", "customers", "--json")
+    ok(cli, "nominals", "suggest", "--accept")
+
+    missing = "import customers and suppliers from the package (no import has been committed yet)"
+    assert f"cannot start yet: first {missing}" in early_mapping.text
+    assert f"send data cannot start yet: first {missing}" in early_send.text
