@@ -154,7 +154,8 @@ async def _connect(
         await Nominals(runtime.store, connection).read_lists(connector)
     finally:
         await connector.aclose()
-    return connection
+    with runtime.store.unit_of_work() as uow:  # as stored now: with the lists' reading time
+        return ConnectionRepository(uow.session, company.id).get(connection.id)
 
 
 @reports_errors
