@@ -16,9 +16,13 @@ from ledgerlink.cli.common import (
     progress_bars,
     reports_errors,
 )
+from ledgerlink.cli.sending import reconcile_json, show_reconcile, show_status, status_json
 from ledgerlink.domain.money import format_money
+from ledgerlink.packages.registry import PACKAGES
 from ledgerlink.services import demo_data
 from ledgerlink.services.demo import DemoOptions, DemoRun, Summary, feed_demo_data, summarise
+from ledgerlink.services.runtime import Runtime
+from ledgerlink.settings import load_settings
 
 SizeOption = Annotated[
     demo_data.SizeName,
@@ -33,17 +37,39 @@ def demo(
         int | None, typer.Option(min=1, help="Exactly this many invoices (overrides --size).")
     ] = None,
     seed: Annotated[int, typer.Option(help="The same seed makes the same books.")] = 1,
+    package: Annotated[
+        str, typer.Option(help="The package whose local sandbox the demo connects to and sends to.")
+    ] = "sage",
+    books_only: Annotated[
+        bool, typer.Option("--books-only", help="Build the books and stop: no sandbox, no send.")
+    ] = False,
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            help="When the demo starts the sandbox: run the package's rate limits this many times faster.",
+        ),
+    ] = 60.0,
     as_json: JsonFlag = False,
     serve: Annotated[
         bool, typer.Option("--serve", help="Then open the web app on the demo company.")
     ] = False,
     port: Annotated[int, typer.Option(help="Port for --serve.")] = 8700,
 ) -> None:
-    """Build (or rebuild) the demo company on the embedded defaults and say what it holds."""
-    options = DemoOptions(seed=seed, invoices=invoices or demo_data.SIZES[size])
+    """The new-package path on the embedded defaults: build the demo company, connect it to a local
+    sandbox, map its accounts from suggestions, send everything, and end on the dashboard and a reconcile."""
+    if package not in PACKAGES:
+        raise typer.BadParameter(f"choose one of: {', '.join(sorted(PACKAGES))}", param_hint="--package")
+    options = DemoOptions(
+        seed=seed, invoices=invoices or demo_data.SIZES[size], package=None if books_only else package
+    )
+    settings = load_settings()
+    if "sandbox_time_scale" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"sandbox_time_scale": time_scale})
     store = open_store()
+    runtime = Runtime.from_settings(store, settings)
     with progress_bars(enabled=not as_json) as progress:
-        run = DemoRun(store, options, progress=progress)
+        run = DemoRun(store, options, progress=progress, runtime=runtime)
         for result in run.steps():
             if not as_json:
                 console.print(f"[green]✓[/] {result.title}: {result.detail} [dim]({result.seconds:.1f}s)[/]")
@@ -51,9 +77,20 @@ def demo(
     if run.summary is None:
         raise RuntimeError("the demo ended without a summary")
     if as_json:
-        emit_json({"steps": run.results, "summary": run.summary.as_json()})
+        emit_json(
+            {
+                "steps": run.results,
+                "summary": run.summary.as_json(),
+                "status": status_json(run.status) if run.status else None,
+                "reconcile": reconcile_json(run.reconciled) if run.reconciled else None,
+            }
+        )
     else:
         show_summary(run.summary)
+        if run.status is not None:
+            show_status(run.status)
+        if run.reconciled is not None:
+            show_reconcile(run.reconciled)
     if serve:
         serve_demo(port)
 

@@ -113,24 +113,25 @@ def status(company: CompanyOption = "demo", as_json: JsonFlag = False) -> None:
     found = company_of(store, company)
     current = dashboard.status(store, found.id)
     if as_json:
-        emit_json(
-            {
-                "company": current.company,
-                "package": current.connection.package,
-                "business": current.connection.business_name,
-                "counts": {state.value: count for state, count in current.counts.items()},
-                "by_kind": {
-                    kind.value: {s.value: c for s, c in states.items() if c}
-                    for kind, states in current.by_kind.items()
-                },
-                "last_sent_at": current.last_sent_at,
-                "cut_off_date": current.cut_off_date,
-                "changed_after_sending": current.changed_after_sending,
-                "banner": current.banner or None,
-            }
-        )
+        emit_json(status_json(current))
         return
     show_status(current)
+
+
+def status_json(current: dashboard.Status) -> dict[str, object]:
+    return {
+        "company": current.company,
+        "package": current.connection.package,
+        "business": current.connection.business_name,
+        "counts": {state.value: count for state, count in current.counts.items()},
+        "by_kind": {
+            kind.value: {s.value: c for s, c in states.items() if c} for kind, states in current.by_kind.items()
+        },
+        "last_sent_at": current.last_sent_at,
+        "cut_off_date": current.cut_off_date,
+        "changed_after_sending": current.changed_after_sending,
+        "banner": current.banner or None,
+    }
 
 
 def show_status(current: dashboard.Status) -> None:

@@ -1,11 +1,14 @@
 """The demo, as a sequence of named steps the command line shows one by one.
 
-Today it builds a fresh demo company from the embedded defaults and says what it holds; connecting
-to a sandbox and sending are further steps added to the same list.
+It builds a fresh demo company from the embedded defaults and says what it holds; then, unless asked
+only for the books, it walks the new-package path on a local sandbox the way a bookkeeper would: start
+the sandbox, connect through its consent page, map the nominal accounts from suggestions, send
+everything since the cut-off date, and reconcile every balance with the package.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,10 +16,19 @@ from datetime import date
 from decimal import Decimal
 
 from ledgerlink.domain.money import ZERO
+from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import CustomerPayment, RecordKind
-from ledgerlink.services import demo_data
+from ledgerlink.errors import LedgerlinkError
+from ledgerlink.services import dashboard, demo_data
+from ledgerlink.services.connect import save_settings
+from ledgerlink.services.nominals import Nominals
+from ledgerlink.services.reconcile import ReconcileReport, reconcile
 from ledgerlink.services.records import IngestReport, ingest
+from ledgerlink.services.runtime import Runtime
+from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.sending import SendReport
 from ledgerlink.store import Company, KindSummary, Store
+from ledgerlink.store.connections import Connection
 
 DEMO_COMPANY = "Demo Heating & Plumbing"
 DEMO_SLUG = "demo"
@@ -31,6 +43,7 @@ class DemoOptions:
     seed: int = 1
     invoices: int = demo_data.SIZES["small"]
     today: date | None = None
+    package: str | None = "sage"  # None: build the books only, connect nothing
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,13 @@ class StepResult:
     seconds: float = 0.0
 
 
+class DemoStopped(LedgerlinkError):
+    """A step of the demo found something a person must look at; the message says what."""
+
+
+Step = Callable[["DemoRun"], str]
+
+
 @dataclass
 class DemoRun:
     """The state the steps share: each step reads what earlier ones left and adds its own part."""
@@ -88,20 +108,38 @@ class DemoRun:
     store: Store
     options: DemoOptions
     progress: Callable[[str, int], Progress] | None = None
+    runtime: Runtime | None = None  # needed when the demo goes on to a package
     company: Company | None = None
     data: demo_data.DemoData | None = None
     report: IngestReport | None = None
     summary: Summary | None = None
+    connection: Connection | None = None
+    sent: SendReport | None = None
+    status: dashboard.Status | None = None
+    reconciled: ReconcileReport | None = None
     results: list[StepResult] = field(default_factory=list)
 
-    def steps(self) -> Iterator[StepResult]:
-        """Run each step in turn, yielding its result as soon as it is done."""
-        for name, title, step in (
+    def plan(self) -> list[tuple[str, str, Step]]:
+        books: list[tuple[str, str, Step]] = [
             ("prepare_company", "Make a fresh demo company", prepare_company),
             ("generate_records", "Make two years of a trades business's books", generate_records),
             ("feed_records", "Check and store every record", feed_records),
             ("summarise", "Say what the company holds", summarise_step),
-        ):
+        ]
+        package = self.options.package
+        if package is None:
+            return books
+        return [
+            *books,
+            ("connect", f"Connect to a fresh business in the local {package} sandbox", connect_step),
+            ("map", "Map nominal accounts, VAT rates and payment methods from suggestions", map_step),
+            ("send", "Send everything since the cut-off date", send_step),
+            ("reconcile", "Reconcile every customer's and supplier's balance with the package", reconcile_step),
+        ]
+
+    def steps(self) -> Iterator[StepResult]:
+        """Run each step in turn, yielding its result as soon as it is done."""
+        for name, title, step in self.plan():
             started = time.perf_counter()
             detail = step(self)
             result = StepResult(name, title, detail, time.perf_counter() - started)
@@ -152,6 +190,104 @@ def summarise_step(run: DemoRun) -> str:
         raise RuntimeError("summarise runs after prepare_company")
     run.summary = summarise(run.store, run.company.slug)
     return f"{run.summary.total_records:,} records"
+
+
+def _runtime(run: DemoRun) -> Runtime:
+    if run.runtime is None:
+        raise RuntimeError("the package steps of the demo need a runtime")
+    return run.runtime
+
+
+def _connection(run: DemoRun) -> Connection:
+    if run.connection is None:
+        raise RuntimeError("this step runs after connect")
+    return run.connection
+
+
+def connect_step(run: DemoRun) -> str:
+    """A new sandbox business for each demo, so a rebuilt company never meets an earlier run's books."""
+    runtime = _runtime(run)
+    package = run.options.package
+    if run.company is None or run.summary is None or package is None:
+        raise RuntimeError("connect runs after the company is built")
+    company, first_date = run.company, run.summary.first_date
+    business = f"{company.name} {time.strftime('%Y-%m-%d %H:%M:%S')}"
+
+    async def connect() -> Connection:
+        await seed_business(runtime, package, business)
+        return await connect_to_sandbox(runtime, company.id, package, business)
+
+    connection = asyncio.run(connect())
+    run.connection = save_settings(
+        runtime, company.id, connection.id, onboarding_path="new-package", cut_off_date=first_date
+    )
+    scale = runtime.sandbox_time_scale(package)
+    pace = f", its limits running {scale:g}x faster than real time" if scale != 1 else ""
+    return (
+        f"{connection.label} at {runtime.sandbox_base(package)}{pace};"
+        f" cut-off date {first_date or 'none'}"
+    )
+
+
+def map_step(run: DemoRun) -> str:
+    runtime, connection = _runtime(run), _connection(run)
+    nominals = Nominals(run.store, connection)
+
+    async def read_lists() -> None:
+        connector = runtime.connector(connection)
+        try:
+            await nominals.read_lists(connector)
+        finally:
+            await connector.aclose()
+
+    asyncio.run(read_lists())
+    accepted = nominals.accept_suggestions()
+    check = nominals.check()
+    if not check.clean:
+        problems = "; ".join(problem.message for problem in check.problems[:5])
+        raise DemoStopped(f"the mapping check is not clean: {problems}")
+    return f"{accepted} mappings taken from suggestions; the check is clean"
+
+
+def send_step(run: DemoRun) -> str:
+    runtime, connection = _runtime(run), _connection(run)
+    bars = run.progress
+    advance: Progress | None = None
+    last = 0
+
+    def tick(done: int, total: int) -> None:
+        nonlocal advance, last
+        if bars is None:
+            return
+        if advance is None:
+            advance = bars("Sending", total)
+        advance(done - last)
+        last = done
+
+    run.sent = asyncio.run(dashboard.send_now(runtime, connection.company_id, progress=tick))
+    run.status = dashboard.status(run.store, connection.company_id)
+    sent = run.status.counts.get(EntryState.SENT, 0)
+    unsent = sum(count for state, count in run.status.counts.items() if state is not EntryState.SENT)
+    detail = f"{sent:,} sent in {run.sent.calls:,} calls"
+    if run.sent.stopped:
+        detail += f"; stopped: {run.sent.stopped}"
+    return detail + (f"; {unsent:,} not sent (see `ledgerlink failures`)" if unsent else "; nothing left")
+
+
+def reconcile_step(run: DemoRun) -> str:
+    runtime, connection = _runtime(run), _connection(run)
+
+    async def compare() -> ReconcileReport:
+        connector = runtime.connector(connection)
+        try:
+            return await reconcile(run.store, connection, connector)
+        finally:
+            await connector.aclose()
+
+    run.reconciled = asyncio.run(compare())
+    if run.reconciled.clean:
+        return f"{run.reconciled.checked:,} balances agree to the penny"
+    return f"{len(run.reconciled.differences):,} of {run.reconciled.checked:,} balances differ"
 
 
 def summarise(store: Store, company: str) -> Summary:

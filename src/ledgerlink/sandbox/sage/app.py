@@ -753,6 +753,7 @@ def create_app(config: SageSandboxConfig | None = None) -> Starlette:
         oauth=sandbox.oauth,
         faults=sandbox.faults,
         limiter=sandbox.limiter,
+        time_scale=sandbox.config.time_scale,
         ledger_account=lambda business_id, key, status: change_ledger_account(
             sandbox, business_id, key, status
         ),

@@ -912,6 +912,7 @@ class XeroSandbox:
             oauth=self.oauth,
             faults=self.faults,
             limiter=self.tenant_limits,
+            time_scale=self.config.time_scale,
             ledger_account=self.change_account,
             extra_state=lambda: {
                 "limits": dict(self.config.__dict__),
