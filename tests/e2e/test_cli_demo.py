@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -50,8 +51,9 @@ def test_the_demo_sends_the_whole_company_and_ends_on_a_dashboard_and_a_clean_re
     state = httpx.get(f"{env[f'LEDGERLINK_{package.upper()}_SANDBOX_URL']}/_sandbox/state", timeout=5).json()
 
     for shown in (first, second):
-        status, reconciled, summary = shown["status"], shown["reconcile"], shown["summary"]
-        assert isinstance(status, dict) and isinstance(reconciled, dict) and isinstance(summary, dict)
+        status: dict[str, Any] = shown["status"]  # type: ignore[assignment]
+        reconciled: dict[str, Any] = shown["reconcile"]  # type: ignore[assignment]
+        summary: dict[str, Any] = shown["summary"]  # type: ignore[assignment]
         counts = status["counts"]
         assert counts["sent"] >= summary["records"]
         assert sum(count for state, count in counts.items() if state != "sent") == 0
@@ -59,5 +61,5 @@ def test_the_demo_sends_the_whole_company_and_ends_on_a_dashboard_and_a_clean_re
         assert reconciled["checked"] == summary["kinds"]["customer"]["count"] + summary["kinds"]["supplier"]["count"]
     # each run sent to a business of its own, each holding the company's customers and suppliers once
     contacts = [business["counts"]["contacts"] for business in state["businesses"]]
-    assert len(contacts) == 2 and contacts[0] == contacts[1]
+    assert contacts == [contacts[0], contacts[0]]
     assert state["time_scale"] > 1
