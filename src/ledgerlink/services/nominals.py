@@ -8,24 +8,26 @@ change them one by one, refuses pairs the package would refuse, and says what ea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ledgerlink.domain.records import (
-    CreditNote,
-    CustomerPayment,
-    Invoice,
     NominalAccount,
     NominalKind,
     PaymentMethod,
-    RecordKind,
-    SupplierCreditNote,
-    SupplierInvoice,
-    SupplierPayment,
     VatRate,
 )
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.packages.base import LedgerAccount, LedgerAccountDraft, PackageConnector, TaxUsage
+from ledgerlink.packages.base import LedgerAccountDraft, PackageConnector, TaxUsage
+from ledgerlink.services.nominal_check import (
+    CheckProblem,
+    CheckReport,
+    account_problem,
+    bank_problem,
+    held_text,
+    many,
+    pair_problems,
+    usage_of,
+)
 from ledgerlink.services.package_lists import (
     PackageLists,
     ReadResult,
@@ -45,7 +47,6 @@ from ledgerlink.services.suggestions import (
     suggest_ledger_account,
     suggest_tax_rate,
     tax_rate_suits,
-    tax_refusal,
 )
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection, ConnectionRepository, MappingKind, MappingRepository
@@ -67,75 +68,6 @@ class MappingLine:
     mapped_label: str
     suggestion: Suggestion | None
     problem: str = ""  # why the current mapping cannot be used (gone, inactive, unsuitable)
-
-
-@dataclass
-class Usage:
-    """How many records use each code, so a gap can say what it holds back."""
-
-    nominal: Counter[str] = field(default_factory=Counter)
-    nominal_kinds: dict[str, Counter[RecordKind]] = field(default_factory=dict)
-    vat: dict[TaxUsage, Counter[str]] = field(
-        default_factory=lambda: {"sales": Counter(), "purchase": Counter()}
-    )
-    methods: Counter[str] = field(default_factory=Counter)
-    pairs: Counter[tuple[str, str, TaxUsage]] = field(default_factory=Counter)
-
-
-@dataclass(frozen=True)
-class CheckProblem:
-    kind: MappingKind
-    jobs_code: str
-    message: str
-    records_held: int
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    problems: tuple[CheckProblem, ...]
-    summary: tuple[str, ...]
-
-    @property
-    def clean(self) -> bool:
-        return not self.problems
-
-
-def _usage(uow: UnitOfWork, company_id: int) -> Usage:
-    usage = Usage()
-    records = uow.records(company_id)
-    for kind in (
-        RecordKind.INVOICE,
-        RecordKind.CREDIT_NOTE,
-        RecordKind.SUPPLIER_INVOICE,
-        RecordKind.SUPPLIER_CREDIT_NOTE,
-        RecordKind.CUSTOMER_PAYMENT,
-        RecordKind.SUPPLIER_PAYMENT,
-    ):
-        for chunk in records.iter_chunks(kind, chunk_size=2000):
-            for stored in chunk:
-                record = stored.record
-                if isinstance(record, CustomerPayment | SupplierPayment):
-                    usage.methods[record.method] += 1
-                    continue
-                assert isinstance(record, Invoice | CreditNote | SupplierInvoice | SupplierCreditNote)
-                tax_usage: TaxUsage = "sales" if isinstance(record, Invoice | CreditNote) else "purchase"
-                nominals = {line.nominal_code for line in record.lines}
-                for code in nominals:
-                    usage.nominal[code] += 1
-                    usage.nominal_kinds.setdefault(code, Counter())[record.kind] += 1
-                for code in {line.vat_rate for line in record.lines}:
-                    usage.vat[tax_usage][code] += 1
-                for pair in {(line.nominal_code, line.vat_rate) for line in record.lines}:
-                    usage.pairs[(pair[0], pair[1], tax_usage)] += 1
-    return usage
-
-
-def _many(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
-def _held(counter: Counter[RecordKind]) -> str:
-    return ", ".join(_many(count, kind.label) for kind, count in counter.most_common())
 
 
 class Nominals:
@@ -198,12 +130,12 @@ class Nominals:
                 suggestion = suggest_bank_account(nominal, [b for b in lists.bank_accounts if b.active])
                 bank = lists.bank_account(current) if current else None
                 label = f"{bank.code} {bank.name}".strip() if bank else ""
-                problem = "" if not current else _bank_problem(bank, lists, current)
+                problem = "" if not current else bank_problem(bank, lists, current)
             else:
                 suggestion = suggest_ledger_account(nominal, usable_accounts)
                 account = lists.ledger_account(current) if current else None
                 label = f"{account.code} {account.name}".strip() if account else ""
-                problem = "" if not current else _account_problem(nominal.kind, account, lists, current)
+                problem = "" if not current else account_problem(nominal.kind, account, lists, current)
             lines.append(
                 MappingLine("nominal", nominal.code, nominal.name, current, label, suggestion, problem)
             )
@@ -249,7 +181,7 @@ class Nominals:
                     suggestion = Suggestion(
                         method.code, suggestion.package_id, suggestion.package_label, suggestion.reason
                     )
-            problem = "" if not current else _bank_problem(bank, lists, current)
+            problem = "" if not current else bank_problem(bank, lists, current)
             lines.append(
                 MappingLine(
                     "payment_method",
@@ -383,7 +315,7 @@ class Nominals:
     def check(self) -> CheckReport:
         with self.store.unit_of_work() as uow:
             lists, mapped, nominals, rates, methods = self._context(uow)
-            usage = _usage(uow, self.connection.company_id)
+            usage = usage_of(uow, self.connection.company_id)
         lines = self._lines(lists, mapped, nominals, rates, methods)
         problems: list[CheckProblem] = []
         by_kind: dict[NominalKind, list[str]] = {}
@@ -402,7 +334,7 @@ class Nominals:
                         CheckProblem(
                             line.kind,
                             line.jobs_code,
-                            f"{line.jobs_name} is not mapped: {_held(kinds)} cannot be sent",
+                            f"{line.jobs_name} is not mapped: {held_text(kinds)} cannot be sent",
                             held,
                         )
                     )
@@ -411,7 +343,7 @@ class Nominals:
                         CheckProblem(
                             line.kind,
                             line.jobs_code,
-                            f"{line.jobs_name}: {line.problem}: {_held(kinds)} cannot be sent",
+                            f"{line.jobs_name}: {line.problem}: {held_text(kinds)} cannot be sent",
                             held,
                         )
                     )
@@ -424,7 +356,7 @@ class Nominals:
                         CheckProblem(
                             line.kind,
                             line.jobs_code,
-                            f"VAT rate {line.jobs_name} {what}: {_many(held, 'document')} cannot be sent",
+                            f"VAT rate {line.jobs_name} {what}: {many(held, 'document')} cannot be sent",
                             held,
                         )
                     )
@@ -436,58 +368,19 @@ class Nominals:
                         CheckProblem(
                             line.kind,
                             line.jobs_code,
-                            f"payment method {line.jobs_name} {what}: {_many(held, 'payment')} cannot be sent",
+                            f"payment method {line.jobs_name} {what}: {many(held, 'payment')} cannot be sent",
                             held,
                         )
                     )
-        problems.extend(self._pair_problems(usage, lists, mapped))
+        problems.extend(pair_problems(usage, lists, mapped))
         summary = []
         for kind, codes in by_kind.items():
             held = sum(usage.nominal[c] for c in codes)
             summary.append(
-                f"{_many(len(codes), f'{kind.value} account')} unmapped: {_many(held, 'document')} cannot be sent"
+                f"{many(len(codes), f'{kind.value} account')} unmapped: {many(held, 'document')} cannot be sent"
             )
         return CheckReport(tuple(problems), tuple(summary))
 
-    def _pair_problems(
-        self, usage: Usage, lists: PackageLists, mapped: dict[tuple[MappingKind, str], str]
-    ) -> Iterable[CheckProblem]:
-        for (nominal_code, vat_code, tax_usage), count in sorted(usage.pairs.items()):
-            account_id = mapped.get(("nominal", nominal_code))
-            tax_id = mapped.get(("vat_sales" if tax_usage == "sales" else "vat_purchase", vat_code))
-            account = lists.ledger_account(account_id) if account_id else None
-            tax = lists.tax_rate(tax_id) if tax_id else None
-            if account is None or tax is None:
-                continue
-            reason = tax_refusal(tax, account, tax_usage)
-            if reason:
-                yield CheckProblem(
-                    "nominal",
-                    nominal_code,
-                    f"lines on {nominal_code} with VAT {vat_code}: {reason}; {_many(count, 'document')} cannot be sent",
-                    count,
-                )
-
-
-def _account_problem(
-    kind: NominalKind, account: LedgerAccount | None, lists: PackageLists, package_id: str
-) -> str:
-    if account is None or ("ledger_account", package_id) in lists.gone:
-        label = f"{account.code} {account.name}".strip() if account else package_id
-        return f"mapped to {label}, which is no longer in the package"
-    if not account.active:
-        return f"mapped to {account.code} {account.name}, which is inactive in the package"
-    if account.account_class not in SUITABLE_CLASSES[kind]:
-        return f"mapped to {account.code} {account.name}, {a_or_an(class_words(account.account_class))} account"
-    return ""
-
-
-def _bank_problem(bank: object, lists: PackageLists, package_id: str) -> str:
-    if bank is None or ("bank_account", package_id) in lists.gone:
-        return "mapped to a bank account that is no longer in the package"
-    if not getattr(bank, "active", True):
-        return "mapped to a bank account that is inactive in the package"
-    return ""
 
 
 __all__ = ["USAGE_FOR_KIND", "CheckReport", "MappingLine", "MappingRefused", "Nominals"]
