@@ -48,7 +48,9 @@ def test_the_demo_sends_the_whole_company_and_ends_on_a_dashboard_and_a_clean_re
     package, env = installation
     first = demo(package, env)
     second = demo(package, env)
-    state = httpx.get(f"{env[f'LEDGERLINK_{package.upper()}_SANDBOX_URL']}/_sandbox/state", timeout=5).json()
+    url = env[f"LEDGERLINK_{package.upper()}_SANDBOX_URL"]
+    state = httpx.get(f"{url}/_sandbox/state", timeout=5).json()
+    stopped = run_ledgerlink("sandbox-stop", package, env=env)
 
     for shown in (first, second):
         status: dict[str, Any] = shown["status"]  # type: ignore[assignment]
@@ -63,3 +65,5 @@ def test_the_demo_sends_the_whole_company_and_ends_on_a_dashboard_and_a_clean_re
     contacts = [business["counts"]["contacts"] for business in state["businesses"]]
     assert contacts == [contacts[0], contacts[0]]
     assert state["time_scale"] > 1
+    assert "stopped" in stopped.text
+    assert not sandbox_host.is_running(url)

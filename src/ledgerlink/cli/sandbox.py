@@ -48,5 +48,19 @@ def sandbox(
     serve(app, host=host, port=port)
 
 
+def sandbox_stop(
+    package: str = typer.Argument(..., help=f"which package's sandbox: {', '.join(sorted(SANDBOXES))}"),
+) -> None:
+    """Stop the local sandbox server that an earlier command (the demo, `connect --sandbox`) started."""
+    from ledgerlink.services import sandbox_host
+    from ledgerlink.settings import load_settings
+
+    if sandbox_host.stop(package.lower(), load_settings()):
+        typer.echo(f"the {package} sandbox is stopped; the books it held are gone")
+    else:
+        typer.echo(f"no {package} sandbox started by this installation is running")
+
+
 def register(app: typer.Typer) -> None:
     app.command(name="sandbox")(sandbox)
+    app.command(name="sandbox-stop")(sandbox_stop)
