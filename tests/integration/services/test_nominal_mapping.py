@@ -52,6 +52,7 @@ def _by_key(lines: list[MappingLine]) -> dict[tuple[str, str], MappingLine]:
     return {(line.kind, line.jobs_code): line for line in lines}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("package", PACKAGES)
 async def test_the_demo_company_is_mapped_from_suggestions_alone_and_the_check_is_clean(
     package: str, any_store: Store, tmp_path: Path
