@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ledgerlink.sandbox.kit import ManualClock
-from ledgerlink.sandbox.sage.app import SageSandbox
+from ledgerlink.sandbox.sage.app import SageSandbox, SageSandboxConfig
 
 
 async def ids(api: httpx.AsyncClient, path: str, **params: Any) -> dict[str, Any]:
@@ -401,3 +401,20 @@ async def test_deleted_since_reports_deletions_after_the_bound_only(
     assert [(item["id"], item["deleted_at"]) for item in before] == [(spare["id"], deleted_at)]
     at = (await api.get("/contacts", params={"deleted_since": deleted_at})).json()["$items"]
     assert at == []  # exclusive
+
+
+@pytest.mark.parametrize("config", [SageSandboxConfig(clock=ManualClock(1_767_225_600.0), time_scale=60)])
+async def test_a_sandbox_sixty_times_faster_keeps_the_limit_and_asks_for_a_second_not_a_minute(
+    api: httpx.AsyncClient, admin: httpx.AsyncClient, sandbox: SageSandbox
+):
+    await admin.post("/_sandbox/limits", json={"per_minute": 3})
+    statuses = [(await api.get("/tax_rates")).status_code for _ in range(4)]
+    refused = await api.get("/tax_rates")
+    sandbox.config.clock.advance(1.0)  # type: ignore[attr-defined]
+    again = await api.get("/tax_rates")
+    state = (await admin.get("/_sandbox/state")).json()
+
+    assert statuses == [200, 200, 200, 429]
+    assert 0 < float(refused.headers["Retry-After"]) <= 1.0
+    assert again.status_code == 200
+    assert state["time_scale"] == 60
