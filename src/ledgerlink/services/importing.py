@@ -44,6 +44,7 @@ from ledgerlink.services.runtime import Runtime
 from ledgerlink.store import Store, UnitOfWork
 from ledgerlink.store.connections import Connection, ConnectionRepository, LinkRepository
 from ledgerlink.store.imports import ImportRepository, StoredBatch
+from ledgerlink.store.linking import DecisionRepository
 
 __all__ = [
     "ImportBatch",
@@ -321,10 +322,12 @@ async def commit_import(
             if outcome.result != "rejected"
         ]
         imports.link_imported(connection.id, rk, created)
+        offered = [r for r in plan.of("offer_link") if r.package_id not in leave_out]
         summary: dict[str, Any] = {
             **plan.summary.as_dict(),
             "package": connection.package,
             "created": len(created),
+            "linked": _link_offers(uow, connection.id, rk, offered),
             "rejected": len(report.rejected),
             "left_out": len(plan.of("create")) - len(chosen),
         }
@@ -332,6 +335,27 @@ async def commit_import(
         ConnectionRepository(uow.session, company_id).mark_step(connection.id, "import")
         uow.commit()
     return _batch(stored)
+
+
+def _link_offers(uow: UnitOfWork, connection_id: int, kind: RecordKind, offered: Sequence[RecordReport]) -> int:
+    """Link each contact the preview offered for linking, as the person who kept it ticked accepted.
+
+    An offer is a jobs-side record with the contact's own id or a sure match; linking it here is what
+    stops the send creating it a second time. A record or contact linked meanwhile is left as it is.
+    Undoing the import keeps these links: they say the same customer is on both sides, which stays true.
+    """
+    links = LinkRepository(uow.session, connection_id)
+    decisions = DecisionRepository(uow.session, connection_id)
+    linked = 0
+    for offer in offered:
+        if not offer.linked_to:
+            continue
+        if links.find(kind, offer.linked_to) or links.find_by_package_id(kind, offer.package_id):
+            continue
+        links.add(kind, offer.linked_to, offer.package_id, how="matched")
+        decisions.add(kind, offer.linked_to, "accept", package_id=offer.package_id, decided_by="import")
+        linked += 1
+    return linked
 
 
 def _batch(stored: StoredBatch) -> ImportBatch:

@@ -11,7 +11,7 @@ import pytest
 from benchmarks.import_messy import in_process_runtime
 
 from ledgerlink.domain.outbox import EntryState
-from ledgerlink.domain.records import Invoice, RecordKind
+from ledgerlink.domain.records import Customer, Invoice, RecordKind
 from ledgerlink.services.connect import save_settings
 from ledgerlink.services.dashboard import dry_run, send_now
 from ledgerlink.services.demo_data import generate
@@ -94,5 +94,56 @@ async def test_customers_imported_before_the_cut_off_date_are_not_created_again_
     assert not report.failed
     assert report.sent == {"invoice": 1}
     assert report.counts[EntryState.SENT] == 3
+    assert await contacts_in(runtime, package) == 2
+    store.close()
+
+
+@pytest.mark.parametrize("package", ["sage", "xero"])
+async def test_a_customer_the_jobs_side_already_had_is_linked_by_the_import_and_not_created_again(
+    package: str, tmp_path: Path
+) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'ledgerlink.db'}")
+    runtime = in_process_runtime(store, package, tmp_path)
+    demo = generate(seed=3, invoices=1, today=date(2026, 11, 1))
+    typed_by_hand = Customer.model_validate(
+        {
+            "source_id": "C-7",
+            "customer_type": "residential",
+            "title": "Mr",
+            "first_name": "J.",
+            "last_name": "Smith",
+            "email": "j.smith@example.com",
+            "account_reference": "SMITH01",
+        }
+    )
+    with store.unit_of_work() as uow:
+        company = uow.companies.add("Package First Heating")
+        reference = uow.reference(company.id)
+        reference.put_nominal_accounts(demo.nominal_accounts)
+        reference.put_vat_rates(demo.vat_rates)
+        reference.put_payment_methods(demo.payment_methods)
+        assert not ingest(uow, company.id, [typed_by_hand]).rejected
+        uow.commit()
+    await seed_business(runtime, package, "Package First Books", contacts=CONTACTS[package])
+    connection = await connect_to_sandbox(runtime, company.id, package, "Package First Books")
+    save_settings(runtime, company.id, connection.id, onboarding_path="package-first")
+
+    batch = await commit_import(runtime, company.id, "customer")
+    with store.unit_of_work() as uow:
+        smith = LinkRepository(uow.session, connection.id).find(RecordKind.CUSTOMER, "C-7")
+    connection = save_settings(runtime, company.id, connection.id, cut_off_date=date(2026, 1, 1))
+    nominals = Nominals(store, connection)
+    connector = runtime.connector(connection)
+    await nominals.read_lists(connector)
+    await connector.aclose()
+    nominals.accept_suggestions()
+    plan = dry_run(store, company.id)
+    report = await send_now(runtime, company.id)
+
+    assert (batch.created, batch.summary["linked"]) == (1, 1)
+    assert smith is not None
+    assert smith.how == "matched"
+    assert (plan.already_linked, plan.contacts_to_create) == (2, 0)
+    assert not report.failed
     assert await contacts_in(runtime, package) == 2
     store.close()
