@@ -1,4 +1,8 @@
-"""`ledgerlink worker` and `ledgerlink schedule`: background sending on PostgreSQL."""
+"""`ledgerlink worker` and `ledgerlink schedule`: background sending on PostgreSQL.
+
+The queue's library is imported only when one of these commands runs, so every other command starts
+without it.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,12 @@ import asyncio
 import logging
 from typing import Annotated
 
-import procrastinate
 import typer
 
 from ledgerlink.cli.common import JsonFlag, console, emit_json, reports_errors
 from ledgerlink.errors import ConfigurationError
 from ledgerlink.settings import load_settings
 from ledgerlink.store import Store
-from ledgerlink.worker import WorkerOptions, run_worker, schedule_due
-from ledgerlink.worker.run import apply_queue_schema, libpq_url
 
 
 @reports_errors
@@ -43,6 +44,8 @@ def worker(
 ) -> None:
     """Take jobs from the queue on PostgreSQL until stopped: scheduled and requested sends, token
     keep-alives, daily list reads. Run as many as you like, on as many machines."""
+    from ledgerlink.worker import WorkerOptions, run_worker
+
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s"
     )
@@ -61,6 +64,11 @@ def worker(
 @reports_errors
 def schedule(as_json: JsonFlag = False) -> None:
     """Queue what is due now (the workers do this every minute by themselves)."""
+    import procrastinate
+
+    from ledgerlink.worker import schedule_due
+    from ledgerlink.worker.run import apply_queue_schema, libpq_url
+
     settings = load_settings()
     store = Store.from_settings(settings)
     if store.dialect != "postgresql":
