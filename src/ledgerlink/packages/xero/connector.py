@@ -266,8 +266,11 @@ class XeroConnector(PackageConnector):
             return Refused(draft.key, problems)
         holders = await self._contacts_where(f"Name=={_quoted(draft.name)}")
         for holder in holders:
+            number = str(holder.get("ContactNumber") or "")
+            if number and number != draft.source_id:
+                continue  # the contact of another jobs-side record (two sites of one firm): never the same
             same = (
-                str(holder.get("ContactNumber") or "") == draft.source_id
+                number == draft.source_id
                 or (
                     draft.email and str(holder.get("EmailAddress") or "").casefold() == draft.email.casefold()
                 )

@@ -111,6 +111,28 @@ async def test_a_contact_whose_name_is_taken_by_the_same_party_is_linked_not_dup
     assert world.organisation.counts()["contacts"] == 1
 
 
+async def test_two_sites_of_one_firm_sharing_a_name_and_an_email_get_a_contact_each(
+    world: XeroWorld,
+) -> None:
+    sites = [
+        ContactDraft(
+            key=f"k-{source_id}",
+            source_id=source_id,
+            role="customer",
+            name="Harrison Joinery Ltd",
+            email="accounts@harrisonjoinery.co.uk",
+            reference=reference,
+        )
+        for source_id, reference in (("C-79", "HAR0079"), ("C-132", "HAR0132"))
+    ]
+
+    outcomes = await world.connector.create(sites)
+
+    ids = [outcome.package_id for outcome in outcomes if isinstance(outcome, Created)]
+    assert len(set(ids)) == 2
+    assert world.organisation.contacts[ids[1]].name == "Harrison Joinery Ltd (HAR0132)"
+
+
 async def test_payments_settle_invoices_and_the_balance_is_read_back(world: XeroWorld) -> None:
     contact_id = await customer(world)
     [a, b] = await world.connector.create([invoice("INV-A", contact_id), invoice("INV-B", contact_id)])
