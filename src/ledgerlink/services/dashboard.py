@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from ledgerlink.domain.money import ZERO
-from ledgerlink.domain.outbox import EntryState, Step
+from ledgerlink.domain.outbox import SEND_TIERS, EntryState, Step
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.packages.registry import get_package
@@ -227,9 +227,12 @@ def dry_run(store: Store, company_id: int) -> DryRun:
         counts[key] += 1
         if entry.step is Step.CREATE:
             totals[key] = totals.get(key, ZERO) + gross.get((entry.kind, entry.source_id), ZERO)
+    send_order = [pair for tier in SEND_TIERS for pair in tier]
     lines = tuple(
         DryRunLine(kind, step, count, totals.get((kind, step), ZERO))
-        for (kind, step), count in sorted(counts.items())
+        for (kind, step), count in sorted(
+            counts.items(), key=lambda item: send_order.index(item[0]) if item[0] in send_order else len(send_order)
+        )
     )
     contacts = counts[(RecordKind.CUSTOMER, Step.CREATE)] + counts[(RecordKind.SUPPLIER, Step.CREATE)]
     return DryRun(lines, contacts, linked)

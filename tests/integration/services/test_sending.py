@@ -17,6 +17,8 @@ from ledgerlink.domain.records import (
 )
 from ledgerlink.errors import RateLimited
 from ledgerlink.packages.base import DocumentDraft, DocumentType, PaymentDraft
+from ledgerlink.services.dashboard import dry_run
+from ledgerlink.services.records import ingest
 from ledgerlink.services.sending import Sender
 from ledgerlink.store.connections import LinkRepository, MappingRepository
 from ledgerlink.store.outbox import OutboxRepository
@@ -110,6 +112,32 @@ async def test_everything_is_sent_once_in_order_and_a_second_send_sends_nothing(
     again = await send(world)
     assert sum(again.report.sent.values()) == 0
     assert len(world.package.objects) == objects_before
+
+
+async def test_a_dry_run_lists_what_would_go_in_the_order_it_would_go_and_sends_nothing(world: World) -> None:
+    with world.store.unit_of_work() as uow:  # checked and totalled as records arriving are
+        report = ingest(
+            uow,
+            world.company_id,
+            [
+                payment("P1", "C1", "INV-1", "60.00"),
+                invoice("INV-2", "C1", "10.00"),
+                invoice("INV-1", "C1", "100.00"),
+                customer("C1"),
+            ],
+        )
+        uow.commit()
+    assert not report.rejected
+
+    preview = dry_run(world.store, world.company_id)
+
+    assert [(line.kind, line.step, line.count, line.gross) for line in preview.lines] == [
+        (RecordKind.CUSTOMER, Step.CREATE, 1, Decimal("0")),
+        (RecordKind.INVOICE, Step.CREATE, 2, Decimal("132.00")),
+        (RecordKind.CUSTOMER_PAYMENT, Step.CREATE, 1, Decimal("60.00")),
+    ]
+    assert preview.contacts_to_create == 1
+    assert world.package.objects == {}
 
 
 async def test_records_dated_before_the_cut_off_are_never_sent(world: World) -> None:
