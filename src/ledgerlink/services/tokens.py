@@ -3,21 +3,30 @@
 Refresh tokens rotate: two workers refreshing with the same one means one of them gets `invalid_grant`
 and the connection is lost. So a refresh takes the connection's row lock (and, within one process, an
 asyncio lock), re-reads the stored pair, and refreshes only if nobody else already has; the new pair is
-stored in the same transaction. An `invalid_grant` marks the connection as needing a reconnect.
+stored in the same transaction. SQLite has no row locks and one write lock for the whole file, which
+must not be held across the refresh's request: there a lock file next to the database keeps the
+refreshes of every process one at a time, and the pair is read before and stored after the request in
+short transactions of their own. An `invalid_grant` marks the connection as needing a reconnect.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from ledgerlink.errors import ReconnectNeeded
 from ledgerlink.packages.base import PackageAuth, TokenSet
 from ledgerlink.services.secrets import CannotDecrypt, SecretBox
 from ledgerlink.store import Store
 from ledgerlink.store.connections import ConnectionRepository
+
+if sys.platform != "win32":
+    import fcntl
 
 EARLY_REFRESH = timedelta(seconds=60)
 _PROCESS_LOCKS: dict[tuple[str, int, int], asyncio.Lock] = {}
@@ -107,15 +116,14 @@ class StoredTokens:
 
     async def refresh(self, stale_access_token: str) -> str:
         async with self._lock():
+            if self.store.dialect == "sqlite":
+                async with self._across_processes():
+                    return await self._refresh_between_transactions(stale_access_token)
             with self.store.unit_of_work() as uow:
-                if self.store.dialect == "sqlite":  # SQLite has no row locks: take the database's write lock
-                    uow.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
                 repository = ConnectionRepository(uow.session, self.company_id)
                 sealed, _ = repository.sealed_tokens(self.connection_id, lock=True)
                 current = open_tokens(self.box, sealed)
-                fresh_enough = current.access_expires_at - EARLY_REFRESH > self.now()
-                if current.access_token != stale_access_token and fresh_enough:
-                    self._cached = current  # another worker refreshed while we waited
+                if self._refreshed_meanwhile(current, stale_access_token):
                     uow.rollback()
                     return current.access_token
                 try:
@@ -124,16 +132,70 @@ class StoredTokens:
                     uow.rollback()
                     self._mark_reconnect(str(error))
                     raise
-                repository.store_tokens(
-                    self.connection_id,
-                    sealed_tokens=seal_tokens(self.box, renewed),
-                    access_expires_at=renewed.access_expires_at,
-                    refresh_expires_at=renewed.refresh_expires_at,
-                )
+                self._store(repository, renewed)
                 uow.commit()
-                self.refreshes += 1
-                self._cached = renewed
-                return renewed.access_token
+            return self._renewed(renewed)
+
+    def _refreshed_meanwhile(self, current: TokenSet, stale_access_token: str) -> bool:
+        if (
+            current.access_token != stale_access_token
+            and current.access_expires_at - EARLY_REFRESH > self.now()
+        ):
+            self._cached = current  # another worker refreshed while we waited
+            return True
+        return False
+
+    def _store(self, repository: ConnectionRepository, renewed: TokenSet) -> None:
+        repository.store_tokens(
+            self.connection_id,
+            sealed_tokens=seal_tokens(self.box, renewed),
+            access_expires_at=renewed.access_expires_at,
+            refresh_expires_at=renewed.refresh_expires_at,
+        )
+
+    def _renewed(self, renewed: TokenSet) -> str:
+        self.refreshes += 1
+        self._cached = renewed
+        return renewed.access_token
+
+    async def _refresh_between_transactions(self, stale_access_token: str) -> str:
+        """SQLite has no row locks, and its write lock must not be held while the refresh is awaited:
+        every other write of this process (a batch's outcome) would then block the event loop the
+        refresh needs, until the database gives up. The lock file keeps other processes out instead."""
+        with self.store.unit_of_work() as uow:
+            sealed, _ = ConnectionRepository(uow.session, self.company_id).sealed_tokens(self.connection_id)
+        current = open_tokens(self.box, sealed)
+        if self._refreshed_meanwhile(current, stale_access_token):
+            return current.access_token
+        try:
+            renewed = await self.auth.refresh(current.refresh_token)
+        except ReconnectNeeded as error:
+            self._mark_reconnect(str(error))
+            raise
+        with self.store.unit_of_work() as uow:
+            self._store(ConnectionRepository(uow.session, self.company_id), renewed)
+            uow.commit()
+        return self._renewed(renewed)
+
+    @asynccontextmanager
+    async def _across_processes(self) -> AsyncIterator[None]:
+        """One refresh at a time for this connection among every process using this SQLite file."""
+        database = self.store.engine.url.database
+        if not database or database == ":memory:" or sys.platform == "win32":
+            yield
+            return
+        path = Path(f"{database}.connection-{self.connection_id}.refresh-lock")
+        with path.open("a") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _mark_reconnect(self, reason: str) -> None:
         with self.store.unit_of_work() as uow:
