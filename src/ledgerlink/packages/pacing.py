@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -16,14 +17,26 @@ from ledgerlink.errors import RateLimited, RateLimitScope
 from ledgerlink.packages.base import LimitReport, Limits
 
 Clock = Callable[[], float]
+MINUTE = 60.0
 
 
 class LocalPacer:
-    """A token bucket at the package's per-minute rate plus a concurrency limit.
+    """The package's own rule, kept on our side: never more than its limit in any minute.
 
-    A 429 halves the rate, and each quiet minute after it wins a little back, so a connection settles
-    just under whatever the package really allows. `time_scale` runs a package's minute faster, for
-    sandboxes whose limits are scaled down in time.
+    Packages count requests in a sliding minute (Xero: 60 in any 60 seconds), so the pacer keeps the
+    times of its own recent requests and lets one more go only while fewer than the limit, less one,
+    fall inside the last minute plus `margin` seconds. The spare request and the margin absorb the
+    moments between our clock and the package's (a request is counted when it arrives, a little after
+    it was let go). Because the rule is the package's window and not an even spacing, time the engine
+    spent elsewhere (drafting, recording outcomes, waiting for a tier to finish) is made up at once
+    instead of being lost: a send runs at the package's limit, not below it. `burst` adds an even
+    spacing on top (at most `burst` requests back to back), for callers that want a smooth pace.
+
+    A 429 halves the budget, and each quiet second after it wins a little back, so a connection settles
+    just under whatever the package really allows. The package's "remaining" headers are heeded only
+    when our own count cannot explain them (other workers or apps spending the same budget): then the
+    pacer sits out a share of the window rather than earn a 429. `time_scale` runs a package's minute
+    faster, for sandboxes whose limits are scaled down in time.
     """
 
     def __init__(
@@ -33,15 +46,19 @@ class LocalPacer:
         time_scale: float = 1.0,
         clock: Clock = time.monotonic,
         burst: int | None = None,
+        margin: float = 0.05,
     ) -> None:
         self.limits = limits
         self.time_scale = time_scale
         self._clock = clock
-        self._base_rate = limits.requests_per_minute * time_scale / 60.0  # requests a second
-        self._rate = self._base_rate
-        self._capacity = float(burst if burst is not None else max(1, min(limits.concurrency, 5)))
-        self._tokens = self._capacity
-        self._updated = clock()
+        self._window = MINUTE / time_scale + margin
+        self._budget = float(max(1, limits.requests_per_minute - 1))
+        self._factor = 1.0  # below 1 after a 429, back to 1 over quiet seconds
+        self._factor_updated = clock()
+        self._burst = burst
+        self._interval = MINUTE / time_scale / max(1, limits.requests_per_minute)
+        self._next_even = 0.0
+        self._recent: deque[float] = deque()
         self._not_before = 0.0
         self._lock = asyncio.Lock()
         self._in_flight = asyncio.Semaphore(limits.concurrency)
@@ -51,14 +68,27 @@ class LocalPacer:
 
     @property
     def rate_per_minute(self) -> float:
-        return self._rate * 60.0 / self.time_scale
+        """The pace the pacer allows now, as requests a (package) minute."""
+        return self.limits.requests_per_minute * self._factor
 
-    def _refill(self, now: float) -> None:
-        elapsed = max(now - self._updated, 0.0)
-        self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
-        self._updated = now
-        if self._rate < self._base_rate:  # win back 5% of the rate for each quiet (scaled) second
-            self._rate = min(self._base_rate, self._rate * (1 + 0.05 * elapsed * self.time_scale))
+    def _recover(self, now: float) -> None:
+        if self._factor < 1.0:  # win back 5% of the budget for each quiet (scaled) second
+            elapsed = max(now - self._factor_updated, 0.0) * self.time_scale
+            self._factor = min(1.0, self._factor * (1 + 0.05 * elapsed))
+        self._factor_updated = now
+
+    def _wait(self, now: float) -> float:
+        """Seconds until one more request keeps every window within the budget (0: it may go now)."""
+        while self._recent and self._recent[0] <= now - self._window:
+            self._recent.popleft()
+        waits = [self._not_before - now]
+        budget = max(1, int(self._budget * self._factor))
+        if len(self._recent) >= budget:
+            waits.append(self._recent[len(self._recent) - budget] + self._window - now)
+        if self._burst is not None or self._factor < 1.0:
+            interval = self._interval / self._factor
+            waits.append(self._next_even - (self._burst or 1) * interval - now + interval)
+        return max(max(waits), 0.0)
 
     async def _take(self) -> None:
         async with self._lock:
@@ -70,14 +100,14 @@ class LocalPacer:
                         retry_after=self._day_exhausted_until - now,
                         scope="day",
                     )
-                self._refill(now)
-                wait = max(self._not_before - now, 0.0)
-                if wait == 0.0 and self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                self._recover(now)
+                wait = self._wait(now)
+                if wait <= 0.0:
+                    self._recent.append(now)
+                    interval = self._interval / self._factor
+                    self._next_even = max(self._next_even, now) + interval
                     self.requests += 1
                     return
-                if wait == 0.0:
-                    wait = (1.0 - self._tokens) / self._rate
                 self.waited += wait
                 await asyncio.sleep(wait)
 
@@ -90,9 +120,12 @@ class LocalPacer:
     def observe(self, report: LimitReport) -> None:
         now = self._clock()
         if report.minute_remaining is not None and report.minute_remaining <= 1:
-            # The package's own count says the minute is spent (other workers, other apps): sit out a
-            # share of the window rather than earn a 429.
-            self._not_before = max(self._not_before, now + 60.0 / self.time_scale / 4)
+            while self._recent and self._recent[0] <= now - self._window:
+                self._recent.popleft()
+            if len(self._recent) < self._budget * self._factor - 1:
+                # The package's count says the minute is spent and ours does not (other workers,
+                # other apps): sit out a share of the window rather than earn a 429.
+                self._not_before = max(self._not_before, now + MINUTE / self.time_scale / 4)
         if report.day_remaining is not None and report.day_remaining <= 0:
             self._day_exhausted_until = max(self._day_exhausted_until, now + 3600.0 / self.time_scale)
 
@@ -102,9 +135,9 @@ class LocalPacer:
             self._day_exhausted_until = max(self._day_exhausted_until, now + retry_after)
             return
         self._not_before = max(self._not_before, now + retry_after)
-        self._rate = max(self._base_rate / 16, self._rate / 2)
-        self._tokens = 0.0
-        self._updated = now
+        self._recover(now)
+        self._factor = max(1 / 16, self._factor / 2)
+        self._next_even = now
 
 
 class UnlimitedPacer:
