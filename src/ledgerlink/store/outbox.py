@@ -145,6 +145,8 @@ class OutboxRepository:
         return condition
 
     def _create_missing(self, cut_off: date | None, chunk: int) -> int:
+        """Entries for records without one, a chunk of records at a time: a first sync of 200,000
+        records holds one chunk in memory, not all of them."""
         made = 0
         for step in (Step.CREATE, Step.ALLOCATE):
             query = (
@@ -170,9 +172,12 @@ class OutboxRepository:
                     )
                     .exists(),
                 )
-            rows = self._db.execute(query.order_by(_records.c.id)).all()
+            after = 0
             now = utcnow()
-            for start in range(0, len(rows), chunk):
+            while rows := self._db.execute(
+                query.where(_records.c.id > after).order_by(_records.c.id).limit(chunk)
+            ).all():
+                after = rows[-1].id
                 values = [
                     {
                         "connection_id": self.connection_id,
@@ -188,7 +193,7 @@ class OutboxRepository:
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for row in rows[start : start + chunk]
+                    for row in rows
                 ]
                 self._db.execute(insert(_entries), values)
                 made += len(values)
