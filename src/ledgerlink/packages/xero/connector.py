@@ -41,6 +41,7 @@ BATCH = 50
 PAGE_SIZE = 100
 NAME_TAKEN = "already assigned to another contact"
 NUMBER_TAKEN = "ContactNumber"
+DOCUMENT_NUMBER_TAKEN = "must be unique"  # "Invoice # must be unique.", "Credit Note Number must be unique."
 PAYMENT_TYPES = frozenset(
     {DocumentType.CUSTOMER_RECEIPT, DocumentType.CUSTOMER_REFUND, DocumentType.SUPPLIER_PAYMENT}
 )
@@ -324,9 +325,8 @@ class XeroConnector(PackageConnector):
                 outcomes.append(Refused(draft.key, (Problem("Xero's reply did not include this document"),)))
                 continue
             if element.get("StatusAttributeString") == "ERROR" or element.get("HasErrors"):
-                outcomes.append(
-                    Refused(draft.key, element_problems(element) or (Problem("refused by Xero"),))
-                )
+                problems = element_problems(element) or (Problem("refused by Xero"),)
+                outcomes.append(await self._document_conflict(draft, problems))
                 continue
             status = str(element.get("Status") or "")
             warnings = []
@@ -346,6 +346,18 @@ class XeroConnector(PackageConnector):
                 )
             )
         return outcomes
+
+    async def _document_conflict(self, draft: DocumentDraft, problems: tuple[Problem, ...]) -> Outcome:
+        """Xero refuses a second sales invoice or credit note with a number it holds: the backstop that
+        makes a retried send safe. The jobs system's numbers are its own and unique, so the holder with
+        this number and this contact is this very record, sent before its reply was lost: link it."""
+        taken = any(DOCUMENT_NUMBER_TAKEN in problem.message for problem in problems)
+        if not taken or draft.document_type not in mapping.NUMBERED_UNIQUELY:
+            return Refused(draft.key, problems)
+        existing = await self._find_document(draft)
+        if existing is None:
+            return Refused(draft.key, problems)
+        return Created(draft.key, existing, number=draft.number, warnings=("already in Xero: linked",))
 
     async def _create_payments(self, drafts: list[PaymentDraft]) -> list[Outcome]:
         """One Xero Payment per document settled, and an overpayment for any money left on account.

@@ -33,6 +33,8 @@ DOCUMENT_TYPES: dict[DocumentType, str] = {
     DocumentType.PURCHASE_CREDIT_NOTE: "ACCPAYCREDIT",
 }
 CREDIT_NOTES = frozenset({DocumentType.SALES_CREDIT_NOTE, DocumentType.PURCHASE_CREDIT_NOTE})
+# Xero holds one ACCREC invoice and one ACCRECCREDIT credit note per number; bills may share numbers
+NUMBERED_UNIQUELY = frozenset({DocumentType.SALES_INVOICE, DocumentType.SALES_CREDIT_NOTE})
 
 ACCOUNT_CLASSES: dict[str, AccountClass] = {
     "REVENUE": AccountClass.INCOME,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -79,6 +80,22 @@ async def test_a_batch_of_fifty_with_three_bad_invoices_creates_47_once_even_whe
     assert created[0].totals.gross == Decimal("120.00")
     assert again == first
     assert world.organisation.counts()["invoices"] == 47
+
+
+async def test_an_invoice_sent_again_in_another_batch_is_linked_to_the_one_xero_holds_not_refused(
+    world: XeroWorld,
+) -> None:
+    contact_id = await customer(world)
+    [first] = await world.connector.create([invoice("JOB-0001", contact_id)])
+    # the reply was lost and the record travels again with others, under another batch's key
+    resent = replace(invoice("JOB-0001", contact_id), key="key-JOB-0001-again")
+    outcomes = await world.connector.create([resent, invoice("JOB-0002", contact_id)])
+
+    assert isinstance(first, Created)
+    assert isinstance(outcomes[0], Created)
+    assert outcomes[0].package_id == first.package_id
+    assert outcomes[0].warnings == ("already in Xero: linked",)
+    assert world.organisation.counts()["invoices"] == 2
 
 
 async def test_a_contact_whose_name_is_taken_by_another_party_is_created_under_a_visibly_unique_name(
