@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -51,10 +52,14 @@ _RANK: dict[RecordKind, int] = {
 }
 
 
-def effect_order(record: Record) -> tuple[int, str, str]:
-    """A sort key that puts records in the order they take effect (stable across runs)."""
-    dated = "" if isinstance(record, Customer | Supplier) else record.date.isoformat()
-    return _RANK[record.kind], dated, record.source_id
+def effect_order(record: Record) -> tuple[int, date, str]:
+    """A sort key that puts records in the order they take effect (stable across runs).
+
+    Parties sort among themselves only (rank 0), so their stand-in date is never compared with a real one.
+    """
+    if isinstance(record, Customer | Supplier):
+        return 0, date.min, record.source_id
+    return _RANK[record.kind], record.date, record.source_id
 
 
 class OpenItem(NamedTuple):

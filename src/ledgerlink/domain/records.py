@@ -9,6 +9,7 @@ noticeable and what the idempotency key of each send is derived from.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -224,11 +225,16 @@ class _Document(_Record):
     lines: tuple[DocumentLine, ...]
     stated_totals: Totals | None = None
 
-    def computed_totals(self, percent_by_rate: dict[str, Decimal]) -> Totals:
-        """Totals as the sum of per-line figures; unknown rates count as 0% (validation names them)."""
-        nets = [line.net for line in self.lines]
-        vats = [line.vat(percent_by_rate.get(line.vat_rate, ZERO)) for line in self.lines]
-        net, vat = total(nets), total(vats)
+    def computed_totals(self, percent_by_rate: Mapping[str, Decimal]) -> Totals:
+        """Totals as the sum of per-line figures; unknown rates count as 0% (validation names them).
+
+        Each line's net is worked out once: a feed of 100,000 invoices totals every one of them.
+        """
+        net = vat = ZERO
+        for line in self.lines:
+            amount = line_net(line.quantity, line.unit_price)
+            net += amount
+            vat += line_vat(amount, percent_by_rate.get(line.vat_rate, ZERO))
         return Totals(net=net, vat=vat, gross=net + vat)
 
 
@@ -332,31 +338,48 @@ RECORD_TYPES: dict[RecordKind, type[Record]] = {
 }
 
 
+# the field of each financial record type that names its customer or supplier
+PARTY_FIELDS: dict[type[Record], tuple[RecordKind, str]] = {
+    Invoice: (RecordKind.CUSTOMER, "customer_id"),
+    CreditNote: (RecordKind.CUSTOMER, "customer_id"),
+    CustomerPayment: (RecordKind.CUSTOMER, "customer_id"),
+    SupplierInvoice: (RecordKind.SUPPLIER, "supplier_id"),
+    SupplierCreditNote: (RecordKind.SUPPLIER, "supplier_id"),
+    SupplierPayment: (RecordKind.SUPPLIER, "supplier_id"),
+}
+
+
 def party_of(record: Record) -> tuple[RecordKind, str] | None:
     """The customer or supplier a financial record belongs to (its first parent)."""
-    if isinstance(record, Invoice | CreditNote | CustomerPayment):
-        return RecordKind.CUSTOMER, record.customer_id
-    if isinstance(record, SupplierInvoice | SupplierCreditNote | SupplierPayment):
-        return RecordKind.SUPPLIER, record.supplier_id
-    return None
+    # looked up by type: a feed asks this several times for each of its records
+    found = PARTY_FIELDS.get(type(record))
+    if found is None:
+        return None
+    kind, name = found
+    party: str = getattr(record, name)
+    return kind, party
 
 
 def parents_of(record: Record) -> tuple[tuple[RecordKind, str], ...]:
     """Every record that must be in the package before this one can be sent, in sending order."""
-    parents: list[tuple[RecordKind, str]] = []
     party = party_of(record)
-    if party:
-        parents.append(party)
-    if isinstance(record, CreditNote) and record.invoice_id:
-        parents.append((RecordKind.INVOICE, record.invoice_id))
-    if isinstance(record, SupplierCreditNote) and record.supplier_invoice_id:
-        parents.append((RecordKind.SUPPLIER_INVOICE, record.supplier_invoice_id))
+    if party is None:
+        return ()
+    if isinstance(record, Invoice | SupplierInvoice):
+        return (party,)
+    if isinstance(record, CreditNote):
+        return (party, (RecordKind.INVOICE, record.invoice_id)) if record.invoice_id else (party,)
+    if isinstance(record, SupplierCreditNote):
+        if record.supplier_invoice_id:
+            return (party, (RecordKind.SUPPLIER_INVOICE, record.supplier_invoice_id))
+        return (party,)
     if isinstance(record, CustomerPayment):
         target = RecordKind.CREDIT_NOTE if record.is_refund else RecordKind.INVOICE
-        parents.extend((target, allocation.document_id) for allocation in record.allocations)
-    if isinstance(record, SupplierPayment):
-        parents.extend((RecordKind.SUPPLIER_INVOICE, a.document_id) for a in record.allocations)
-    return tuple(dict.fromkeys(parents))
+    elif isinstance(record, SupplierPayment):
+        target = RecordKind.SUPPLIER_INVOICE
+    else:  # unreachable (parties have no party), but it tells the type checker what is left
+        return ()
+    return tuple(dict.fromkeys([party, *((target, a.document_id) for a in record.allocations)]))
 
 
 def record_date(record: Record) -> date | None:

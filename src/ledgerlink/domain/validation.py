@@ -201,13 +201,16 @@ class _Checker:
         needed = NominalKind.SALES if isinstance(document, Invoice | CreditNote) else NominalKind.EXPENSE
         if not document.lines:
             self.error("lines", "a document needs at least one line")
+        rates, accounts = self.reference.vat_rates, self.reference.nominal_accounts
         for number, line in enumerate(document.lines, start=1):
-            where = f"line {number}"
+            # field names are spelled out only for a problem: most lines of a large feed have none
             if line.quantity < 0:
-                self.error(f"{where} quantity", "must not be negative")
-            if line.vat_rate not in self.reference.vat_rates:
-                self.error(f"{where} vat_rate", f"VAT rate {line.vat_rate!r} is not known")
-            self.nominal(f"{where} nominal_code", line.nominal_code, needed)
+                self.error(f"line {number} quantity", "must not be negative")
+            if line.vat_rate not in rates:
+                self.error(f"line {number} vat_rate", f"VAT rate {line.vat_rate!r} is not known")
+            account = accounts.get(line.nominal_code)
+            if account is None or account.kind != needed:
+                self.nominal(f"line {number} nominal_code", line.nominal_code, needed)
         computed = self.totals or document.computed_totals(self.reference.percent_by_rate)
         if computed.gross < ZERO and not has_errors(self.findings):
             self.error("lines", f"the document totals {format_money(computed.gross)}, below zero")
@@ -236,6 +239,8 @@ class _Checker:
     def payment(self, payment: CustomerPayment | SupplierPayment) -> None:
         if payment.method not in self.reference.payment_methods:
             self.error("method", f"payment method {payment.method!r} is not known")
+        if not payment.allocations:
+            return
         party_id = payment.customer_id if isinstance(payment, CustomerPayment) else payment.supplier_id
         target = allocation_target(payment)
         allocated = total(allocation.amount for allocation in payment.allocations)
@@ -246,19 +251,21 @@ class _Checker:
             )
         asked: dict[str, Decimal] = {}
         for number, allocation in enumerate(payment.allocations, start=1):
-            where = f"allocation {number}"
-            label = f"{target.label} {allocation.document_id}"
-            item = self.open_items.get((target, allocation.document_id))
+            document_id = allocation.document_id
+            item = self.open_items.get((target, document_id))
             if item is None:
-                self.error(f"{where} document_id", f"{label} is not known")
+                self.error(f"allocation {number} document_id", f"{target.label} {document_id} is not known")
                 continue
             if item.party_id != party_id:
-                self.error(f"{where} document_id", f"{label} belongs to {item.party_id}, not {party_id}")
-                continue
-            asked[allocation.document_id] = asked.get(allocation.document_id, ZERO) + allocation.amount
-            if asked[allocation.document_id] > item.outstanding:
                 self.error(
-                    f"{where} amount",
+                    f"allocation {number} document_id",
+                    f"{target.label} {document_id} belongs to {item.party_id}, not {party_id}",
+                )
+                continue
+            asked[document_id] = asked.get(document_id, ZERO) + allocation.amount
+            if asked[document_id] > item.outstanding:
+                self.error(
+                    f"allocation {number} amount",
                     f"{format_money(allocation.amount)} is more than the"
-                    f" {format_money(item.outstanding)} outstanding on {label}",
+                    f" {format_money(item.outstanding)} outstanding on {target.label} {document_id}",
                 )
