@@ -15,20 +15,20 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, Select, Table, delete, func, or_, select, tuple_
+from sqlalchemy import Connection, Select, Table, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from ledgerlink.domain.records import (
+    PARTY_FIELDS,
     RECORD_TYPES,
     Customer,
     CustomerPayment,
+    Document,
     Record,
     RecordKind,
     Supplier,
     SupplierPayment,
     parents_of,
-    party_of,
-    record_date,
 )
 from ledgerlink.domain.validation import Finding
 from ledgerlink.errors import RecordNotFound
@@ -90,10 +90,18 @@ class KindSummary:
 
 
 class RecordRepository:
+    """One company's records, within one transaction.
+
+    What it has written stays known to it, so a feed that arrives in parts looks up only the records
+    that may be stored already: a company's first 100,000 invoices are pure inserts.
+    """
+
     def __init__(self, session: Session, company_id: int, *, chunk_size: int = 2000) -> None:
         self.session = session
         self.company_id = company_id
         self.chunk_size = chunk_size
+        self._fresh: set[RecordKind] | None = None  # kinds the company held none of before writing
+        self._inserted: set[Key] = set()
 
     # --- writing -----------------------------------------------------------------------------------
 
@@ -101,11 +109,11 @@ class RecordRepository:
         """Store each record; an unchanged version is left alone, a changed one replaced in place."""
         outcomes: builtins.list[Outcome] = []
         iterator = iter(writes)
-        # kinds the company has none of yet need no lookup: a first import is pure inserts
-        empty = set(RecordKind) - self._kinds_held()
-        inserted: set[Key] = set()
+        if self._fresh is None:
+            # kinds the company has none of yet need no lookup: a first import is pure inserts
+            self._fresh = set(RecordKind) - self._kinds_held()
         while chunk := builtins.list(islice(iterator, self.chunk_size)):
-            outcomes.extend(self._upsert_chunk(chunk, empty, inserted))
+            outcomes.extend(self._upsert_chunk(chunk, self._fresh, self._inserted))
         return outcomes
 
     def _kinds_held(self) -> set[RecordKind]:
@@ -113,45 +121,56 @@ class RecordRepository:
         return {RecordKind(kind) for kind in self.session.scalars(query)}
 
     def _upsert_chunk(
-        self, writes: builtins.list[RecordWrite], empty: set[RecordKind], inserted: set[Key]
+        self, writes: builtins.list[RecordWrite], fresh: set[RecordKind], inserted: set[Key]
     ) -> builtins.list[Outcome]:
         connection = self.session.connection()
         encode = _Encoder(connection.dialect.name)
         now = encode.moment(utcnow())
-        lookup = [(w.record.kind, w.record.source_id) for w in writes if w.record.kind not in empty]
-        lookup += [
-            (w.record.kind, w.record.source_id)
-            for w in writes
-            if (w.record.kind, w.record.source_id) in inserted
-        ]
+        keys = ((write.record.kind, write.record.source_id) for write in writes)
+        lookup = [key for key in keys if key[0] not in fresh or key in inserted]
         existing = self._versions(lookup) if lookup else {}
+        company_id = self.company_id
+        day, amount = encode.day, encode.amount
         new: builtins.list[tuple[Any, ...]] = []
         changed: builtins.list[tuple[Any, ...]] = []
         written: dict[Key, RecordWrite] = {}
         outcomes: builtins.list[Outcome] = []
         for write in writes:
             record = write.record
-            key = (record.kind, record.source_id)
+            kind, source_id = record.kind, record.source_id
+            key = (kind, source_id)
             content = record.model_dump_json(exclude_none=True)
-            version = _version(content)
-            known = existing.get(key)
+            version = hashlib.blake2b(content.encode(), digest_size=10).hexdigest()  # as `Record.version`
+            known = existing.get(key) if existing else None
             if known is not None and known[1] == version:
                 outcomes.append("unchanged")
                 continue
-            row = _row(write, content, version, now, encode)
+            kind_text, party_field, dated, numbered = _SHAPES[type(record)]
+            row = (
+                kind_text,
+                source_id,
+                version,
+                content,
+                day(cast(Document, record).date) if dated else None,
+                getattr(record, party_field) if party_field else None,
+                cast(Document, record).number if numbered else "",
+                amount(write.gross),
+                now,
+            )
             if known is None:
-                new.append((self.company_id, *row, now))
+                new.append((company_id, *row, now))
                 outcomes.append("created")
+                existing[key] = (-1, version)
             else:
                 changed.append((*row, known[0]))
                 outcomes.append("updated")
-            existing[key] = (known[0] if known else -1, version)
+                existing[key] = (known[0], version)
             written[key] = write
         ids: dict[Key, int] = {}
         if new:
             last_id = connection.execute(select(func.max(_records.c.id))).scalar() or 0
             _insert_many(connection, _records, ("company_id", *_ROW_COLUMNS, "created_at"), new)
-            ids.update(self._ids_after(last_id, set(written)))
+            ids.update(self._ids_after(last_id, written))
             inserted.update(ids)
         if changed:
             changed_ids = [row[-1] for row in changed]
@@ -164,41 +183,40 @@ class RecordRepository:
         findings: builtins.list[tuple[Any, ...]] = []
         for key, write in written.items():
             record_id = ids[key]
-            parents.extend((record_id, kind.value, source_id) for kind, source_id in parents_of(write.record))
-            findings.extend((record_id, f.severity, f.field, f.message) for f in write.findings)
+            parents.extend(
+                [(record_id, _KIND_TEXT[kind], source_id) for kind, source_id in parents_of(write.record)]
+            )
+            if write.findings:
+                findings.extend((record_id, f.severity, f.field, f.message) for f in write.findings)
         _insert_many(connection, _parents, ("record_id", "parent_kind", "parent_source_id"), parents)
         _insert_many(connection, _findings, ("record_id", "severity", "field", "message"), findings)
         return outcomes
 
-    def _ids_after(self, last_id: int, keys: set[Key]) -> dict[Key, int]:
+    def _ids_after(self, last_id: int, written: dict[Key, RecordWrite]) -> dict[Key, int]:
         """The ids of the rows just inserted: every row of this company past `last_id` that we wrote."""
         connection = self.session.connection()
-        mark = _mark(connection)
+        # by id alone: a condition on the company would let SQLite walk the company's index, every
+        # row the company holds for each chunk, instead of the few rows past `last_id`
         rows = connection.exec_driver_sql(
-            f"SELECT id, kind, source_id FROM records WHERE company_id = {mark} AND id > {mark}",
-            (self.company_id, last_id),
+            f"SELECT id, company_id, kind, source_id FROM records WHERE id > {_mark(connection)}",
+            (last_id,),
         ).fetchall()
         kinds = {kind.value: kind for kind in RecordKind}
         found: dict[Key, int] = {}
-        for record_id, kind, source_id in rows:
+        for record_id, company_id, kind, source_id in rows:
             key = (kinds[kind], source_id)
-            if key in keys:
+            if company_id == self.company_id and key in written:
                 found[key] = record_id
         return found
 
     def _versions(self, keys: Sequence[Key]) -> dict[Key, tuple[int, str]]:
+        connection = self.session.connection()
         found: dict[Key, tuple[int, str]] = {}
-        by_kind: dict[RecordKind, builtins.list[str]] = {}
-        for kind, source_id in keys:
-            by_kind.setdefault(kind, []).append(source_id)
-        for kind, source_ids in by_kind.items():
-            query = select(_records.c.id, _records.c.source_id, _records.c.version).where(
-                _records.c.company_id == self.company_id,
-                _records.c.kind == kind.value,
-                _records.c.source_id.in_(source_ids),
-            )
-            for row in self.session.connection().execute(query):
-                found[(kind, row.source_id)] = (row.id, row.version)
+        for kind, source_ids in _by_kind(keys, self.chunk_size):
+            sql = "SELECT id, source_id, version FROM records WHERE company_id = {0} AND kind = {0} AND source_id"
+            rows = _select_in(connection, sql, (self.company_id, kind.value), source_ids)
+            for record_id, source_id, version in rows:
+                found[(kind, source_id)] = (record_id, version)
         return found
 
     # --- reading -----------------------------------------------------------------------------------
@@ -257,26 +275,28 @@ class RecordRepository:
 
     def load(self, keys: Iterable[Key]) -> builtins.list[StoredRecord]:
         """The stored records among `keys` (missing ones are simply absent)."""
-        wanted = list(dict.fromkeys(keys))
         found: builtins.list[StoredRecord] = []
-        for start in range(0, len(wanted), self.chunk_size):
-            part = [(kind.value, source_id) for kind, source_id in wanted[start : start + self.chunk_size]]
-            query = self._query().where(tuple_(RecordRow.kind, RecordRow.source_id).in_(part))
+        for kind, source_ids in _by_kind(keys, self.chunk_size):
+            # one kind at a time, so the lookup walks the (company, kind, source id) index; a list of
+            # (kind, source id) pairs would have SQLite scan every record the company holds
+            query = self._query(kind).where(RecordRow.source_id.in_(source_ids))
             found.extend(_stored(row) for row in self.session.scalars(query))
         return found
 
     def children(self, parents: Iterable[Key]) -> builtins.list[StoredRecord]:
         """Records that name any of `parents` as a parent (credit notes and payments of an invoice)."""
-        wanted = list(dict.fromkeys(parents))
-        found: dict[int, StoredRecord] = {}
-        for start in range(0, len(wanted), self.chunk_size):
-            part = [(kind.value, source_id) for kind, source_id in wanted[start : start + self.chunk_size]]
-            ids = select(_parents.c.record_id).where(
-                tuple_(_parents.c.parent_kind, _parents.c.parent_source_id).in_(part)
-            )
-            for row in self.session.scalars(self._query().where(RecordRow.id.in_(ids))):
-                found[row.id] = _stored(row)
-        return list(found.values())
+        connection = self.session.connection()
+        ids: set[int] = set()
+        for kind, source_ids in _by_kind(parents, self.chunk_size):
+            sql = "SELECT record_id FROM record_parents WHERE parent_kind = {0} AND parent_source_id"
+            ids.update(row[0] for row in _select_in(connection, sql, (kind.value,), source_ids))
+        # the ids first, then the records by id: in one query SQLite would walk all the company's records
+        found: builtins.list[StoredRecord] = []
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), self.chunk_size):
+            query = self._query().where(RecordRow.id.in_(ordered[start : start + self.chunk_size]))
+            found.extend(_stored(row) for row in self.session.scalars(query.order_by(RecordRow.id)))
+        return found
 
     def iter_chunks(
         self, kind: RecordKind | None = None, *, chunk_size: int = 1000
@@ -290,6 +310,11 @@ class RecordRepository:
                 return
             yield chunk
             last_id = chunk[-1].id
+
+    def is_empty(self) -> bool:
+        """Whether the company holds no record at all (cheaper than counting them)."""
+        query = select(_records.c.id).where(_records.c.company_id == self.company_id).limit(1)
+        return self.session.connection().execute(query).first() is None
 
     def counts(self) -> dict[RecordKind, int]:
         query = (
@@ -341,9 +366,14 @@ class RecordRepository:
         return query
 
 
-def _version(content: str) -> str:
-    """The same digest as `Record.version`, from the content already written out."""
-    return hashlib.blake2b(content.encode(), digest_size=10).hexdigest()
+def _select_in(
+    connection: Connection, sql: str, leading: tuple[Any, ...], values: Sequence[Any]
+) -> Sequence[Any]:
+    """`sql` ending `... column`, completed with `IN (values)`, straight to the driver: building an IN
+    of 2,000 values through SQLAlchemy costs more than the lookup. `{0}` in `sql` marks a parameter."""
+    mark = _mark(connection)
+    statement = f"{sql.format(mark)} IN ({', '.join([mark] * len(values))})"
+    return connection.exec_driver_sql(statement, (*leading, *values)).fetchall()
 
 
 def _insert_many(
@@ -401,21 +431,28 @@ _ROW_COLUMNS = (
 )
 
 
-def _row(write: RecordWrite, content: str, version: str, now: Any, encode: _Encoder) -> tuple[Any, ...]:
-    """A record's values in `_ROW_COLUMNS` order."""
-    record = write.record
-    party = party_of(record)
-    return (
-        record.kind.value,
-        record.source_id,
-        version,
-        content,
-        encode.day(record_date(record)),
-        party[1] if party else None,
-        "" if isinstance(record, CustomerPayment | SupplierPayment | Customer | Supplier) else record.number,
-        encode.amount(write.gross),
-        now,
+def _by_kind(keys: Iterable[Key], chunk_size: int) -> Iterator[tuple[RecordKind, builtins.list[str]]]:
+    """Each kind's source ids among `keys`, without repeats, at most `chunk_size` at a time."""
+    grouped: dict[RecordKind, dict[str, None]] = {}
+    for kind, source_id in keys:
+        grouped.setdefault(kind, {})[source_id] = None
+    for kind, source_ids in grouped.items():
+        ordered = builtins.list(source_ids)
+        for start in range(0, len(ordered), chunk_size):
+            yield kind, ordered[start : start + chunk_size]
+
+
+_KIND_TEXT = {kind: kind.value for kind in RecordKind}
+# per record type: its kind as stored, the field naming its party, whether it is dated and numbered
+_SHAPES: dict[type[Record], tuple[str, str, bool, bool]] = {
+    record_type: (
+        record_type.kind.value,
+        party[1] if (party := PARTY_FIELDS.get(record_type)) else "",
+        record_type not in (Customer, Supplier),
+        record_type not in (Customer, Supplier, CustomerPayment, SupplierPayment),
     )
+    for record_type in RECORD_TYPES.values()
+}
 
 
 def _stored(row: RecordRow, findings: tuple[Finding, ...] = ()) -> StoredRecord:
