@@ -30,13 +30,15 @@ from ledgerlink.domain.records import (
 from ledgerlink.domain.validation import Finding, ReferenceData, has_errors, validate
 from ledgerlink.services.bulk import paused_garbage_collection
 from ledgerlink.store import RecordWrite, UnitOfWork
+from ledgerlink.store.records import RecordRepository
 
 Result = Literal["created", "updated", "unchanged", "rejected"]
 Key = tuple[RecordKind, str]
 Progress = Callable[[int], None]
+_DOCUMENTS = (Invoice, CreditNote, SupplierInvoice, SupplierCreditNote)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordOutcome:
     kind: RecordKind
     source_id: str
@@ -94,7 +96,7 @@ def gross_of(record: Record, percent_by_rate: dict[str, Decimal]) -> Decimal | N
 
 
 def _totals(record: Record, percent_by_rate: dict[str, Decimal]) -> Totals | None:
-    if isinstance(record, Invoice | CreditNote | SupplierInvoice | SupplierCreditNote):
+    if isinstance(record, _DOCUMENTS):
         return record.computed_totals(percent_by_rate)
     return None
 
@@ -108,57 +110,73 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Validate and store `records` for one company inside `uow` (the caller commits)."""
+    return ingest_parts(uow, company_id, [records], reference=reference, progress=progress)
+
+
+def ingest_parts(
+    uow: UnitOfWork,
+    company_id: int,
+    parts: Iterable[Iterable[Record]],
+    *,
+    reference: ReferenceData | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Validate and store records that arrive a part at a time, each part taken as `ingest` takes a feed.
+
+    A part may settle documents of an earlier part (they are read back from the store) but never of a
+    later one, so books fed in parts in date order are never held whole. The report covers every part.
+    """
     with paused_garbage_collection():
-        return _ingest(uow, company_id, records, reference=reference, progress=progress)
+        repository = uow.records(company_id)
+        reference = reference if reference is not None else uow.reference(company_id).reference_data()
+        outcomes: list[RecordOutcome] = []
+        for part in parts:
+            outcomes.extend(_ingest(repository, part, reference, progress))
+        return IngestReport(tuple(outcomes))
 
 
 def _ingest(
-    uow: UnitOfWork,
-    company_id: int,
+    repository: RecordRepository,
     records: Iterable[Record],
-    *,
-    reference: ReferenceData | None,
+    reference: ReferenceData,
     progress: Progress | None,
-) -> IngestReport:
+) -> list[RecordOutcome]:
     batch: dict[Key, Record] = {}
     for record in records:
         batch[(record.kind, record.source_id)] = record  # the last of two with one id wins
-    repository = uow.records(company_id)
-    reference = reference if reference is not None else uow.reference(company_id).reference_data()
     percent = reference.percent_by_rate
 
-    context = _stored_context(uow, company_id, batch)
+    context = _stored_context(repository, batch)
+    settled_already = {id(record) for record in context}
     ledger = Ledger(percent_by_rate=percent)
     outcomes: dict[Key, RecordOutcome] = {}
     writes: list[RecordWrite] = []
-    steps = sorted(
-        [(r, True) for r in batch.values()] + [(r, False) for r in context],
-        key=lambda item: effect_order(item[0]),
-    )
-    for record, fed in steps:
+    for record in sorted([*batch.values(), *context], key=effect_order):
         totals = _totals(record, percent)
-        gross = totals.gross if totals else None
-        if not fed:
+        gross = totals.gross if totals is not None else None
+        if settled_already and id(record) in settled_already:
             ledger.apply(record, gross=gross)
             continue
         findings = tuple(validate(record, reference, ledger.open_items, totals=totals))
-        key = (record.kind, record.source_id)
-        if has_errors(findings):
+        if findings and has_errors(findings):
+            key = (record.kind, record.source_id)
             outcomes[key] = RecordOutcome(record.kind, record.source_id, "rejected", findings)
             continue
         ledger.apply(record, gross=gross)
-        if isinstance(record, CustomerPayment | SupplierPayment):
+        if totals is None and isinstance(record, CustomerPayment | SupplierPayment):
             gross = record.amount
         writes.append(RecordWrite(record, gross, findings))
 
     stored = repository.upsert(_ticking(writes, progress))
     for write, result in zip(writes, stored, strict=True):
-        key = (write.record.kind, write.record.source_id)
-        outcomes[key] = RecordOutcome(key[0], key[1], result, tuple(write.findings))
-    return IngestReport(tuple(outcomes[key] for key in batch))
+        record = write.record
+        outcomes[(record.kind, record.source_id)] = RecordOutcome(
+            record.kind, record.source_id, result, tuple(write.findings)
+        )
+    return [outcomes[key] for key in batch]
 
 
-def _stored_context(uow: UnitOfWork, company_id: int, batch: dict[Key, Record]) -> list[Record]:
+def _stored_context(repository: RecordRepository, batch: dict[Key, Record]) -> list[Record]:
     """The stored documents the batch settles, and the stored credits and payments already on them."""
     targets: set[Key] = set()
     for record in batch.values():
@@ -169,8 +187,7 @@ def _stored_context(uow: UnitOfWork, company_id: int, batch: dict[Key, Record]) 
         elif isinstance(record, CustomerPayment | SupplierPayment):
             kind = allocation_target(record)
             targets.update((kind, allocation.document_id) for allocation in record.allocations)
-    repository = uow.records(company_id)
-    if not targets or not any(repository.counts().values()):
+    if not targets or repository.is_empty():
         return []
     documents = repository.load(key for key in targets if key not in batch)
     # a refund settles credit notes, which in turn may be set against an invoice: load those too

@@ -22,7 +22,7 @@ from ledgerlink.domain.records import (
     RecordKind,
     standard_vat_rates,
 )
-from ledgerlink.services.records import ingest
+from ledgerlink.services.records import IngestReport, ingest, ingest_parts
 from ledgerlink.store import Store
 
 DAY = date(2025, 2, 1)
@@ -133,6 +133,39 @@ def test_warnings_are_stored_with_the_record(books: Ledgerlink, any_store: Store
     assert warning.field == "email"
     with any_store.unit_of_work() as uow:
         assert ingest(uow, company.company.id, []).outcomes == ()
+
+
+def test_a_feed_in_parts_settles_documents_of_earlier_parts_and_a_repeat_changes_nothing(
+    books: Ledgerlink, any_store: Store
+) -> None:
+    company = books.company("acme-heating")
+    parts = [
+        [Customer(source_id="C1", last_name="Smith"), invoice("I1"), invoice("I2")],
+        [payment("P1", "100.00", ("I1", "100.00"))],
+        [payment("P2", "30.00", ("I1", "30.00")), payment("P3", "120.00", ("I2", "120.00"))],
+    ]
+
+    def feed() -> IngestReport:
+        with any_store.unit_of_work() as uow:
+            report = ingest_parts(uow, company.company.id, (list(part) for part in parts))
+            uow.commit()
+        return report
+
+    first = feed()
+    assert [(o.source_id, o.result) for o in first.outcomes] == [
+        ("C1", "created"),
+        ("I1", "created"),
+        ("I2", "created"),
+        ("P1", "created"),
+        ("P2", "rejected"),
+        ("P3", "created"),
+    ]
+    [finding] = first.errors
+    assert str(finding) == (
+        "customer payment P2: allocation 1 amount: 30.00 is more than the 20.00 outstanding on invoice I1"
+    )
+    assert feed().counts == {"created": 0, "updated": 0, "unchanged": 5, "rejected": 1}
+    assert company.ledger().outstanding(RecordKind.INVOICE, "I1") == Decimal("20.00")
 
 
 INVOICES_CSV = """source_id,number,date,customer_id,description,quantity,unit_price,vat_rate,nominal_code
