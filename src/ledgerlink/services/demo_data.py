@@ -11,10 +11,11 @@ a few payments on account and refunds, and bills from the merchants the business
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Literal
 
 from ledgerlink.domain.money import ZERO, line_net, line_vat, total
@@ -41,6 +42,8 @@ from ledgerlink.services.bulk import paused_garbage_collection
 
 SizeName = Literal["small", "medium", "large"]
 SIZES: dict[SizeName, int] = {"small": 1_000, "medium": 10_000, "large": 100_000}
+# invoices (or bills) a part of `generate_parts` holds: a few seconds of feeding, a few tens of MiB
+PART_INVOICES = 5_000
 CUSTOMERS_PER_INVOICE = 0.15
 
 # town, county, outward codes, telephone pattern (each % takes digits)
@@ -341,24 +344,77 @@ def reference_lists() -> tuple[tuple[NominalAccount, ...], tuple[VatRate, ...], 
     return nominals, standard_vat_rates(), methods
 
 
+def bills_for(invoices: int) -> int:
+    """How many supplier bills go with `invoices` sales invoices."""
+    return max(1, round(invoices * 0.3))
+
+
 def generate(
     *, seed: int = 1, invoices: int = 1_000, customers: int | None = None, today: date | None = None
 ) -> DemoData:
     """Two years of a trades business's books ending `today`, the same for the same seed and day."""
     with paused_garbage_collection():
-        return _generate(seed=seed, invoices=invoices, customers=customers, today=today)
+        nominals, rates, methods = reference_lists()
+        data = DemoData(nominals, rates, methods)
+        parties, sales, purchases = _sections(seed, invoices, customers, today, PART_INVOICES)
+        data.records.extend(parties)
+        # each section reads as its documents, then the credits set against them, then the payments
+        for blocks in (list(sales), list(purchases)):
+            data.records.extend(record for block in blocks for record in block.documents)
+            data.records.extend(record for block in blocks for record in block.credits)
+            data.records.extend(record for block in blocks for record in block.payments)
+        return data
 
 
-def _generate(*, seed: int, invoices: int, customers: int | None, today: date | None) -> DemoData:
-    nominals, rates, methods = reference_lists()
+def generate_parts(
+    *,
+    seed: int = 1,
+    invoices: int = 1_000,
+    customers: int | None = None,
+    today: date | None = None,
+    part_invoices: int = 0,
+) -> Iterator[list[Record]]:
+    """The records of `generate`, made a part at a time so a large company is never held whole.
+
+    Each part can be fed on its own, in turn: first the customers and suppliers, then about
+    `part_invoices` invoices (or bills) with the credit notes and payments set against them, and the
+    payments on account and refunds after the last invoice. A refund settles a credit note of an
+    earlier part, which a feed reads back from the store.
+    """
+    parties, sales, purchases = _sections(seed, invoices, customers, today, part_invoices or PART_INVOICES)
+    yield parties
+    for block in chain(sales, purchases):
+        yield block.records
+
+
+@dataclass
+class _Block:
+    """Documents made together, with the credit notes and payments set against them."""
+
+    documents: list[Record] = field(default_factory=list)
+    credits: list[Record] = field(default_factory=list)
+    payments: list[Record] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[Record]:
+        return [*self.documents, *self.credits, *self.payments]
+
+
+def _sections(
+    seed: int, invoices: int, customers: int | None, today: date | None, part_invoices: int
+) -> tuple[list[Record], Iterator[_Block], Iterator[_Block]]:
+    """The parties, made at once, and the sales and purchases, made lazily a block at a time.
+
+    One random stream makes everything, so the blocks must be taken in order: sales, then purchases.
+    """
     builder = _Builder(random.Random(seed), today or date.today())
     customer_count = customers if customers is not None else max(5, round(invoices * CUSTOMERS_PER_INVOICE))
-    data = DemoData(nominals, rates, methods)
-    data.records.extend(builder.customers(customer_count))
-    data.records.extend(builder.suppliers())
-    data.records.extend(builder.sales(invoices))
-    data.records.extend(builder.purchases(max(1, round(invoices * 0.3))))
-    return data
+    parties: list[Record] = [*builder.customers(customer_count), *builder.suppliers()]
+    return (
+        parties,
+        builder.sales(invoices, part_invoices),
+        builder.purchases(bills_for(invoices), part_invoices),
+    )
 
 
 def gb_vat_number(seven_digits: str) -> str:
@@ -371,6 +427,9 @@ def _pennies(value: int) -> Decimal:
     return Decimal(value).scaleb(-2)
 
 
+_Line = tuple[DocumentLine, Decimal, Decimal]  # a line, its net and its VAT
+
+
 class _Builder:
     def __init__(self, rng: random.Random, today: date) -> None:
         self.rng = rng
@@ -381,6 +440,7 @@ class _Builder:
         self.supplier_ids: list[tuple[str, str, str]] = []  # source id, nominal, reference prefix
         self.work = [item for item, _ in _WORK]
         self.work_weights = list(accumulate(weight for _, weight in _WORK))
+        self.made_lines: dict[tuple[str, int, int, str, str], _Line] = {}
 
     # --- parties -----------------------------------------------------------------------------------
 
@@ -498,31 +558,45 @@ class _Builder:
     def day(self) -> date:
         return self.start + timedelta(days=self.rng.randint(1, 730))
 
-    def lines(self) -> tuple[DocumentLine, ...]:
-        rng = self.rng
-        count = rng.choices((1, 2, 3, 4), cum_weights=(45, 75, 93, 100))[0]
-        chosen = rng.choices(self.work, cum_weights=self.work_weights, k=count)
-        return tuple(
-            DocumentLine(
+    def line(self, description: str, quantity: int, pence: int, vat: str, nominal: str) -> _Line:
+        """A document line with its net and VAT; equal lines are one object (records are frozen), so
+        a large company's lines are made, validated and held once for every three used."""
+        key = (description, quantity, pence, vat, nominal)
+        found = self.made_lines.get(key)
+        if found is None:
+            line = DocumentLine(
                 description=description,
-                quantity=Decimal(rng.randint(*quantity)),
-                unit_price=_pennies(rng.randint(*price) // 5 * 5),
+                quantity=Decimal(quantity),
+                unit_price=_pennies(pence),
                 vat_rate=vat,
                 nominal_code=nominal,
             )
-            for description, nominal, vat, price, quantity in chosen
-        )
+            net = line_net(line.quantity, line.unit_price)
+            found = self.made_lines[key] = (line, net, line_vat(net, _VAT[vat]))
+        return found
 
-    def sales(self, count: int) -> list[Record]:
+    def lines(self) -> tuple[tuple[DocumentLine, ...], Decimal]:
+        """An invoice's lines and the gross they add up to."""
+        rng = self.rng
+        count = rng.choices((1, 2, 3, 4), cum_weights=(45, 75, 93, 100))[0]
+        chosen = rng.choices(self.work, cum_weights=self.work_weights, k=count)
+        made = [
+            self.line(description, rng.randint(*quantity), rng.randint(*price) // 5 * 5, vat, nominal)
+            for description, nominal, vat, price, quantity in chosen
+        ]
+        return tuple(line for line, _, _ in made), _gross_of(made)
+
+    def sales(self, count: int, size: int) -> Iterator[_Block]:
+        """Invoices `size` at a time with their credit notes and payments; then payments on account
+        and refunds, which settle credit notes of any block."""
         rng = self.rng
         dates = sorted(self.day() for _ in range(count))
-        records: list[Record] = []
-        payments: list[Record] = []
-        credit_notes: list[Record] = []
+        credits = 0
+        unallocated: list[CreditNote] = []
+        block = _Block()
         for index, when in enumerate(dates, start=1):
             customer_id = rng.choice(self.customer_ids)
-            lines = self.lines()
-            gross = _gross(lines)
+            lines, gross = self.lines()
             stated = None
             if rng.random() < 0.03:
                 off = _pennies(rng.choice((0, 0, 0, 1, 3))) if rng.random() < 0.3 else ZERO
@@ -537,18 +611,27 @@ class _Builder:
                 lines=lines,
                 stated_totals=stated,
             )
-            records.append(invoice)
+            block.documents.append(invoice)
             due = gross
             if rng.random() < 0.04:
-                credit = self.credit_note(len(credit_notes) + 1, invoice, gross)
-                credit_notes.append(credit)
+                credits += 1
+                credit = self.credit_note(credits, invoice, gross)
+                block.credits.append(credit)
                 if credit.invoice_id:
                     due -= min(gross, _gross(credit.lines))
-            payments.extend(self.payments_for(invoice, due))
+                else:
+                    unallocated.append(credit)
+            block.payments.extend(self.payments_for(invoice, due))
+            if len(block.documents) == size:
+                yield block
+                block = _Block()
+        if block.documents:
+            yield block
+        tail = _Block()
         for index in range(1, max(1, count // 200) + 1):
-            payments.append(self.on_account(index))
-        payments.extend(self.refunds(credit_notes))
-        return records + credit_notes + payments
+            tail.payments.append(self.on_account(index))
+        tail.payments.extend(self.refunds(unallocated))
+        yield tail
 
     def credit_note(self, index: int, invoice: Invoice, gross: Decimal) -> CreditNote:
         rng = self.rng
@@ -620,10 +703,11 @@ class _Builder:
             customer_id=customer_id,
         )
 
-    def refunds(self, credit_notes: list[Record]) -> list[CustomerPayment]:
+    def refunds(self, unallocated: list[CreditNote]) -> list[CustomerPayment]:
+        """About half the credit notes not set against an invoice are paid back."""
         made = []
-        for credit in credit_notes:
-            if not isinstance(credit, CreditNote) or credit.invoice_id or self.rng.random() < 0.5:
+        for credit in unallocated:
+            if self.rng.random() < 0.5:
                 continue
             amount = _gross(credit.lines)
             made.append(
@@ -642,25 +726,20 @@ class _Builder:
 
     # --- purchases ---------------------------------------------------------------------------------
 
-    def purchases(self, count: int) -> list[Record]:
+    def purchases(self, count: int, size: int) -> Iterator[_Block]:
+        """Supplier bills `size` at a time, with their payments."""
         rng = self.rng
         weights = list(accumulate(share for *_, share in _MERCHANTS))
         dates = sorted(self.day() for _ in range(count))
-        bills: list[Record] = []
-        payments: list[Record] = []
+        block = _Block()
         for index, when in enumerate(dates, start=1):
             supplier_id, nominal, prefix = rng.choices(self.supplier_ids, cum_weights=weights)[0]
             supplies = _SUPPLIES[nominal]
-            lines = tuple(
-                DocumentLine(
-                    description=description,
-                    quantity=Decimal(1),
-                    unit_price=_pennies(rng.randint(*price)),
-                    vat_rate="S",
-                    nominal_code=nominal,
-                )
+            made = [
+                self.line(description, 1, rng.randint(*price), "S", nominal)
                 for description, price in rng.sample(supplies, k=rng.randint(1, len(supplies)))
-            )
+            ]
+            lines = tuple(line for line, _, _ in made)
             bill = SupplierInvoice(
                 source_id=f"bill-{index:06d}",
                 number=f"{prefix}/{rng.randint(100000, 999999)}",
@@ -669,11 +748,11 @@ class _Builder:
                 supplier_id=supplier_id,
                 lines=lines,
             )
-            bills.append(bill)
+            block.documents.append(bill)
             paid_on = when + timedelta(days=rng.randint(5, 45))
             if rng.random() < 0.88 and paid_on <= self.today:
-                amount = _gross(lines)
-                payments.append(
+                amount = _gross_of(made)
+                block.payments.append(
                     SupplierPayment(
                         source_id=f"spay-{index:06d}",
                         date=paid_on,
@@ -684,7 +763,15 @@ class _Builder:
                         allocations=(Allocation(document_id=bill.source_id, amount=amount),),
                     )
                 )
-        return bills + payments
+            if len(block.documents) == size:
+                yield block
+                block = _Block()
+        if block.documents:
+            yield block
+
+
+def _gross_of(lines: list[_Line]) -> Decimal:
+    return total(net for _, net, _ in lines) + total(vat for _, _, vat in lines)
 
 
 def _gross(lines: tuple[DocumentLine, ...]) -> Decimal:
