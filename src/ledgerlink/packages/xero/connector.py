@@ -286,7 +286,12 @@ class XeroConnector(PackageConnector):
             candidate = f"{draft.name}{suffix}"
             if draft.reference and suffix == " (2)":
                 candidate = f"{draft.name} ({draft.reference})"
-            if await self._contacts_where(f"Name=={_quoted(candidate)}"):
+            warning = f"Xero already has another contact named '{draft.name}': created as '{candidate}'"
+            named = await self._contacts_where(f"Name=={_quoted(candidate)}")
+            ours = [c for c in named if str(c.get("ContactNumber") or "") == draft.source_id]
+            if ours:  # made under this name by an earlier try whose reply was lost
+                return Created(draft.key, str(ours[0]["ContactID"]), number=draft.source_id, warnings=(warning,))
+            if named:
                 continue
             key = mapping.batch_key("PUT /Contacts renamed", [draft.key, candidate])
             reply = await self._write(
@@ -294,8 +299,15 @@ class XeroConnector(PackageConnector):
             )
             element = (reply.get("Contacts") or [{}])[0]
             if element.get("StatusAttributeString") == "ERROR" or element.get("HasValidationErrors"):
-                return Refused(draft.key, element_problems(element))
-            warning = f"Xero already has another contact named '{draft.name}': created as '{candidate}'"
+                refused = element_problems(element)
+                existing = (
+                    await self._contact_by_number(draft.source_id)
+                    if any(NUMBER_TAKEN in problem.message for problem in refused)
+                    else None
+                )
+                if existing is not None:
+                    return Created(draft.key, existing, number=draft.source_id, warnings=(warning,))
+                return Refused(draft.key, refused)
             return Created(draft.key, str(element["ContactID"]), number=draft.source_id, warnings=(warning,))
         return Refused(draft.key, problems)
 

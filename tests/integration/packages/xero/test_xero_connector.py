@@ -144,10 +144,18 @@ async def test_two_sites_of_one_firm_sharing_a_name_and_an_email_get_a_contact_e
     ]
 
     outcomes = await world.connector.create(sites)
+    # the batch's reply was lost: it travels again, and Xero replays its first answer (name taken)
+    replayed = await world.connector.create(sites)
+    # or the second site travels again alone, under another key
+    [again] = await world.connector.create([replace(sites[1], key="k-C-132-again")])
 
     ids = [outcome.package_id for outcome in outcomes if isinstance(outcome, Created)]
     assert len(set(ids)) == 2
     assert world.organisation.contacts[ids[1]].name == "Harrison Joinery Ltd (HAR0132)"
+    assert [outcome.package_id for outcome in replayed if isinstance(outcome, Created)] == ids
+    assert isinstance(again, Created)
+    assert again.package_id == ids[1]
+    assert world.organisation.counts()["contacts"] == 2
 
 
 async def test_payments_settle_invoices_and_the_balance_is_read_back(world: XeroWorld) -> None:
