@@ -17,13 +17,13 @@ from decimal import Decimal
 
 from ledgerlink.domain.money import ZERO
 from ledgerlink.domain.outbox import EntryState
-from ledgerlink.domain.records import CustomerPayment, RecordKind
+from ledgerlink.domain.records import CustomerPayment, Invoice, Record, RecordKind, SupplierInvoice
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.services import dashboard, demo_data
 from ledgerlink.services.connect import save_settings
 from ledgerlink.services.nominals import Nominals
 from ledgerlink.services.reconcile import ReconcileReport, reconcile
-from ledgerlink.services.records import IngestReport, ingest
+from ledgerlink.services.records import IngestReport, ingest, ingest_parts
 from ledgerlink.services.runtime import Runtime
 from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
 from ledgerlink.services.sending import SendReport
@@ -134,7 +134,11 @@ class DemoRun:
             ("connect", f"Connect to a fresh business in the local {package} sandbox", connect_step),
             ("map", "Map nominal accounts, VAT rates and payment methods from suggestions", map_step),
             ("send", "Send everything since the cut-off date", send_step),
-            ("reconcile", "Reconcile every customer's and supplier's balance with the package", reconcile_step),
+            (
+                "reconcile",
+                "Reconcile every customer's and supplier's balance with the package",
+                reconcile_step,
+            ),
         ]
 
     def steps(self) -> Iterator[StepResult]:
@@ -223,10 +227,7 @@ def connect_step(run: DemoRun) -> str:
     )
     scale = runtime.sandbox_time_scale(package)
     pace = f", its limits running {scale:g}x faster than real time" if scale != 1 else ""
-    return (
-        f"{connection.label} at {runtime.sandbox_base(package)}{pace};"
-        f" cut-off date {first_date or 'none'}"
-    )
+    return f"{connection.label} at {runtime.sandbox_base(package)}{pace}; cut-off date {first_date or 'none'}"
 
 
 def map_step(run: DemoRun) -> str:
@@ -337,16 +338,32 @@ def feed_demo_data(
     invoices: int,
     today: date | None = None,
     progress: Callable[[str, int], Progress] | None = None,
+    part_invoices: int = 0,
 ) -> IngestReport:
-    """Add a seed's demo books to a company (made if missing); the same seed again changes nothing."""
-    data = demo_data.generate(seed=seed, invoices=invoices, today=today)
+    """Add a seed's demo books to a company (made if missing); the same seed again changes nothing.
+
+    The books are made and stored a part at a time (`demo_data.generate_parts`), in one transaction,
+    so 100,000 invoices never sit in memory whole and a failure stores nothing.
+    """
+    nominals, rates, methods = demo_data.reference_lists()
+    parts = demo_data.generate_parts(seed=seed, invoices=invoices, today=today, part_invoices=part_invoices)
+    if progress is not None:
+        documents = invoices + demo_data.bills_for(invoices)
+        parts = _advancing(parts, progress("Making and storing invoices and bills", documents))
     with store.unit_of_work() as uow:
         found = uow.companies.ensure(company)
         reference = uow.reference(found.id)
-        reference.put_nominal_accounts(data.nominal_accounts)
-        reference.put_vat_rates(data.vat_rates)
-        reference.put_payment_methods(data.payment_methods)
-        tick = progress("Storing records", len(data.records)) if progress else None
-        report = ingest(uow, found.id, data.records, progress=tick)
+        reference.put_nominal_accounts(nominals)
+        reference.put_vat_rates(rates)
+        reference.put_payment_methods(methods)
+        report = ingest_parts(uow, found.id, parts)
         uow.commit()
     return report
+
+
+def _advancing(parts: Iterator[list[Record]], advance: Progress) -> Iterator[list[Record]]:
+    """The parts, advancing the bar by a part's invoices and bills once the next part is asked for
+    (that is, once the part has been stored)."""
+    for part in parts:
+        yield part
+        advance(sum(1 for record in part if isinstance(record, Invoice | SupplierInvoice)))
