@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 
 from ledgerlink.domain.outbox import EntryState, Step
 from ledgerlink.domain.records import RecordKind
@@ -42,17 +43,23 @@ from ledgerlink.services.runtime import Runtime
 from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
+from ledgerlink.store.connection_tables import OutboxAttemptRow
 from ledgerlink.store.outbox import OutboxRepository
 
 SECRET = "fault-trial-secret"
 
 
-def _apps(package: str) -> Any:
+def _apps(package: str, time_scale: float) -> Any:
     if package == "sage":
-        return sage_app(SageSandboxConfig(rate_limit_per_minute=None, fault_seed=7))
+        return sage_app(SageSandboxConfig(rate_limit_per_minute=None, fault_seed=7, time_scale=time_scale))
     return xero_app(
         XeroSandboxConfig(
-            minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None, fault_seed=7
+            minute_limit=None,
+            day_limit=None,
+            concurrency=None,
+            app_minute_limit=None,
+            fault_seed=7,
+            time_scale=time_scale,
         )
     )
 
@@ -125,14 +132,15 @@ async def _prepare(store: Store, runtime: Runtime, package: str, invoices: int, 
     return company.id
 
 
-def _sender(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "ledgerlink", "send", "--company", "fault-trial", "--json"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
+def _sender(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ledgerlink", "send", "--company", "fault-trial", "--json"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def run_trial(
@@ -146,10 +154,17 @@ def run_trial(
     latency_ms: int = 15,
     workdir: Path | None = None,
     seed: int = 1,
+    max_gap: float = 1.5,
+    most_attempts: int = 40,
+    time_scale: float = 1.0,
 ) -> TrialResult:
+    """Kill each sender run once it has begun sending, after a random time up to `max_gap` seconds or a
+    random number of attempts up to `most_attempts`, whichever comes first, so the kills land all
+    through the send however fast it goes. `time_scale` runs the sandbox (and so the sender's pacing)
+    faster than real time."""
     started = time.monotonic()
     folder = workdir or Path(tempfile.mkdtemp(prefix="ledgerlink-faults-"))
-    app = _apps(package)
+    app = _apps(package, time_scale)
     with BackgroundServer(app) as server:
         env = {
             **os.environ,
@@ -157,7 +172,9 @@ def run_trial(
             "LEDGERLINK_SECRET_KEY": SECRET,
             f"LEDGERLINK_{package.upper()}_SANDBOX_URL": server.url,
         }
-        os.environ[f"LEDGERLINK_{package.upper()}_SANDBOX_URL"] = server.url
+        url_variable = f"LEDGERLINK_{package.upper()}_SANDBOX_URL"
+        earlier_url = os.environ.get(url_variable)
+        os.environ[url_variable] = server.url  # this process seeds and connects through it too
         settings = Settings(data_dir=folder, secret_key=SECRET)
         store = Store.from_settings(settings)
         runtime = Runtime.from_settings(store, settings)
@@ -173,31 +190,60 @@ def run_trial(
             },
         ).raise_for_status()
         dice = random.Random(seed)
+        log = folder / "senders.log"
         killed = runs = 0
         while killed < kills:
-            process = _sender(env)
+            process = _sender(env, log)
             runs += 1
-            time.sleep(dice.uniform(0.4, 2.5))
+            # A kill during start-up proves little: wait until this sender has begun to send, then
+            # kill it at a random moment of its work.
+            if _started_sending(store, process, _attempts(store)):
+                _wait_a_little(store, process, dice.uniform(0.0, max_gap), dice.randint(1, most_attempts))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 killed += 1
-            elif _unsent(store, company_id) == []:
-                break  # everything went before we could kill it again
+            elif not _unsent(store, company_id):
+                break  # everything went before it could be killed again
         for _ in range(40):  # then let it finish, faults still on
-            process = _sender(env)
+            process = _sender(env, log)
             runs += 1
             process.wait()
             if not _unsent(store, company_id):
                 break
         httpx.post(f"{server.url}/_sandbox/faults", json={}).raise_for_status()
         state = httpx.get(f"{server.url}/_sandbox/state").json()
+        if earlier_url is None:
+            del os.environ[url_variable]
+        else:
+            os.environ[url_variable] = earlier_url
     found_all = next(b for b in state["businesses"] if b["name"] == "Fault Trial Books")["counts"]
     expected, entries = _expected(store, company_id, package)
     found = {name: int(found_all.get(name, 0)) for name in expected}
     unsent = _unsent(store, company_id)
     store.close()
     return TrialResult(package, killed, runs, time.monotonic() - started, entries, expected, found, unsent)
+
+
+def _attempts(store: Store) -> int:
+    with store.unit_of_work() as uow:
+        return int(uow.session.execute(select(func.count()).select_from(OutboxAttemptRow)).scalar_one())
+
+
+def _started_sending(store: Store, process: subprocess.Popen[bytes], before: int) -> bool:
+    """Wait until the sender records an attempt (or ends); answers whether it began sending."""
+    while process.poll() is None:
+        if _attempts(store) > before:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _wait_a_little(store: Store, process: subprocess.Popen[bytes], seconds: float, attempts: int) -> None:
+    """Until `seconds` have passed, `attempts` more are recorded, or the sender ends."""
+    deadline, goal = time.monotonic() + seconds, _attempts(store) + attempts
+    while process.poll() is None and time.monotonic() < deadline and _attempts(store) < goal:
+        time.sleep(0.02)
 
 
 def _unsent(store: Store, company_id: int) -> list[str]:
@@ -235,11 +281,21 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=60)
     parser.add_argument("--invoices", type=int, default=400)
     parser.add_argument("--customers", type=int, default=80)
+    parser.add_argument("--time-scale", type=float, default=1.0, help="run the sandbox's clock faster")
     args = parser.parse_args()
-    result = run_trial(args.package, kills=args.kills, invoices=args.invoices, customers=args.customers)
+    result = run_trial(
+        args.package,
+        kills=args.kills,
+        invoices=args.invoices,
+        customers=args.customers,
+        time_scale=args.time_scale,
+    )
     print(f"package            {result.package}")
     print(f"outbox entries     {result.entries:,}")
-    print(f"sender kills       {result.kills} (SIGKILL at random moments), sender runs {result.runs}")
+    print(
+        f"sender kills       {result.kills} (SIGKILL at a random moment once each run began sending),"
+        f" sender runs {result.runs}"
+    )
     print("faults             10% 500s, 5% replies dropped after storing, 2% 429s")
     for name, count in sorted(result.expected.items()):
         print(f"  {name:<22} expected {count:>6,}  in the sandbox {result.found.get(name, 0):>6,}")
