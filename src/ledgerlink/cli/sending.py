@@ -223,15 +223,24 @@ def do_not_send(
 def changes(
     company: CompanyOption = "demo",
     leave: Annotated[str | None, typer.Option(help="Leave this record as sent (its job-system id).")] = None,
+    reissue: Annotated[
+        str | None,
+        typer.Option(help="Credit this invoice and issue it again as it is now, on the next send (its id)."),
+    ] = None,
     kind: KindOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Records changed after they were sent that the package could not take, and the choices."""
+    """Records changed after they were sent that the package could not take, and the choices:
+    leave it as sent, or credit it and issue it again."""
     store, _ = open_runtime()
     found = company_of(store, company)
     if leave:
         dashboard.leave_change(store, found.id, leave, kind=kind or RecordKind.INVOICE)
         console.print(f"{leave} is left as it was sent")
+        return
+    if reissue:
+        dashboard.credit_and_reissue(store, found.id, reissue, kind=kind or RecordKind.INVOICE)
+        console.print(f"{reissue} will be credited and issued again on the next send (`ledgerlink send`)")
         return
     from ledgerlink.store.outbox import OutboxRepository
 
@@ -244,7 +253,10 @@ def changes(
         )
         return
     for entry in listed:
-        console.print(f" · {entry.kind.label} {entry.source_id}: {entry.changed_after_sending}")
+        change = entry.changed_after_sending
+        if change.startswith("reissue"):
+            change = f"to be credited and issued again on the next send ({entry.reason or 'not begun'})"
+        console.print(f" · {entry.kind.label} {entry.source_id}: {change}")
     if not listed:
         console.print("[green]✓[/] nothing changed after sending waits for a decision")
 

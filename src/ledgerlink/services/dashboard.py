@@ -16,6 +16,7 @@ from ledgerlink.domain.outbox import SEND_TIERS, EntryState, Step
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.packages.registry import get_package
+from ledgerlink.services import reissue
 from ledgerlink.services.linking import close_linked_parties
 from ledgerlink.services.onboarding import require_step
 from ledgerlink.services.runtime import Runtime
@@ -186,6 +187,12 @@ def leave_change(store: Store, company_id: int, source_id: str, *, kind: RecordK
             ]
         )
         uow.commit()
+
+
+def credit_and_reissue(store: Store, company_id: int, source_id: str, *, kind: RecordKind) -> None:
+    """A person's choice for a sent invoice the package could not change: the next send credits it
+    (mirroring what was sent) and issues it again as it is now."""
+    reissue.choose(store, connection_of(store, company_id), kind, source_id)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ from ledgerlink.packages.base import (
 )
 from ledgerlink.services.drafting import DraftRequest, build_draft
 from ledgerlink.services.package_lists import load_package_lists
+from ledgerlink.services.reissue import Reissuer, sent_lines
 from ledgerlink.services.resolver import ConnectionResolver
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection, ConnectionRepository, LinkRepository, MappingRepository
@@ -128,6 +129,7 @@ def _summary(draft: Draft) -> str:
             number=draft.number, date=draft.date.isoformat(), gross=str(draft.gross), lines=len(draft.lines)
         )
         data["contact"] = draft.contact_id
+        data["sent_lines"] = sent_lines(draft)  # what a credit note must mirror to cancel it
     elif isinstance(draft, PaymentDraft):
         data.update(date=draft.date.isoformat(), amount=str(draft.amount), reference=draft.reference)
     else:
@@ -138,7 +140,9 @@ def _summary(draft: Draft) -> str:
 def describe_changes(before: str, after: str) -> str:
     old, new = json.loads(before or "{}"), json.loads(after)
     changes = [
-        f"{name} {old.get(name, '')} -> {new[name]}" for name in sorted(new) if old.get(name) != new[name]
+        f"{name} {old.get(name, '')} -> {new[name]}"
+        for name in sorted(new)
+        if old.get(name) != new[name] and name != "sent_lines"
     ]
     return "; ".join(changes) or "details changed"
 
@@ -213,6 +217,7 @@ class Sender:
                 counts[s] for s in (EntryState.WAITING, EntryState.BLOCKED, EntryState.UNCERTAIN)
             )
             await self._resolve_uncertain()
+            await self._credit_and_reissue()
             for tier in SEND_TIERS:
                 await self._send_tier(tier)
             await self._apply_changes_after_sending()
@@ -687,6 +692,12 @@ class Sender:
 
     # --- changes after sending ---------------------------------------------------------------------
 
+    async def _credit_and_reissue(self) -> None:
+        """Before anything new goes, so payments sent next settle the invoice as issued again."""
+        reissuer = Reissuer(self.store, self.connection, self.connector)
+        self.report.updated += await reissuer.run(self._resolver)
+        self.report.calls += reissuer.calls
+
     async def _apply_changes_after_sending(self) -> None:
         with self._uow() as uow:
             pending = [
@@ -735,7 +746,9 @@ class Sender:
             if isinstance(outcome, Refused):
                 refusal = "; ".join(str(problem) for problem in outcome.problems)
                 self._note_change(
-                    entry, f"changed after sending ({changes}); the package refused the change: {refusal}"
+                    entry,
+                    f"changed after sending ({changes}); the package refused the change: {refusal}. "
+                    "Credit it and issue it again, or leave it as sent.",
                 )
                 continue
             with self._uow() as uow:

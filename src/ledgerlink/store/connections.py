@@ -571,6 +571,18 @@ class LinkRepository:
                 conflicts[source_id] = conflict
         return conflicts
 
+    def relink(self, kind: RecordKind, source_id: str, package_id: str, *, version: str) -> None:
+        """The record now stands for another package object (an invoice credited and issued again)."""
+        self.session.execute(
+            update(LinkRow)
+            .where(
+                LinkRow.connection_id == self.connection_id,
+                LinkRow.record_kind == kind.value,
+                LinkRow.source_id == source_id,
+            )
+            .values(package_id=package_id, version_sent=version)
+        )
+
     def set_version_sent(self, kind: RecordKind, source_id: str, version: str) -> None:
         self.session.execute(
             update(LinkRow)

@@ -1,0 +1,368 @@
+"""Credit and re-issue: what a bookkeeper does when a sent invoice changed and the package keeps it as sent.
+
+A paid invoice cannot be edited in Sage or Xero, and some packages change none once sent. The bookkeeper's
+answer is to cancel the old one with a credit note for what was sent, and issue the invoice again as it
+is now. A person chooses it for one record (`choose`); the next send carries it out in four steps, each
+recorded on the entry before the next begins, so a crash or a lost reply at any moment repeats no step:
+
+1. a credit note for exactly the lines that were sent (same accounts and tax rates), numbered `<n>-CR`;
+2. the credit set against what is still due on the old invoice (payments already on it stay there);
+3. the invoice as it is now, numbered `<n>-R` (the package holds one invoice per number);
+4. what is left of the credit set against the new invoice; the link then names the new invoice, so
+   payments sent later settle it.
+
+Each step travels under a key made from the entry's own, so a step sent twice is stored once, and a step
+whose outcome is uncertain is looked up by its number before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ledgerlink.domain.money import ZERO
+from ledgerlink.domain.outbox import EntryState, Step
+from ledgerlink.domain.records import (
+    CreditNote,
+    CustomerPayment,
+    RecordKind,
+    SupplierCreditNote,
+    SupplierPayment,
+)
+from ledgerlink.errors import LedgerlinkError, NotReadyToSend, RecordNotFound, UncertainOutcome
+from ledgerlink.packages.base import (
+    Created,
+    CreditAllocationDraft,
+    DocumentDraft,
+    DocumentType,
+    Draft,
+    LineDraft,
+    PackageConnector,
+)
+from ledgerlink.services.drafting import DraftRequest, build_draft
+from ledgerlink.services.resolver import ConnectionResolver
+from ledgerlink.store import Store, UnitOfWork
+from ledgerlink.store.connections import Connection, LinkRepository
+from ledgerlink.store.outbox import Entry, OutboxRepository
+
+CHOSEN = "reissue"  # the entry's change note once a person chose to credit and re-issue
+_NAMESPACE = uuid.UUID("0f6f2a5e-7c1d-4b9e-9a43-52d1c1d7a0b4")
+
+REISSUABLE = {
+    RecordKind.INVOICE: DocumentType.SALES_CREDIT_NOTE,
+    RecordKind.SUPPLIER_INVOICE: DocumentType.PURCHASE_CREDIT_NOTE,
+}
+
+
+class CannotReissue(LedgerlinkError):
+    """Credit and re-issue is not possible for this record; the message says why."""
+
+
+def sent_lines(draft: DocumentDraft) -> list[dict[str, str]]:
+    """The lines as sent, kept with the entry so the credit note can mirror them exactly."""
+    return [
+        {
+            "description": line.description,
+            "quantity": str(line.quantity),
+            "unit_price": str(line.unit_price),
+            "net": str(line.net),
+            "vat": str(line.vat),
+            "account_id": line.account_id,
+            "account_code": line.account_code,
+            "tax_rate_id": line.tax_rate_id,
+        }
+        for line in draft.lines
+    ]
+
+
+def choose(store: Store, connection: Connection, kind: RecordKind, source_id: str) -> Entry:
+    """A person's choice for a sent invoice that changed: credit it and issue it again on the next send."""
+    with store.unit_of_work() as uow:
+        outbox = OutboxRepository(uow.session, connection.id, connection.company_id)
+        entry = outbox.find(kind, source_id)
+        if entry is None or not entry.changed_after_sending:
+            raise RecordNotFound(f"{kind.label} {source_id} has no change waiting for a decision")
+        if kind not in REISSUABLE:
+            raise CannotReissue(f"only invoices can be credited and issued again, not a {kind.label}")
+        if entry.changed_after_sending.startswith(CHOSEN):
+            return entry
+        if entry.changed_after_sending == "pending":
+            raise CannotReissue(f"{entry.label} is still being compared with what was sent: send first")
+        if "sent_lines" not in json.loads(entry.sent_summary or "{}"):
+            raise CannotReissue(
+                f"{entry.label} was sent before ledgerlink kept the lines it sent, so no credit note can "
+                "mirror it: credit it in the package by hand, then leave the change"
+            )
+        outbox.set_each([{"entry_id": entry.id, "changed_after_sending": CHOSEN}])
+        uow.commit()
+        found = outbox.find(kind, source_id)
+    assert found is not None
+    return found
+
+
+@dataclass
+class _Progress:
+    """Where one re-issue stands, kept in the entry's change note between steps."""
+
+    credit_id: str = ""
+    credit_left: Decimal | None = None  # what of the credit is not yet set against an invoice
+    new_id: str = ""
+    new_version: str = ""
+    new_summary: str = ""
+
+    @classmethod
+    def read(cls, note: str) -> _Progress:
+        _, _, data = note.partition(":")
+        values: dict[str, Any] = json.loads(data) if data else {}
+        left = values.pop("credit_left", None)
+        return cls(credit_left=Decimal(left) if left is not None else None, **values)
+
+    def note(self) -> str:
+        values: dict[str, Any] = {
+            "credit_id": self.credit_id,
+            "new_id": self.new_id,
+            "new_version": self.new_version,
+            "new_summary": self.new_summary,
+        }
+        if self.credit_left is not None:
+            values["credit_left"] = str(self.credit_left)
+        return f"{CHOSEN}:{json.dumps(values, sort_keys=True)}"
+
+
+class Reissuer:
+    """Carries out every chosen credit and re-issue of one connection, a step at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        connection: Connection,
+        connector: PackageConnector,
+        today: date | None = None,
+    ) -> None:
+        self.store = store
+        self.connection = connection
+        self.connector = connector
+        self.today = today or datetime.now(UTC).date()
+        self.done = 0
+        self.calls = 0
+
+    def _outbox(self, uow: UnitOfWork) -> OutboxRepository:
+        return OutboxRepository(uow.session, self.connection.id, self.connection.company_id)
+
+    def chosen(self) -> list[Entry]:
+        with self.store.unit_of_work() as uow:
+            return [
+                e
+                for e in self._outbox(uow).changed_after_sending()
+                if e.changed_after_sending.startswith(CHOSEN)
+            ]
+
+    async def run(self, resolver_for: Callable[[UnitOfWork], ConnectionResolver]) -> int:
+        """`resolver_for(uow)` drafts the new invoice as the send would; answers how many were finished.
+
+        A step the package refuses leaves the entry saying why (still chosen, so the next send tries
+        again once the cause is fixed); an uncertain one is looked up on the next send.
+        """
+        for entry in self.chosen():
+            try:
+                await self._reissue(entry, resolver_for)
+            except UncertainOutcome:
+                continue
+            except CannotReissue as problem:
+                with self.store.unit_of_work() as uow:
+                    self._outbox(uow).set_each([{"entry_id": entry.id, "reason": str(problem)}])
+                    uow.commit()
+        return self.done
+
+    async def _reissue(self, entry: Entry, resolver_for: Callable[[UnitOfWork], ConnectionResolver]) -> None:
+        progress = _Progress.read(entry.changed_after_sending)
+        summary = json.loads(entry.sent_summary)
+        credit = self._credit_draft(entry, summary)
+        if not progress.credit_id:
+            progress.credit_id = await self._create(credit)
+            progress.credit_left = credit.gross
+            self._save(entry, progress, f"credited by {credit.number}")
+        if progress.credit_left is None:
+            progress.credit_left = credit.gross
+        due = self._still_due(entry, Decimal(summary["gross"]))
+        if progress.credit_left == credit.gross and due > ZERO and not progress.new_id:
+            amount = min(due, credit.gross)
+            await self._allocate(entry, credit, progress.credit_id, entry.package_id, amount, "old")
+            progress.credit_left = credit.gross - amount
+            self._save(entry, progress, f"credited by {credit.number}, set against the invoice as sent")
+        if not progress.new_id:
+            new = self._new_draft(entry, resolver_for)
+            progress.new_id = await self._create(new)
+            progress.new_summary = json.dumps(
+                {
+                    "type": new.document_type.value,
+                    "number": new.number,
+                    "date": new.date.isoformat(),
+                    "gross": str(new.gross),
+                    "lines": len(new.lines),
+                    "contact": new.contact_id,
+                    "sent_lines": sent_lines(new),
+                },
+                sort_keys=True,
+            )
+            progress.new_version = self._current_version(entry)
+            self._save(entry, progress, f"credited by {credit.number} and issued again as {new.number}")
+        if progress.credit_left and progress.credit_left > ZERO:
+            new_gross = Decimal(json.loads(progress.new_summary)["gross"])
+            amount = min(progress.credit_left, new_gross)
+            if amount > ZERO:
+                await self._allocate(entry, credit, progress.credit_id, progress.new_id, amount, "new")
+            progress.credit_left = ZERO
+            self._save(entry, progress, "the rest of the credit set against the invoice issued again")
+        self._finish(entry, progress, credit.number)
+
+    # --- the drafts -------------------------------------------------------------------------------
+
+    def _key(self, entry: Entry, step: str) -> str:
+        return uuid.uuid5(_NAMESPACE, f"{entry.key}:{step}").hex
+
+    def _credit_draft(self, entry: Entry, summary: dict[str, Any]) -> DocumentDraft:
+        lines = tuple(
+            LineDraft(
+                description=f"Cancels {summary['number']}: {line['description']}"[:200],
+                quantity=Decimal(line["quantity"]),
+                unit_price=Decimal(line["unit_price"]),
+                net=Decimal(line["net"]),
+                vat=Decimal(line["vat"]),
+                account_id=line["account_id"],
+                account_code=line["account_code"],
+                tax_rate_id=line["tax_rate_id"],
+            )
+            for line in summary["sent_lines"]
+        )
+        net = sum((line.net for line in lines), ZERO)
+        vat = sum((line.vat for line in lines), ZERO)
+        sent_date = date.fromisoformat(summary["date"])
+        return DocumentDraft(
+            key=self._key(entry, "credit"),
+            source_id=f"{entry.source_id}-CR",
+            document_type=REISSUABLE[entry.kind],
+            contact_id=summary["contact"],
+            number=f"{summary['number']}-CR",
+            date=max(self.today, sent_date),
+            lines=lines,
+            net=net,
+            vat=vat,
+            gross=net + vat,
+            credits_document_id=entry.package_id,
+            credits_document_number=summary["number"],
+        )
+
+    def _new_draft(
+        self, entry: Entry, resolver_for: Callable[[UnitOfWork], ConnectionResolver]
+    ) -> DocumentDraft:
+        with self.store.unit_of_work() as uow:
+            stored = uow.records(self.connection.company_id).find(entry.kind, entry.source_id)
+            if stored is None:
+                raise CannotReissue(f"{entry.label} is no longer on the jobs side")
+            try:
+                draft = build_draft(
+                    DraftRequest(stored.record, Step.CREATE, self._key(entry, f"reissue:{stored.version}")),
+                    resolver_for(uow),
+                )
+            except NotReadyToSend as problem:
+                raise CannotReissue(f"{entry.label} cannot be issued again yet: {problem}") from problem
+        assert isinstance(draft, DocumentDraft)
+        return replace(draft, number=f"{draft.number}-R")
+
+    def _current_version(self, entry: Entry) -> str:
+        with self.store.unit_of_work() as uow:
+            stored = uow.records(self.connection.company_id).find(entry.kind, entry.source_id)
+        return stored.version if stored else ""
+
+    def _still_due(self, entry: Entry, gross: Decimal) -> Decimal:
+        """What the old invoice still owes in the package: its gross less what sent records set against it."""
+        settled = ZERO
+        with self.store.unit_of_work() as uow:
+            outbox = self._outbox(uow)
+            children = uow.records(self.connection.company_id).children([(entry.kind, entry.source_id)])
+            for child in children:
+                record = child.record
+                if isinstance(record, CustomerPayment | SupplierPayment):
+                    paid = outbox.find(record.kind, record.source_id)
+                    if paid is not None and paid.state is EntryState.SENT:
+                        settled += sum(
+                            (a.amount for a in record.allocations if a.document_id == entry.source_id), ZERO
+                        )
+                elif isinstance(record, CreditNote | SupplierCreditNote):
+                    allocated = outbox.find(record.kind, record.source_id, Step.ALLOCATE)
+                    if allocated is not None and allocated.state is EntryState.SENT:
+                        settled += child.gross or ZERO
+        return max(gross - settled, ZERO)
+
+    # --- the calls --------------------------------------------------------------------------------
+
+    async def _create(self, draft: Draft) -> str:
+        try:
+            [outcome] = await self.connector.create([draft])
+        except UncertainOutcome:
+            found = await self.connector.find(draft)
+            if found is None:
+                raise
+            return found
+        finally:
+            self.calls += 1
+        if not isinstance(outcome, Created):
+            problems = "; ".join(str(problem) for problem in outcome.problems)
+            raise CannotReissue(f"the package refused {getattr(draft, 'number', 'it')}: {problems}")
+        return outcome.package_id
+
+    async def _allocate(
+        self,
+        entry: Entry,
+        credit: DocumentDraft,
+        credit_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        which: str,
+    ) -> None:
+        allocation = CreditAllocationDraft(
+            key=self._key(entry, f"allocate:{which}"),
+            source_id=credit.source_id,
+            contact_id=credit.contact_id,
+            credit_note_id=credit_id,
+            invoice_id=invoice_id,
+            amount=amount,
+            date=credit.date,
+            purchase=credit.document_type is DocumentType.PURCHASE_CREDIT_NOTE,
+        )
+        await self._create(allocation)
+
+    # --- what is kept -----------------------------------------------------------------------------
+
+    def _save(self, entry: Entry, progress: _Progress, reason: str) -> None:
+        with self.store.unit_of_work() as uow:
+            self._outbox(uow).set_each(
+                [{"entry_id": entry.id, "changed_after_sending": progress.note(), "reason": reason}]
+            )
+            uow.commit()
+
+    def _finish(self, entry: Entry, progress: _Progress, credit_number: str) -> None:
+        new_number = json.loads(progress.new_summary)["number"]
+        with self.store.unit_of_work() as uow:
+            links = LinkRepository(uow.session, self.connection.id)
+            links.relink(entry.kind, entry.source_id, progress.new_id, version=progress.new_version)
+            self._outbox(uow).set_each(
+                [
+                    {
+                        "entry_id": entry.id,
+                        "package_id": progress.new_id,
+                        "record_version": progress.new_version,
+                        "sent_summary": progress.new_summary,
+                        "changed_after_sending": "",
+                        "reason": f"changed after sending: credited by {credit_number} and issued again as {new_number}",
+                    }
+                ]
+            )
+            uow.commit()
+        self.done += 1
