@@ -101,7 +101,7 @@ class RecordRepository:
         self.company_id = company_id
         self.chunk_size = chunk_size
         self._fresh: set[RecordKind] | None = None  # kinds the company held none of before writing
-        self._inserted: set[Key] = set()
+        self._inserted: dict[RecordKind, set[str]] = {kind: set() for kind in RecordKind}
 
     # --- writing -----------------------------------------------------------------------------------
 
@@ -121,13 +121,16 @@ class RecordRepository:
         return {RecordKind(kind) for kind in self.session.scalars(query)}
 
     def _upsert_chunk(
-        self, writes: builtins.list[RecordWrite], fresh: set[RecordKind], inserted: set[Key]
+        self, writes: builtins.list[RecordWrite], fresh: set[RecordKind], inserted: dict[RecordKind, set[str]]
     ) -> builtins.list[Outcome]:
         connection = self.session.connection()
         encode = _Encoder(connection.dialect.name)
         now = encode.moment(utcnow())
-        keys = ((write.record.kind, write.record.source_id) for write in writes)
-        lookup = [key for key in keys if key[0] not in fresh or key in inserted]
+        lookup = [
+            (record.kind, record.source_id)
+            for record in (write.record for write in writes)
+            if record.kind not in fresh or record.source_id in inserted[record.kind]
+        ]
         existing = self._versions(lookup) if lookup else {}
         company_id = self.company_id
         day, amount = encode.day, encode.amount
@@ -139,8 +142,10 @@ class RecordRepository:
             record = write.record
             kind, source_id = record.kind, record.source_id
             key = (kind, source_id)
-            content = record.model_dump_json(exclude_none=True)
-            version = hashlib.blake2b(content.encode(), digest_size=10).hexdigest()  # as `Record.version`
+            # the serializer's bytes are what `Record.version` hashes: hashed as they are, decoded once
+            raw = record.__pydantic_serializer__.to_json(record, exclude_none=True)
+            version = hashlib.blake2b(raw, digest_size=10).hexdigest()
+            content = raw.decode()
             known = existing.get(key) if existing else None
             if known is not None and known[1] == version:
                 outcomes.append("unchanged")
@@ -171,7 +176,8 @@ class RecordRepository:
             last_id = connection.execute(select(func.max(_records.c.id))).scalar() or 0
             _insert_many(connection, _records, ("company_id", *_ROW_COLUMNS, "created_at"), new)
             ids.update(self._ids_after(last_id, written))
-            inserted.update(ids)
+            for kind, source_id in ids:
+                inserted[kind].add(source_id)
         if changed:
             changed_ids = [row[-1] for row in changed]
             _update_many(connection, _records, _ROW_COLUMNS, changed)
