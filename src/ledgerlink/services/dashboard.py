@@ -249,9 +249,6 @@ async def send_now(runtime: Runtime, company_id: int, *, progress: Progress | No
     """Send everything waiting, if the onboarding path allows sending yet."""
     require_step(runtime.store, company_id, "send")
     connection = connection_of(runtime.store, company_id)
-    with runtime.store.unit_of_work() as uow:
-        close_linked_parties(uow, connection)
-        uow.commit()
     connector = runtime.connector(connection)
     try:
         return await Sender(

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ledgerlink.domain.ledger import Ledger
 from ledgerlink.domain.money import format_money
 from ledgerlink.domain.outbox import SEND_TIERS, EntryState, Step
 from ledgerlink.domain.records import RECORD_TYPES, Record, RecordKind
@@ -54,6 +55,7 @@ from ledgerlink.packages.base import (
     Refused,
 )
 from ledgerlink.services.drafting import DraftRequest, build_draft
+from ledgerlink.services.linking import close_linked_parties
 from ledgerlink.services.package_lists import load_package_lists
 from ledgerlink.services.reissue import Reissuer, sent_lines
 from ledgerlink.services.resolver import ConnectionResolver
@@ -67,6 +69,7 @@ log = logging.getLogger(__name__)
 PAYMENT_KINDS = frozenset({RecordKind.CUSTOMER_PAYMENT, RecordKind.SUPPLIER_PAYMENT})
 REPLAY_WINDOW = timedelta(hours=20)  # packages keep idempotency keys for about a day; stay inside it
 CHUNK = 500
+LEDGERS_KEPT = 5_000
 MAX_PASSES = 50
 
 _exchanges: contextvars.ContextVar[list[Exchange] | None] = contextvars.ContextVar("exchanges", default=None)
@@ -115,6 +118,16 @@ class _Item:
     entry: Entry
     record: Record
     draft: Draft
+
+
+@dataclass
+class _Drafted:
+    """One chunk's drafts, and what could not be drafted yet (blocked) or at all (failed), by kind."""
+
+    last_id: int
+    items: list[_Item] = field(default_factory=list)
+    blocked: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
 
 
 def _batch_key(items: Sequence[_Item]) -> str:
@@ -172,6 +185,9 @@ class Sender:
         self._stop_reason = ""
         self._requeued = False
         self._broken: Exception | None = None
+        # the parties' ledgers, kept from chunk to chunk of a tier (payments of one customer spread over
+        # many chunks), up to LEDGERS_KEPT of them
+        self._ledgers: dict[tuple[RecordKind, str], Ledger] = {}
         self._done = 0
         self._total = 0
         if connector.context.observer is None:
@@ -187,6 +203,8 @@ class Sender:
 
     def _resolver(self, uow: UnitOfWork) -> ConnectionResolver:
         reference = uow.reference(self.connection.company_id)
+        if len(self._ledgers) > LEDGERS_KEPT:
+            self._ledgers.clear()
         return ConnectionResolver(
             links=LinkRepository(uow.session, self.connection.id),
             records=uow.records(self.connection.company_id),
@@ -195,13 +213,20 @@ class Sender:
             vat_rates=reference.vat_rates(),
             payment_methods=reference.payment_methods(),
             package_label=self.connection.package.title(),
+            ledgers=self._ledgers,
         )
 
     def prepare(self) -> None:
-        """Entries for everything in scope, keys stored; what a stopped sender left is now uncertain."""
+        """Entries for everything in scope, keys stored; what a stopped sender left is now uncertain.
+
+        Customers and suppliers linked already (matched, linked by hand, imported from the package,
+        perhaps before the cut-off date made their entries) are closed as sent, so no path creates them
+        in the package a second time.
+        """
         with self._uow() as uow:
             outbox = self._outbox(uow)
             outbox.sync(self.connection.cut_off_date)
+            close_linked_parties(uow, self.connection)
             outbox.stale_processing_to_uncertain()
             uow.commit()
 
@@ -279,10 +304,12 @@ class Sender:
         """Draft the tier chunk by chunk while earlier chunks' batches are on their way.
 
         The steps of one tier never depend on each other, so drafting and sending overlap: up to the
-        connector's concurrency of batches are in flight while the next chunk is drafted, and the
+        connector's concurrency of batches are in flight while the next chunk is drafted, in a thread
+        of its own so that requests keep leaving and replies keep being recorded meanwhile, and the
         package's rate limit, not the engine's bookkeeping, sets the pace. The queue is kept short, so
         a stop or the end of the time slice leaves little drafted and unsent (it stays waiting).
         """
+        self._ledgers.clear()
         concurrency = max(1, self.connector.limits.concurrency)
         queue: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=2 * concurrency)
         workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
@@ -290,21 +317,13 @@ class Sender:
             for kind, step in tier:
                 after = 0
                 while self._going():
-                    with self._uow() as uow:
-                        outbox = self._outbox(uow)
-                        entries = outbox.in_states(
-                            [EntryState.WAITING, EntryState.BLOCKED],
-                            kind=kind,
-                            step=step,
-                            after_id=after,
-                            limit=CHUNK,
-                        )
-                        if not entries:
-                            break
-                        after = entries[-1].id
-                        items = self._draft_chunk(uow, outbox, entries)
-                        uow.commit()
-                    for batch in self._batches(items):
+                    drafted = await asyncio.to_thread(self._draft_next, kind, step, after)
+                    if drafted is None:
+                        break
+                    after = drafted.last_id
+                    self.report.blocked.update(drafted.blocked)
+                    self.report.failed.update(drafted.failed)
+                    for batch in self._batches(drafted.items):
                         await queue.put(batch)
         except BaseException:
             for worker in workers:  # cancelled or broken: what is in flight is settled by the next run
@@ -349,8 +368,26 @@ class Sender:
             except Exception as error:  # raised again by the pass, once the queue is drained
                 self._broken = error
 
-    def _draft_chunk(self, uow: UnitOfWork, outbox: OutboxRepository, entries: list[Entry]) -> list[_Item]:
+    def _draft_next(self, kind: RecordKind, step: Step, after: int) -> _Drafted | None:
+        """The next chunk of the step's entries after entry `after`, drafted (None: there are no more).
+
+        Runs in a worker thread: it touches nothing the event loop's tasks change, and reports what it
+        blocked or failed rather than counting it itself.
+        """
+        with self._uow() as uow:
+            outbox = self._outbox(uow)
+            entries = outbox.in_states(
+                [EntryState.WAITING, EntryState.BLOCKED], kind=kind, step=step, after_id=after, limit=CHUNK
+            )
+            if not entries:
+                return None
+            drafted = self._draft_chunk(uow, outbox, entries)
+            uow.commit()
+        return drafted
+
+    def _draft_chunk(self, uow: UnitOfWork, outbox: OutboxRepository, entries: list[Entry]) -> _Drafted:
         """Drafts for the entries whose parents are all in the package; the rest blocked or failed."""
+        drafted = _Drafted(last_id=entries[-1].id)
         resolver = self._resolver(uow)
         stored = {
             s.id: s
@@ -375,7 +412,6 @@ class Sender:
         )
         missing_keys = {key for keys in parents.values() for key in keys if resolver.linked_id(*key) is None}
         parent_entries = outbox.for_records(sorted(missing_keys)) if missing_keys else {}
-        items: list[_Item] = []
         changes: list[dict[str, Any]] = []
         for entry in entries:
             found = by_key.get((entry.kind, entry.source_id))
@@ -389,17 +425,17 @@ class Sender:
                     changes.append(
                         {"entry_id": entry.id, "state": EntryState.BLOCKED.value, "blocked_by": blocker}
                     )
-                self.report.blocked[entry.kind.label] += 1
+                drafted.blocked[entry.kind.label] += 1
                 continue
             try:
                 draft = build_draft(DraftRequest(found.record, entry.step, entry.key), resolver)
             except NotReadyToSend as problem:
                 changes.append(_failed(entry, str(problem), problem.field))
-                self.report.failed[entry.kind.label] += 1
+                drafted.failed[entry.kind.label] += 1
                 continue
-            items.append(_Item(entry, found.record, draft))
+            drafted.items.append(_Item(entry, found.record, draft))
         outbox.set_each(changes)
-        return items
+        return drafted
 
     def _blocker(
         self,

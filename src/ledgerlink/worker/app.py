@@ -23,7 +23,6 @@ from procrastinate import exceptions as queue_errors
 from procrastinate.jobs import Status
 
 from ledgerlink.errors import PackageError, ReconnectNeeded, StepNotReady
-from ledgerlink.services.linking import close_linked_parties
 from ledgerlink.services.nominals import Nominals
 from ledgerlink.services.onboarding import require_step
 from ledgerlink.services.runtime import Runtime
@@ -141,9 +140,6 @@ async def send(
         return f"skipped: {not_ready}"
     if state.connection is None or state.connection.id != connection_id:
         return "skipped: the company now sends through another connection"
-    with env.store.unit_of_work() as uow:
-        close_linked_parties(uow, connection)
-        uow.commit()
     connector = env.runtime.connector(connection)
     try:
         report = await Sender(
