@@ -242,21 +242,12 @@ def changes(
         dashboard.credit_and_reissue(store, found.id, reissue, kind=kind or RecordKind.INVOICE)
         console.print(f"{reissue} will be credited and issued again on the next send (`ledgerlink send`)")
         return
-    from ledgerlink.store.outbox import OutboxRepository
-
-    connection = dashboard.connection_of(store, found.id)
-    with store.unit_of_work() as uow:
-        listed = OutboxRepository(uow.session, connection.id, found.id).changed_after_sending()
+    listed = dashboard.changes(store, found.id)
     if as_json:
-        emit_json(
-            [{"kind": e.kind.value, "id": e.source_id, "change": e.changed_after_sending} for e in listed]
-        )
+        emit_json([{"kind": c.kind.value, "id": c.source_id, "change": c.note, "chosen": c.chosen} for c in listed])
         return
-    for entry in listed:
-        change = entry.changed_after_sending
-        if change.startswith("reissue"):
-            change = f"to be credited and issued again on the next send ({entry.reason or 'not begun'})"
-        console.print(f" · {entry.kind.label} {entry.source_id}: {change}")
+    for change in listed:
+        console.print(f" · {change.kind.label} {change.source_id}: {change.note}")
     if not listed:
         console.print("[green]✓[/] nothing changed after sending waits for a decision")
 

@@ -189,6 +189,36 @@ def leave_change(store: Store, company_id: int, source_id: str, *, kind: RecordK
         uow.commit()
 
 
+@dataclass(frozen=True)
+class Change:
+    """A sent record that changed since, and what a person may choose for it."""
+
+    kind: RecordKind
+    source_id: str
+    note: str
+    chosen: bool  # credit and re-issue is chosen and will be (or is being) carried out by the next send
+    can_reissue: bool
+
+
+def changes(store: Store, company_id: int) -> list[Change]:
+    """Records changed after sending that wait for a person's choice (or carry one out)."""
+    connection = connection_of(store, company_id)
+    with store.unit_of_work() as uow:
+        listed = OutboxRepository(uow.session, connection.id, company_id).changed_after_sending()
+    found: list[Change] = []
+    for entry in listed:
+        if entry.changed_after_sending == "pending":
+            continue
+        chosen = entry.changed_after_sending.startswith(reissue.CHOSEN)
+        note = (
+            f"to be credited and issued again on the next send ({entry.reason or 'not begun'})"
+            if chosen
+            else entry.changed_after_sending
+        )
+        found.append(Change(entry.kind, entry.source_id, note, chosen, entry.kind in reissue.REISSUABLE))
+    return found
+
+
 def credit_and_reissue(store: Store, company_id: int, source_id: str, *, kind: RecordKind) -> None:
     """A person's choice for a sent invoice the package could not change: the next send credits it
     (mirroring what was sent) and issues it again as it is now."""

@@ -39,6 +39,7 @@ def _board(context: Any, visitor: Any) -> dict[str, Any]:
         "status": status,
         "shown_states": SHOWN_STATES,
         "grouped": grouped,
+        "changes": board.changes(context.store, visitor.company_id),
         "job": context.sends.get(visitor.company_id),
     }
 
@@ -117,6 +118,34 @@ def do_not_send(
     moved = board.do_not_send(context.store, visitor.company_id, chosen, undo=undo)
     what = "back to waiting" if undo else "marked do-not-send"
     return redirect("/dashboard", flash=f"{moved} record{'s' if moved != 1 else ''} {what}.", request=request)
+
+
+@router.post("/dashboard/changes/{choice}")
+def decide_change(
+    request: Request,
+    context: Context,
+    visitor: CurrentVisitor,
+    choice: str,
+    kind: Annotated[str, Form()],
+    source_id: Annotated[str, Form()],
+) -> Response:
+    """A sent record that changed since: leave it as sent, or credit it and issue it again."""
+    try:
+        record_kind = RecordKind(kind)
+    except ValueError:
+        raise RecordNotFound(f"there is no kind of record {kind!r}") from None
+    if choice == "leave":
+        board.leave_change(context.store, visitor.company_id, source_id, kind=record_kind)
+        message = f"{record_kind.label.capitalize()} {source_id} is left as it was sent."
+    elif choice == "reissue":
+        try:
+            board.credit_and_reissue(context.store, visitor.company_id, source_id, kind=record_kind)
+        except LedgerlinkError as refused:
+            return redirect("/dashboard", flash=str(refused), request=request)
+        message = f"{record_kind.label.capitalize()} {source_id} will be credited and issued again with the next send."
+    else:
+        raise RecordNotFound(f"there is no choice {choice!r} for a change after sending")
+    return redirect("/dashboard", flash=message, request=request)
 
 
 @router.post("/dashboard/reconcile")
