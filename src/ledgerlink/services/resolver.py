@@ -30,7 +30,9 @@ class ConnectionResolver:
         vat_rates: Iterable[VatRate],
         payment_methods: Iterable[PaymentMethod],
         package_label: str,
+        ledgers: dict[tuple[RecordKind, str], Ledger] | None = None,
     ) -> None:
+        """`ledgers`: the parties' ledgers already read, shared with the resolver and kept by the caller."""
         self.links = links
         self.records = records
         self.mappings = mappings
@@ -39,7 +41,7 @@ class ConnectionResolver:
         self.payment_methods = {method.code: method for method in payment_methods}
         self.package_label = package_label
         self._links: dict[tuple[RecordKind, str], str] = {}
-        self._ledgers: dict[tuple[RecordKind, str], Ledger] = {}
+        self._ledgers: dict[tuple[RecordKind, str], Ledger] = {} if ledgers is None else ledgers
         self._parties: dict[tuple[RecordKind, str], tuple[RecordKind, str] | None] = {}
 
     # links -----------------------------------------------------------------------------------------
