@@ -23,14 +23,16 @@ MINUTE = 60.0
 class LocalPacer:
     """The package's own rule, kept on our side: never more than its limit in any minute.
 
-    Packages count requests in a sliding minute (Xero: 60 in any 60 seconds), so the pacer keeps the
-    times of its own recent requests and lets one more go only while fewer than the limit, less one,
-    fall inside the last minute plus `margin` seconds. The spare request and the margin absorb the
-    moments between our clock and the package's (a request is counted when it arrives, a little after
-    it was let go). Because the rule is the package's window and not an even spacing, time the engine
-    spent elsewhere (drafting, recording outcomes, waiting for a tier to finish) is made up at once
-    instead of being lost: a send runs at the package's limit, not below it. `burst` adds an even
-    spacing on top (at most `burst` requests back to back), for callers that want a smooth pace.
+    Packages count requests in a sliding minute (Xero: 60 in any 60 seconds), by when each arrived.
+    We cannot see arrivals, only that a request arrived after we let it go and before its reply came
+    back; so the pacer counts a request in flight as in the minute, and a finished one until a minute
+    (plus `margin` seconds) after its reply, and lets one more go only while fewer than the limit, less
+    one, are counted. However late the event loop, the network or the package got a request through,
+    the package's count can then never reach the limit; and since the rule is the package's window and
+    not an even spacing, time the engine spent elsewhere (drafting, recording outcomes, waiting for a
+    tier to finish) is made up at once instead of being lost: a send runs at the package's limit, less
+    what a reply takes. `burst` adds an even spacing on top (at most `burst` requests back to back), for
+    callers that want a smooth pace.
 
     A 429 halves the budget, and each quiet second after it wins a little back, so a connection settles
     just under whatever the package really allows. The package's "remaining" headers are heeded only
@@ -46,7 +48,7 @@ class LocalPacer:
         time_scale: float = 1.0,
         clock: Clock = time.monotonic,
         burst: int | None = None,
-        margin: float = 0.05,
+        margin: float = 0.01,
     ) -> None:
         self.limits = limits
         self.time_scale = time_scale
@@ -58,7 +60,9 @@ class LocalPacer:
         self._burst = burst
         self._interval = MINUTE / time_scale / max(1, limits.requests_per_minute)
         self._next_even = 0.0
-        self._recent: deque[float] = deque()
+        self._finished: deque[float] = deque()  # when recent replies came back, oldest first
+        self._flying = 0
+        self._landed = asyncio.Event()
         self._not_before = 0.0
         self._lock = asyncio.Lock()
         self._in_flight = asyncio.Semaphore(limits.concurrency)
@@ -77,14 +81,20 @@ class LocalPacer:
             self._factor = min(1.0, self._factor * (1 + 0.05 * elapsed))
         self._factor_updated = now
 
-    def _wait(self, now: float) -> float:
-        """Seconds until one more request keeps every window within the budget (0: it may go now)."""
-        while self._recent and self._recent[0] <= now - self._window:
-            self._recent.popleft()
+    def _counted(self, now: float) -> int:
+        while self._finished and self._finished[0] <= now - self._window:
+            self._finished.popleft()
+        return self._flying + len(self._finished)
+
+    def _wait(self, now: float) -> float | None:
+        """Seconds until one more request keeps every window within the budget (0: it may go now;
+        None: not before a request in flight comes back)."""
         waits = [self._not_before - now]
-        budget = max(1, int(self._budget * self._factor))
-        if len(self._recent) >= budget:
-            waits.append(self._recent[len(self._recent) - budget] + self._window - now)
+        excess = self._counted(now) - max(1, int(self._budget * self._factor)) + 1
+        if excess > len(self._finished):
+            return None
+        if excess > 0:
+            waits.append(self._finished[excess - 1] + self._window - now)
         if self._burst is not None or self._factor < 1.0:
             interval = self._interval / self._factor
             waits.append(self._next_even - (self._burst or 1) * interval - now + interval)
@@ -102,8 +112,12 @@ class LocalPacer:
                     )
                 self._recover(now)
                 wait = self._wait(now)
+                if wait is None:
+                    self._landed.clear()
+                    await self._landed.wait()
+                    continue
                 if wait <= 0.0:
-                    self._recent.append(now)
+                    self._flying += 1
                     interval = self._interval / self._factor
                     self._next_even = max(self._next_even, now) + interval
                     self.requests += 1
@@ -111,21 +125,27 @@ class LocalPacer:
                 self.waited += wait
                 await asyncio.sleep(wait)
 
+    def _land(self) -> None:
+        self._flying -= 1
+        self._finished.append(self._clock())
+        self._landed.set()
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         async with self._in_flight:
             await self._take()
-            yield
+            try:
+                yield
+            finally:
+                self._land()
 
     def observe(self, report: LimitReport) -> None:
         now = self._clock()
-        if report.minute_remaining is not None and report.minute_remaining <= 1:
-            while self._recent and self._recent[0] <= now - self._window:
-                self._recent.popleft()
-            if len(self._recent) < self._budget * self._factor - 1:
-                # The package's count says the minute is spent and ours does not (other workers,
-                # other apps): sit out a share of the window rather than earn a 429.
-                self._not_before = max(self._not_before, now + MINUTE / self.time_scale / 4)
+        spent = report.minute_remaining is not None and report.minute_remaining <= 1
+        if spent and self._counted(now) < self._budget * self._factor - 1:
+            # The package's count says the minute is spent and ours does not (other workers, other
+            # apps): sit out a share of the window rather than earn a 429.
+            self._not_before = max(self._not_before, now + MINUTE / self.time_scale / 4)
         if report.day_remaining is not None and report.day_remaining <= 0:
             self._day_exhausted_until = max(self._day_exhausted_until, now + 3600.0 / self.time_scale)
 
