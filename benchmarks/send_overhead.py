@@ -1,0 +1,226 @@
+"""The engine's own cost: the send benchmark's books against sandboxes with no latency and no limits.
+
+Both sandboxes run in this process (httpx's ASGI transport, no sockets) with every limit off, and the
+connector gets an UnlimitedPacer, so nothing waits: what is left is the engine (drafting, batching,
+the outbox's bookkeeping in the store) and the sandbox answering. The time the sandbox spends answering
+is measured at the transport and shown apart, so that "engine records a second" is the engine's alone.
+
+    .venv/bin/python benchmarks/send_overhead.py [--package sage|xero|both] [--scale 0.1]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--profile out.html]
+
+`--profile` runs pyinstrument around the send (install it into the venv with pip; it is not a
+dependency of the project) and writes its reports (HTML, and text beside it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+import uuid
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy.engine import make_url
+
+from ledgerlink.domain.outbox import EntryState
+from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.sandbox.kit import in_process_transport
+from ledgerlink.sandbox.sage.app import SageSandboxConfig
+from ledgerlink.sandbox.sage.app import create_app as sage_app
+from ledgerlink.sandbox.xero.app import XeroSandboxConfig
+from ledgerlink.sandbox.xero.app import create_app as xero_app
+from ledgerlink.services.reconcile import reconcile
+from ledgerlink.services.runtime import Runtime
+from ledgerlink.services.secrets import SecretBox
+from ledgerlink.services.sending import Sender
+from ledgerlink.settings import Settings
+from ledgerlink.store import Store
+from send_books import Books, Sizes, build, connect_company, store_books
+
+
+class TimedTransport(httpx.AsyncBaseTransport):
+    """Adds up the time the in-process sandbox spends answering."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+        self.cpu_seconds = 0.0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.cpu_seconds += time.process_time() - cpu
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def unlimited_app(package: str) -> Any:
+    if package == "sage":
+        return sage_app(SageSandboxConfig(rate_limit_per_minute=None))
+    return xero_app(
+        XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
+    )
+
+
+async def instant(seconds: float) -> None:
+    return None
+
+
+@dataclass
+class Result:
+    package: str
+    database: str
+    entries: int
+    sent: int
+    calls: int
+    seconds: float
+    cpu_seconds: float
+    sandbox_seconds: float
+    sandbox_cpu_seconds: float
+    reconciled: str
+
+    @property
+    def engine_seconds(self) -> float:
+        return self.seconds - self.sandbox_seconds
+
+    @property
+    def engine_cpu_seconds(self) -> float:
+        return self.cpu_seconds - self.sandbox_cpu_seconds
+
+
+def profiler(path: str) -> tuple[AbstractContextManager[Any], Any]:
+    if not path:
+        return nullcontext(), None
+    from pyinstrument import Profiler  # not a dependency: pip install pyinstrument into the venv
+
+    profile = Profiler(async_mode="enabled")
+    return profile, profile
+
+
+async def send_once(store: Store, books: Books, package: str, tmp: Path, profile_to: str) -> Result:
+    transport = TimedTransport(in_process_transport(unlimited_app(package)))
+    runtime = Runtime(
+        store=store,
+        settings=Settings(data_dir=tmp),
+        box=SecretBox("send-overhead"),
+        in_process={package: transport},
+        sleep=instant,
+        pacer_factory=lambda connection, entry: UnlimitedPacer(),
+    )
+    company_id = store_books(store, books, f"Overhead {package} {uuid.uuid4().hex[:6]}")
+    connection = await connect_company(runtime, company_id, package, f"Overhead {package} Books")
+    connector = runtime.connector(connection)
+    sender = Sender(store, connection=connection, connector=connector)
+    transport.seconds = transport.cpu_seconds = 0.0
+    context, profile = profiler(profile_to and f"{profile_to.removesuffix('.html')}-{package}.html")
+    started, cpu = time.perf_counter(), time.process_time()
+    with context:
+        report = await sender.run()
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    if profile is not None:
+        stem = f"{profile_to.removesuffix('.html')}-{package}"
+        Path(f"{stem}.html").write_text(profile.output_html())
+        Path(f"{stem}.txt").write_text(profile.output_text(show_all=False))
+    sandbox_seconds, sandbox_cpu_seconds = transport.seconds, transport.cpu_seconds
+    result = await reconcile(store, connection, connector)
+    await connector.aclose()
+    return Result(
+        package=package,
+        database=store.engine.dialect.name,
+        entries=sum(report.counts.values()),
+        sent=report.counts.get(EntryState.SENT, 0),
+        calls=report.calls,
+        seconds=seconds,
+        cpu_seconds=cpu_seconds,
+        sandbox_seconds=sandbox_seconds,
+        sandbox_cpu_seconds=sandbox_cpu_seconds,
+        reconciled=(
+            f"clean, {result.checked:,} parties agree to the penny"
+            if result.clean
+            else f"{len(result.differences)} of {result.checked:,} parties differ"
+        ),
+    )
+
+
+def fresh_postgres(server: str) -> tuple[str, str]:
+    name = f"ll_bench_overhead_{uuid.uuid4().hex[:8]}"
+    libpq = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return name, make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(server: str, name: str) -> None:
+    libpq = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(database: str, packages: list[str], books: Books, profile_to: str, postgres: str) -> list[Result]:
+    results = []
+    for package in packages:
+        with tempfile.TemporaryDirectory(prefix="ledgerlink-overhead-") as folder:
+            tmp = Path(folder)
+            if database == "postgresql":
+                name, url = fresh_postgres(postgres)
+            else:
+                name, url = "", f"sqlite:///{tmp / 'ledgerlink.db'}"
+            store = Store.open(url)
+            try:
+                results.append(asyncio.run(send_once(store, books, package, tmp, profile_to)))
+            finally:
+                store.close()
+                if name:
+                    drop_postgres(postgres, name)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--package", choices=["sage", "xero", "both"], default="both")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full books (1.0: 26,800)")
+    parser.add_argument(
+        "--postgres", default="", help="also run on this PostgreSQL server (a database is made)"
+    )
+    parser.add_argument("--profile", default="", help="write pyinstrument HTML reports to this path")
+    args = parser.parse_args()
+    sizes = Sizes() if args.scale == 1.0 else Sizes().scaled(args.scale)
+    books = build(sizes)
+    packages = ["sage", "xero"] if args.package == "both" else [args.package]
+    databases = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    print(f"records            {len(books.records):,} ({sizes})")
+    for database in databases:
+        for result in run(database, packages, books, args.profile, args.postgres):
+            sent = result.sent
+            print(f"--- {result.package} on {result.database}")
+            print(f"entries sent       {sent:,} of {result.entries:,}, in {result.calls:,} calls")
+            print(
+                f"whole send         {result.seconds:.1f} s wall, {result.cpu_seconds:.1f} s CPU "
+                f"({sent / result.seconds:,.0f} records/s with the sandbox)"
+            )
+            print(
+                f"sandbox answering  {result.sandbox_seconds:.1f} s wall, "
+                f"{result.sandbox_cpu_seconds:.1f} s CPU"
+            )
+            print(
+                f"engine alone       {result.engine_seconds:.1f} s wall: {sent / result.engine_seconds:,.0f} "
+                f"records/s; {result.engine_cpu_seconds:.1f} s CPU: "
+                f"{sent / result.engine_cpu_seconds:,.0f} records/s"
+            )
+            print(f"reconcile          {result.reconciled}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+"""Calls and time: a first send of a trades business's books to each package, at its real limits.
+
+The books: 2,000 customers, 300 suppliers, 10,000 invoices, 1,000 credit notes (700 of them set against
+their invoice), 8,000 customer payments, 3,000 supplier invoices and 2,500 supplier payments, built by
+`send_books.py`; every record is valid and the whole reconciles.
+
+Each package's sandbox runs in its own process on loopback with the package's published limits (Sage:
+200 requests a minute per business, one record a call; Xero: 60 a minute, 5 at once and 5,000 a day per
+organisation, 10,000 a minute per app, 50 records a call) with its windows run faster than real time:
+`--sage-minute 2` makes Sage's minute last 2 seconds. The sender is told the same limit and the same
+time scale; it runs in this process on SQLite.
+
+The least number of calls is counted from the books, endpoint by endpoint:
+
+- Sage takes one record a call and has no batch endpoint: a POST per customer, supplier, invoice, credit
+  note, payment, supplier invoice and supplier payment, plus one POST /contact_allocations per credit
+  note set against its invoice (a Sage credit note has no field naming the invoice it credits).
+  Payments carry their allocations in the same POST, so they cost nothing more.
+- Xero takes up to 50 elements a call: ceil(n / 50) for PUT /Contacts (customers and suppliers),
+  PUT /Invoices (invoices and supplier invoices), PUT /CreditNotes and PUT /Payments (every payment
+  settling documents; money left on account would be PUT /BankTransactions, none here), plus one
+  PUT /CreditNotes/{id}/Allocations per credit note set against its invoice (the endpoint takes one
+  credit note's allocations).
+
+The floor on time is the least number of calls at the package's rate: least calls / limit a minute,
+in scaled minutes. Prints the calls made beside the least (aim: within 2%), the wall time of the send
+beside the floor (aim: within 15%), the 429s the sandbox answered (aim: none) and the reconciliation.
+
+    .venv/bin/python benchmarks/send_pace.py [--package sage|xero|both] [--scale 0.1]
+        [--sage-minute 2.0] [--xero-minute 6.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ledgerlink.domain.outbox import EntryState
+from ledgerlink.domain.records import CustomerPayment, RecordKind, SupplierPayment
+from ledgerlink.packages.pacing import LocalPacer
+from ledgerlink.services.reconcile import reconcile
+from ledgerlink.services.runtime import Runtime
+from ledgerlink.services.sending import Sender, SendReport
+from ledgerlink.settings import Settings
+from ledgerlink.store import Store
+from ledgerlink.store.connections import Connection
+from send_books import Books, Sizes, build, connect_company, store_books
+from send_sandbox import PER_MINUTE, Stats, sandbox_process, stats
+
+SECRET = "benchmark-send-pace"
+BATCH = {"sage": 1, "xero": 50}
+
+
+# --- the least number of calls, from the books -----------------------------------------------------
+
+
+def least_calls(package: str, books: Books) -> dict[str, int]:
+    """Each endpoint's least number of calls for these books (see the module's docstring)."""
+    count = books.count
+    allocated = books.allocated_credit_notes
+    settling = sum(
+        1 for r in books.records if isinstance(r, CustomerPayment | SupplierPayment) and r.allocations
+    )
+    on_account = sum(
+        1
+        for r in books.records
+        if isinstance(r, CustomerPayment | SupplierPayment)
+        and r.amount > sum(allocation.amount for allocation in r.allocations)
+    )
+    if package == "sage":
+        least = {
+            "POST /contacts": count(RecordKind.CUSTOMER) + count(RecordKind.SUPPLIER),
+            "POST /sales_invoices": count(RecordKind.INVOICE),
+            "POST /sales_credit_notes": count(RecordKind.CREDIT_NOTE),
+            "POST /contact_allocations": allocated,
+            "POST /contact_payments": count(RecordKind.CUSTOMER_PAYMENT) + count(RecordKind.SUPPLIER_PAYMENT),
+            "POST /purchase_invoices": count(RecordKind.SUPPLIER_INVOICE),
+        }
+    else:
+
+        def calls(n: int) -> int:
+            return math.ceil(n / BATCH["xero"])
+
+        least = {
+            "PUT /Contacts": calls(count(RecordKind.CUSTOMER) + count(RecordKind.SUPPLIER)),
+            "PUT /Invoices": calls(count(RecordKind.INVOICE) + count(RecordKind.SUPPLIER_INVOICE)),
+            "PUT /CreditNotes": calls(count(RecordKind.CREDIT_NOTE)),
+            "PUT /CreditNotes/{id}/Allocations": allocated,
+            "PUT /Payments": calls(settling),
+            "PUT /BankTransactions": calls(on_account),
+        }
+    return {endpoint: n for endpoint, n in least.items() if n}
+
+
+# --- one send --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    package: str
+    time_scale: float
+    entries: int
+    sent: int
+    unsent: str
+    engine_calls: int
+    calls: Counter[str]
+    refused: int
+    busiest: int
+    least: dict[str, int]
+    seconds: float
+    sender_cpu: float
+    sandbox_cpu: float
+    reconciled: str
+
+    @property
+    def floor(self) -> float:
+        """Seconds the least number of calls takes at the package's limit, in scaled minutes."""
+        return sum(self.least.values()) / PER_MINUTE[self.package] * 60.0 / self.time_scale
+
+
+@dataclass
+class Sent:
+    report: SendReport
+    seconds: float
+    cpu: float
+    before: Stats
+    after: Stats
+    reconciled: str
+
+
+async def send_and_reconcile(runtime: Runtime, connection: Connection, url: str) -> Sent:
+    connector = runtime.connector(connection)
+    try:
+        sender = Sender(runtime.store, connection=connection, connector=connector)
+        before = stats(url, connection.business_id)
+        started, cpu = time.perf_counter(), time.process_time()
+        report = await sender.run()
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        after = stats(url, connection.business_id)
+        result = await reconcile(runtime.store, connection, connector)
+    finally:
+        await connector.aclose()
+    verdict = (
+        f"clean: {result.checked:,} customers and suppliers agree to the penny"
+        if result.clean
+        else f"{len(result.differences)} of {result.checked:,} parties differ, e.g. {result.differences[:2]}"
+    )
+    return Sent(report, seconds, cpu, before, after, verdict)
+
+
+def run_package(package: str, books: Books, minute_seconds: float, tmp: Path, timeline: str = "") -> Result:
+    time_scale = 60.0 / minute_seconds
+    with sandbox_process(package, time_scale=time_scale) as url:
+        os.environ[f"LEDGERLINK_{package.upper()}_SANDBOX_URL"] = url
+        settings = Settings(data_dir=tmp / package, secret_key=SECRET, sandbox_time_scale=time_scale)
+        store = Store.from_settings(settings)
+
+        def pacer(connection: Connection, entry: Any) -> LocalPacer:
+            limits = replace(entry.connector.limits, requests_per_minute=PER_MINUTE[package])
+            return LocalPacer(limits, time_scale=time_scale)
+
+        runtime = Runtime.from_settings(store, settings, pacer_factory=pacer)
+        company_id = store_books(store, books, f"Pace {package.title()} Heating")
+        connection = asyncio.run(
+            connect_company(runtime, company_id, package, f"Pace {package.title()} Books")
+        )
+        time.sleep(minute_seconds * 1.1)  # the set-up's reads leave the sandbox's window before the send
+        sent = asyncio.run(send_and_reconcile(runtime, connection, url))
+        store.close()
+    before, after = sent.before, sent.after
+    if timeline:  # when each answered call of the send arrived, seconds from the first
+        times = sorted(t for t in after.times if t > max(before.times, default=0.0))
+        Path(f"{timeline}-{package}.txt").write_text("".join(f"{t - times[0]:.4f}\n" for t in times))
+    return Result(
+        package=package,
+        time_scale=time_scale,
+        entries=sum(sent.report.counts.values()),
+        sent=sent.report.counts.get(EntryState.SENT, 0),
+        unsent=", ".join(
+            [
+                f"{n:,} {state.label}"
+                for state, n in sent.report.counts.items()
+                if n and state is not EntryState.SENT
+            ]
+            + ([f"stopped: {sent.report.stopped}"] if sent.report.stopped else [])
+        ),
+        engine_calls=sent.report.calls,
+        calls=after.calls - before.calls,
+        refused=after.refused - before.refused,
+        busiest=after.busiest(minute_seconds, since=max(before.times, default=0.0)),
+        least=least_calls(package, books),
+        seconds=sent.seconds,
+        sender_cpu=sent.cpu,
+        sandbox_cpu=after.cpu - before.cpu,
+        reconciled=sent.reconciled,
+    )
+
+
+def show(result: Result, books: Books, minute_seconds: float) -> None:
+    made, least = sum(result.calls.values()), sum(result.least.values())
+    limits = (
+        "200 a minute per business, one record a call"
+        if result.package == "sage"
+        else "60 a minute, 5 at once, 5,000 a day per organisation; 50 records a call"
+    )
+    print(
+        f"--- {result.package}: {limits}; a minute lasts {minute_seconds:g} s (time scale {result.time_scale:g})"
+    )
+    print(
+        f"records            {len(books.records):,}; outbox entries {result.entries:,}, sent {result.sent:,}"
+    )
+    if result.unsent:
+        print(f"not sent           {result.unsent}")
+    print(f"calls              {made:,} made, least possible {least:,} ({(made - least) / least:+.1%})")
+    for endpoint in sorted(set(result.least) | set(result.calls)):
+        print(
+            f"  {endpoint:<34} {result.calls.get(endpoint, 0):>7,}   least {result.least.get(endpoint, 0):>7,}"
+        )
+    print(
+        f"wall time          {result.seconds:.1f} s, floor {result.floor:.1f} s "
+        f"({(result.seconds - result.floor) / result.floor:+.1%})"
+    )
+    print(f"busiest minute     {result.busiest} calls answered (limit {PER_MINUTE[result.package]})")
+    print(f"429s received      {result.refused}")
+    print(f"CPU                sender {result.sender_cpu:.0f} s, sandbox {result.sandbox_cpu:.0f} s")
+    print(f"reconcile          {result.reconciled}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--package", choices=["sage", "xero", "both"], default="both")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full books")
+    parser.add_argument("--sage-minute", type=float, default=2.0, help="seconds a Sage minute lasts")
+    parser.add_argument("--xero-minute", type=float, default=6.0, help="seconds a Xero minute lasts")
+    parser.add_argument("--timeline", default="", help="write each call's arrival time to PATH-<package>.txt")
+    args = parser.parse_args()
+    sizes = Sizes() if args.scale == 1.0 else Sizes().scaled(args.scale)
+    books = build(sizes)
+    packages = ["sage", "xero"] if args.package == "both" else [args.package]
+    minutes = {"sage": args.sage_minute, "xero": args.xero_minute}
+    print(f"books              {sizes}")
+    print(f"machine            {os.cpu_count()} cores, load average {load()} at the start")
+    with tempfile.TemporaryDirectory(prefix="ledgerlink-pace-") as folder:
+        for package in packages:
+            result = run_package(package, books, minutes[package], Path(folder), args.timeline)
+            show(result, books, minutes[package])
+    print(f"machine            load average {load()} at the end")
+
+
+def load() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg()) + " (1, 5, 15 min)"
+
+
+if __name__ == "__main__":
+    main()
