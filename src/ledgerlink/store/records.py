@@ -1,7 +1,7 @@
 """The records of one company: stored by (kind, source_id), versioned by content, read back as domain values.
 
-Writes go through SQLAlchemy core executemany in chunks, so a company's first 100,000 invoices are
-stored in seconds, and reads can stream in chunks so a send of 200,000 records never holds them all.
+Writes go straight to the driver in chunks (executemany on SQLite, COPY on PostgreSQL), so a company's
+first 100,000 invoices are stored in seconds, and reads can stream in chunks so a send of 200,000 records never holds them all.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from sqlalchemy import Connection, Select, Table, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,9 @@ from ledgerlink.domain.records import (
 from ledgerlink.domain.validation import Finding
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.store.tables import RecordFindingRow, RecordParentRow, RecordRow, utcnow
+
+if TYPE_CHECKING:
+    import psycopg
 
 Outcome = Literal["created", "updated", "unchanged"]
 Key = tuple[RecordKind, str]
@@ -135,6 +138,7 @@ class RecordRepository:
         company_id = self.company_id
         day, amount = encode.day, encode.amount
         new: builtins.list[tuple[Any, ...]] = []
+        new_keys: builtins.list[Key] = []
         changed: builtins.list[tuple[Any, ...]] = []
         written: dict[Key, RecordWrite] = {}
         outcomes: builtins.list[Outcome] = []
@@ -164,6 +168,7 @@ class RecordRepository:
             )
             if known is None:
                 new.append((company_id, *row, now))
+                new_keys.append(key)
                 outcomes.append("created")
                 existing[key] = (-1, version)
             else:
@@ -173,9 +178,7 @@ class RecordRepository:
             written[key] = write
         ids: dict[Key, int] = {}
         if new:
-            last_id = connection.execute(select(func.max(_records.c.id))).scalar() or 0
-            _insert_many(connection, _records, ("company_id", *_ROW_COLUMNS, "created_at"), new)
-            ids.update(self._ids_after(last_id, written))
+            ids.update(self._insert_new(connection, new, new_keys))
             for kind, source_id in ids:
                 inserted[kind].add(source_id)
         if changed:
@@ -198,7 +201,28 @@ class RecordRepository:
         _insert_many(connection, _findings, ("record_id", "severity", "field", "message"), findings)
         return outcomes
 
-    def _ids_after(self, last_id: int, written: dict[Key, RecordWrite]) -> dict[Key, int]:
+    def _insert_new(
+        self, connection: Connection, rows: builtins.list[tuple[Any, ...]], keys: builtins.list[Key]
+    ) -> dict[Key, int]:
+        """Insert new record rows (`keys` names each) and answer their ids.
+
+        PostgreSQL's ids are taken from the sequence first and copied in with the rows. SQLite numbers new
+        rows past the largest id, so they are read back by id range afterwards.
+        """
+        columns = ("company_id", *_ROW_COLUMNS, "created_at")
+        if connection.dialect.name == "postgresql":
+            taken = connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('records', 'id')) FROM generate_series(1, %s)",
+                (len(rows),),
+            ).scalars()
+            numbered = [(record_id, *row) for record_id, row in zip(taken, rows, strict=True)]
+            _insert_many(connection, _records, ("id", *columns), numbered)
+            return {key: row[0] for key, row in zip(keys, numbered, strict=True)}
+        last_id = connection.execute(select(func.max(_records.c.id))).scalar() or 0
+        _insert_many(connection, _records, columns, rows)
+        return self._ids_after(last_id, set(keys))
+
+    def _ids_after(self, last_id: int, written: set[Key]) -> dict[Key, int]:
         """The ids of the rows just inserted: every row of this company past `last_id` that we wrote."""
         connection = self.session.connection()
         # by id alone: a condition on the company would let SQLite walk the company's index, every
@@ -385,11 +409,21 @@ def _select_in(
 def _insert_many(
     connection: Connection, table: Table, columns: Sequence[str], rows: builtins.list[tuple[Any, ...]]
 ) -> None:
-    """One executemany straight to the driver: SQLAlchemy's per-row processing is most of the cost."""
+    """Rows straight to the driver: SQLAlchemy's per-row processing is most of the cost.
+
+    SQLite takes one executemany; PostgreSQL a COPY, several times quicker than an INSERT a row, however
+    pipelined (psycopg is the only PostgreSQL driver the store opens).
+    """
     if not rows:
         return
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(column) for column in columns)
+    if connection.dialect.name == "postgresql":
+        cursor = cast("psycopg.Cursor[Any]", connection.connection.cursor())
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     marks = ", ".join(_mark(connection) for _ in columns)
     connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
 
