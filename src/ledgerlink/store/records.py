@@ -155,24 +155,34 @@ class RecordRepository:
                 outcomes.append("unchanged")
                 continue
             kind_text, party_field, dated, numbered = _SHAPES[type(record)]
-            row = (
-                kind_text,
-                source_id,
-                version,
-                content,
-                day(cast(Document, record).date) if dated else None,
-                getattr(record, party_field) if party_field else None,
-                cast(Document, record).number if numbered else "",
-                amount(write.gross),
-                now,
-            )
+            day_of = day(cast(Document, record).date) if dated else None
+            party = getattr(record, party_field) if party_field else None
+            number = cast(Document, record).number if numbered else ""
+            gross = amount(write.gross)
+            # `_ROW_COLUMNS` order: a new row between its company and creation time, a changed one before its id
             if known is None:
-                new.append((company_id, *row, now))
+                new.append(
+                    (
+                        company_id,
+                        kind_text,
+                        source_id,
+                        version,
+                        content,
+                        day_of,
+                        party,
+                        number,
+                        gross,
+                        now,
+                        now,
+                    )
+                )
                 new_keys.append(key)
                 outcomes.append("created")
                 existing[key] = (-1, version)
             else:
-                changed.append((*row, known[0]))
+                changed.append(
+                    (kind_text, source_id, version, content, day_of, party, number, gross, now, known[0])
+                )
                 outcomes.append("updated")
                 existing[key] = (known[0], version)
             written[key] = write
@@ -206,8 +216,9 @@ class RecordRepository:
     ) -> dict[Key, int]:
         """Insert new record rows (`keys` names each) and answer their ids.
 
-        PostgreSQL's ids are taken from the sequence first and copied in with the rows. SQLite numbers new
-        rows past the largest id, so they are read back by id range afterwards.
+        PostgreSQL's ids are taken from the sequence first and copied in with the rows. SQLite numbers each
+        new row one past the largest id, and the transaction holds the only write lock: when the largest id
+        grew by exactly the rows written, they are numbered in order; otherwise they are read back.
         """
         columns = ("company_id", *_ROW_COLUMNS, "created_at")
         if connection.dialect.name == "postgresql":
@@ -218,8 +229,11 @@ class RecordRepository:
             numbered = [(record_id, *row) for record_id, row in zip(taken, rows, strict=True)]
             _insert_many(connection, _records, ("id", *columns), numbered)
             return {key: row[0] for key, row in zip(keys, numbered, strict=True)}
-        last_id = connection.execute(select(func.max(_records.c.id))).scalar() or 0
+        largest = select(func.max(_records.c.id))
+        last_id = connection.execute(largest).scalar() or 0
         _insert_many(connection, _records, columns, rows)
+        if (connection.execute(largest).scalar() or 0) - last_id == len(rows):
+            return {key: record_id for record_id, key in enumerate(keys, start=last_id + 1)}
         return self._ids_after(last_id, set(keys))
 
     def _ids_after(self, last_id: int, written: set[Key]) -> dict[Key, int]:
