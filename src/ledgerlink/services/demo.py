@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ledgerlink.domain.money import ZERO
 from ledgerlink.domain.outbox import EntryState
-from ledgerlink.domain.records import CustomerPayment, Invoice, Record, RecordKind, SupplierInvoice
+from ledgerlink.domain.records import Invoice, Record, RecordKind, SupplierInvoice
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.services import dashboard, demo_data
 from ledgerlink.services.connect import save_settings
@@ -298,16 +297,7 @@ def summarise(store: Store, company: str) -> Summary:
         records = uow.records(found.id)
         kinds = tuple(records.summary())
         findings = records.findings_count()
-        refunds = ZERO
-        for chunk in records.iter_chunks(RecordKind.CUSTOMER_PAYMENT, chunk_size=5000):
-            refunds += sum(
-                (
-                    s.record.amount
-                    for s in chunk
-                    if isinstance(s.record, CustomerPayment) and s.record.is_refund
-                ),
-                ZERO,
-            )
+        refunds = records.refunded()
     gross = {k.kind: k.gross for k in kinds}
     received = gross[RecordKind.CUSTOMER_PAYMENT] - refunds
     customers_owe = gross[RecordKind.INVOICE] - gross[RecordKind.CREDIT_NOTE] - received + refunds

@@ -369,6 +369,19 @@ class RecordRepository:
         found = {RecordKind(kind): count for kind, count in self.session.execute(query)}
         return {kind: found.get(kind, 0) for kind in RecordKind}
 
+    def refunded(self) -> Decimal:
+        """What the company has paid back to its customers: the sum of its refunds.
+
+        Read from the stored content without parsing it: the serializer writes a refund's flag as
+        `"is_refund":true` (a string field holding those words would have its quotes escaped).
+        """
+        query = select(func.sum(RecordRow.gross)).where(
+            RecordRow.company_id == self.company_id,
+            RecordRow.kind == RecordKind.CUSTOMER_PAYMENT.value,
+            RecordRow.content.contains('"is_refund":true', autoescape=True),
+        )
+        return Decimal(self.session.scalar(query) or 0).quantize(Decimal("0.01"))
+
     def summary(self) -> builtins.list[KindSummary]:
         query = (
             select(

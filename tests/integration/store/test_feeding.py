@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ledgerlink.api import Ledgerlink
+from ledgerlink.domain.ledger import build_ledger
 from ledgerlink.domain.records import (
     Allocation,
     Customer,
@@ -22,6 +23,8 @@ from ledgerlink.domain.records import (
     RecordKind,
     standard_vat_rates,
 )
+from ledgerlink.services.demo import feed_demo_data, summarise
+from ledgerlink.services.demo_data import generate
 from ledgerlink.services.records import IngestReport, ingest, ingest_parts
 from ledgerlink.store import Store
 
@@ -237,3 +240,19 @@ def test_reference_lists_import_from_csv_and_a_repeat_changes_nothing(books: Led
     assert report.errors[0].field == "kind"
     assert company.import_csv("nominal-accounts", StringIO(text)).unchanged == 2
     assert "7100" in company.reference().nominal_accounts
+
+
+def test_demo_books_fed_in_parts_are_stored_whole_and_summed_as_their_ledger_says(any_store: Store) -> None:
+    today = date(2026, 6, 30)
+    first = feed_demo_data(any_store, "Demo Books", seed=3, invoices=600, today=today, part_invoices=150)
+    again = feed_demo_data(any_store, "Demo Books", seed=3, invoices=600, today=today, part_invoices=150)
+    books = generate(seed=3, invoices=600, today=today)
+    assert first.counts == {"created": len(books.records), "updated": 0, "unchanged": 0, "rejected": 0}
+    assert again.counts == {"created": 0, "updated": 0, "unchanged": len(books.records), "rejected": 0}
+    ledger = build_ledger(books.records, {rate.code: rate.percent for rate in books.vat_rates})
+    owed = sum((v for (kind, _), v in ledger.balances.items() if kind == RecordKind.CUSTOMER), Decimal(0))
+    refunds = [r for r in books.records if isinstance(r, CustomerPayment) and r.is_refund]
+    assert refunds  # the summary's refunds are read from stored content: there must be some
+    summary = summarise(any_store, "demo-books")
+    assert summary.customers_owe == owed
+    assert summary.total_records == len(books.records)
