@@ -529,7 +529,10 @@ class LinkRepository:
             }
             for source_id, (package_id, version_sent) in wanted.items()
         ]
-        inserted = {row.source_id for row in connection.execute(statement, rows)}
+        # one row goes as a plain statement: the many-rows machinery costs more than the row itself
+        inserted = {
+            row.source_id for row in connection.execute(statement, rows[0] if len(rows) == 1 else rows)
+        }
         skipped = [source_id for source_id in wanted if source_id not in inserted]
         for start in range(0, len(skipped), 450):
             part = skipped[start : start + 450]
