@@ -199,7 +199,7 @@ def _stored_context(repository: RecordRepository, batch: dict[Key, Record]) -> l
         and target not in batch
     ]
     documents += repository.load(credited)
-    settling = repository.children(targets | set(credited))
+    settling = repository.children(targets | set(credited), excluding=batch)
     seen: set[Key] = set()
     context: list[Record] = []
     for stored in [*documents, *settling]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -327,13 +327,30 @@ class RecordRepository:
             found.extend(_stored(row) for row in self.session.scalars(query))
         return found
 
-    def children(self, parents: Iterable[Key]) -> builtins.list[StoredRecord]:
-        """Records that name any of `parents` as a parent (credit notes and payments of an invoice)."""
+    def children(
+        self, parents: Iterable[Key], *, excluding: Container[Key] = ()
+    ) -> builtins.list[StoredRecord]:
+        """Records that name any of `parents` as a parent (credit notes and payments of an invoice).
+
+        Those among `excluding` (a feed's own records, say) are left out before any content is read.
+        """
         connection = self.session.connection()
         ids: set[int] = set()
         for kind, source_ids in _by_kind(parents, self.chunk_size):
             sql = "SELECT record_id FROM record_parents WHERE parent_kind = {0} AND parent_source_id"
             ids.update(row[0] for row in _select_in(connection, sql, (kind.value,), source_ids))
+        if excluding and ids:
+            kinds = {kind.value: kind for kind in RecordKind}
+            sql = "SELECT id, kind, source_id FROM records WHERE company_id = {0} AND id"
+            candidates = sorted(ids)
+            ids = {
+                record_id
+                for start in range(0, len(candidates), self.chunk_size)
+                for record_id, kind, source_id in _select_in(
+                    connection, sql, (self.company_id,), candidates[start : start + self.chunk_size]
+                )
+                if (kinds[kind], source_id) not in excluding
+            }
         # the ids first, then the records by id: in one query SQLite would walk all the company's records
         found: builtins.list[StoredRecord] = []
         ordered = sorted(ids)
