@@ -28,7 +28,6 @@ from ledgerlink.domain.records import (
     DocumentLine,
     Invoice,
     NominalAccount,
-    NominalKind,
     PaymentMethod,
     Record,
     Supplier,
@@ -39,290 +38,28 @@ from ledgerlink.domain.records import (
     standard_vat_rates,
 )
 from ledgerlink.services.bulk import paused_garbage_collection
+from ledgerlink.services.demo_lists import (
+    COMPANY_PATTERNS,
+    EMAIL_DOMAINS,
+    FIRST_NAMES,
+    INWARD_LETTERS,
+    LAST_NAMES,
+    MERCHANTS,
+    METHODS,
+    MOBILE_PREFIXES,
+    NOMINALS,
+    STREETS,
+    SUPPLIES,
+    TITLES,
+    TOWNS,
+    WORK,
+)
 
 SizeName = Literal["small", "medium", "large"]
 SIZES: dict[SizeName, int] = {"small": 1_000, "medium": 10_000, "large": 100_000}
 # invoices (or bills) a part of `generate_parts` holds: a few seconds of feeding, a few tens of MiB
 PART_INVOICES = 5_000
 CUSTOMERS_PER_INVOICE = 0.15
-
-# town, county, outward codes, telephone pattern (each % takes digits)
-_TOWNS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    (
-        "Leeds",
-        "West Yorkshire",
-        ("LS1", "LS6", "LS7", "LS8", "LS12", "LS16", "LS17", "LS28"),
-        "0113 2%02d %04d",
-    ),
-    ("Bradford", "West Yorkshire", ("BD1", "BD3", "BD9", "BD10", "BD18"), "01274 5%d%04d"),
-    ("Wakefield", "West Yorkshire", ("WF1", "WF2", "WF4"), "01924 2%d%04d"),
-    ("Huddersfield", "West Yorkshire", ("HD1", "HD2", "HD5"), "01484 4%d%04d"),
-    ("Halifax", "West Yorkshire", ("HX1", "HX3"), "01422 3%d%04d"),
-    ("Harrogate", "North Yorkshire", ("HG1", "HG2", "HG3"), "01423 5%d%04d"),
-    ("York", "North Yorkshire", ("YO1", "YO10", "YO24", "YO31"), "01904 6%d%04d"),
-    ("Sheffield", "South Yorkshire", ("S1", "S7", "S10", "S11", "S17"), "0114 2%02d %04d"),
-    ("Manchester", "Greater Manchester", ("M1", "M14", "M20", "M21", "M41"), "0161 4%02d %04d"),
-    ("Liverpool", "Merseyside", ("L1", "L15", "L17", "L18"), "0151 2%02d %04d"),
-    ("Birmingham", "West Midlands", ("B1", "B13", "B15", "B17", "B30"), "0121 4%02d %04d"),
-    ("Nottingham", "Nottinghamshire", ("NG1", "NG5", "NG7", "NG9"), "0115 9%02d %04d"),
-    ("Leicester", "Leicestershire", ("LE1", "LE2", "LE3"), "0116 2%02d %04d"),
-    ("Bristol", "Bristol", ("BS1", "BS6", "BS7", "BS8", "BS9"), "0117 9%02d %04d"),
-    ("Newcastle upon Tyne", "Tyne and Wear", ("NE1", "NE2", "NE3", "NE6"), "0191 2%02d %04d"),
-    ("Cardiff", "South Glamorgan", ("CF10", "CF11", "CF14", "CF23"), "029 20%02d %04d"),
-)
-_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
-_MOBILE_PREFIXES = ("07712", "07834", "07956", "07405", "07491", "07523", "07387")
-_STREETS = (
-    "Otley Road",
-    "Cardigan Road",
-    "Harrogate Road",
-    "Spen Lane",
-    "Kirkstall Lane",
-    "Church Street",
-    "High Street",
-    "Station Road",
-    "Victoria Road",
-    "Park Avenue",
-    "Mill Lane",
-    "The Crescent",
-    "Grove Road",
-    "Queens Drive",
-    "Kings Road",
-    "Manor Way",
-    "Elm Close",
-    "Beech Grove",
-    "Oak Avenue",
-    "Chestnut Walk",
-    "Meadow Way",
-    "Westfield Road",
-    "Springfield Road",
-    "North Lane",
-    "South Parade",
-    "Chapel Street",
-    "School Lane",
-    "Windsor Road",
-    "Albert Terrace",
-    "Clarendon Road",
-    "Hyde Park Road",
-    "Brudenell Road",
-    "St Michael's Lane",
-    "Moor Lane",
-    "Bridge Street",
-    "Valley Drive",
-    "Ash Grove",
-)
-_FIRST_NAMES = (
-    "James",
-    "Oliver",
-    "George",
-    "Harry",
-    "Jack",
-    "Thomas",
-    "William",
-    "Daniel",
-    "David",
-    "Paul",
-    "Mark",
-    "Andrew",
-    "Peter",
-    "Michael",
-    "Stephen",
-    "Richard",
-    "Simon",
-    "Gary",
-    "Ian",
-    "Robert",
-    "Sarah",
-    "Emma",
-    "Claire",
-    "Laura",
-    "Rachel",
-    "Helen",
-    "Karen",
-    "Susan",
-    "Julie",
-    "Amanda",
-    "Olivia",
-    "Amelia",
-    "Isla",
-    "Ava",
-    "Emily",
-    "Sophie",
-    "Jessica",
-    "Hannah",
-    "Lucy",
-    "Charlotte",
-    "Priya",
-    "Aisha",
-    "Mohammed",
-    "Imran",
-    "Wojciech",
-    "Agnieszka",
-    "Siobhan",
-    "Ciaran",
-    "Fiona",
-    "Gareth",
-)
-_LAST_NAMES = (
-    "Smith",
-    "Jones",
-    "Taylor",
-    "Brown",
-    "Williams",
-    "Wilson",
-    "Johnson",
-    "Davies",
-    "Robinson",
-    "Wright",
-    "Thompson",
-    "Evans",
-    "Walker",
-    "White",
-    "Roberts",
-    "Green",
-    "Hall",
-    "Wood",
-    "Jackson",
-    "Clarke",
-    "Patel",
-    "Khan",
-    "Hussain",
-    "Ahmed",
-    "Lewis",
-    "Harris",
-    "Martin",
-    "Cooper",
-    "Hill",
-    "Ward",
-    "Morris",
-    "Moore",
-    "Clark",
-    "Lee",
-    "King",
-    "Baker",
-    "Harrison",
-    "Morgan",
-    "Allen",
-    "James",
-    "Scott",
-    "Phillips",
-    "Watson",
-    "Davis",
-    "Parker",
-    "Price",
-    "Bennett",
-    "Young",
-    "Griffiths",
-    "Mitchell",
-    "Kelly",
-    "Cook",
-    "Carter",
-    "Richardson",
-    "Bailey",
-    "Collins",
-    "Bell",
-    "Shaw",
-    "Murphy",
-    "Miller",
-    "O'Brien",
-    "McDonald",
-    "Kowalski",
-    "Nowak",
-    "Singh",
-    "Begum",
-    "Atkinson",
-    "Holmes",
-    "Sutcliffe",
-    "Brook",
-)
-_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Dr", "")
-_COMPANY_PATTERNS = (
-    "{last} Lettings Ltd",
-    "{town} Property Management Ltd",
-    "{last} & Sons Builders",
-    "{last} Estates",
-    "{street} Dental Practice",
-    "{town} Community Church",
-    "{last} Care Homes Ltd",
-    "The {last} Arms",
-    "{town} Student Lets",
-    "{last} Joinery Ltd",
-    "{street} Veterinary Surgery",
-    "{town} Housing Association",
-)
-_EMAIL_DOMAINS = ("gmail.com", "hotmail.co.uk", "btinternet.com", "outlook.com", "yahoo.co.uk", "sky.com")
-
-# code, name, kind
-_NOMINALS: tuple[tuple[str, str, NominalKind], ...] = (
-    ("1200", "Bank current account", NominalKind.BANK),
-    ("1210", "Card takings account", NominalKind.BANK),
-    ("1230", "Petty cash", NominalKind.BANK),
-    ("4000", "Sales", NominalKind.SALES),
-    ("4010", "Sales - installations", NominalKind.SALES),
-    ("4020", "Sales - servicing", NominalKind.SALES),
-    ("4030", "Sales - repairs", NominalKind.SALES),
-    ("4900", "Other income", NominalKind.SALES),
-    ("5000", "Materials", NominalKind.EXPENSE),
-    ("5010", "Subcontractors", NominalKind.EXPENSE),
-    ("7100", "Fuel", NominalKind.EXPENSE),
-    ("7200", "Vehicle repairs and servicing", NominalKind.EXPENSE),
-    ("7300", "Tools and equipment", NominalKind.EXPENSE),
-    ("7500", "Telephone and internet", NominalKind.EXPENSE),
-    ("7600", "Insurance", NominalKind.EXPENSE),
-)
-_METHODS = (
-    ("card", "Card", "1210"),
-    ("bacs", "BACS", "1200"),
-    ("cash", "Cash", "1230"),
-    ("cheque", "Cheque", "1200"),
-)
-# name, expense nominal, reference prefix, share of bills
-_MERCHANTS: tuple[tuple[str, str, str, int], ...] = (
-    ("Plumb Center", "5000", "PC", 20),
-    ("City Plumbing Supplies", "5000", "CPS", 18),
-    ("Screwfix Direct Ltd", "5000", "SFX", 18),
-    ("Travis Perkins", "5000", "TP", 12),
-    ("Toolstation Ltd", "7300", "TS", 8),
-    ("PTS Plumbing Trade Supplies", "5000", "PTS", 8),
-    ("Shell Fleet Solutions", "7100", "SFS", 8),
-    ("Kwik Fit (GB) Ltd", "7200", "KF", 2),
-    ("BT Business", "7500", "BT", 3),
-    ("Simply Business Insurance", "7600", "SBI", 1),
-    ("Pennine Electrical Contractors", "5010", "PEC", 2),
-)
-
-# description, nominal, vat code, price in pence (low, high), quantity (low, high)
-_Work = tuple[str, str, str, tuple[int, int], tuple[int, int]]
-_WORK: tuple[tuple[_Work, int], ...] = (
-    (("Annual boiler service", "4020", "S", (7500, 9500), (1, 1)), 22),
-    (("Landlord gas safety certificate", "4020", "S", (6000, 8000), (1, 1)), 10),
-    (("Call-out and first hour labour", "4030", "S", (6500, 9500), (1, 1)), 14),
-    (("Additional labour (per hour)", "4030", "S", (4000, 5500), (1, 4)), 12),
-    (("Replace diverter valve", "4030", "S", (14000, 22000), (1, 1)), 5),
-    (("Replace radiator", "4030", "S", (18000, 32000), (1, 2)), 5),
-    (("Fit thermostatic radiator valves", "4010", "S", (3000, 4500), (2, 8)), 6),
-    (("Supply and fit combination boiler", "4010", "S", (180000, 320000), (1, 1)), 4),
-    (("Power flush heating system", "4010", "S", (35000, 55000), (1, 1)), 3),
-    (("Copper pipe 15mm x 3m", "4000", "S", (1200, 1800), (1, 6)), 8),
-    (("Compression fittings and sundries", "4000", "S", (500, 2500), (1, 1)), 8),
-    (("Install heating controls (energy-saving)", "4010", "R", (22000, 38000), (1, 1)), 3),
-    (("Insulate pipework and cylinder (energy-saving)", "4010", "R", (9000, 16000), (1, 1)), 2),
-    (("Plumbing first fix, new-build dwelling", "4010", "Z", (90000, 160000), (1, 1)), 1),
-)
-_SUPPLIES: dict[str, tuple[tuple[str, tuple[int, int]], ...]] = {
-    "5000": (
-        ("Copper tube and fittings", (2000, 30000)),
-        ("Boiler and flue kit", (60000, 150000)),
-        ("Radiators", (5000, 40000)),
-        ("Valves and sundries", (800, 9000)),
-    ),
-    "5010": (("Electrical work, subcontracted", (15000, 60000)),),
-    "7100": (("Diesel, fuel card", (6000, 25000)),),
-    "7200": (("Van service and tyres", (12000, 45000)),),
-    "7300": (("Press-fit tool hire", (2000, 9000)), ("Drill bits and blades", (800, 5000))),
-    "7500": (("Mobile and broadband", (4500, 9500)),),
-    "7600": (("Public liability insurance, monthly", (3500, 6000)),),
-}
 
 _VAT = {rate.code: rate.percent for rate in standard_vat_rates()}
 
@@ -339,8 +76,8 @@ class DemoData:
 
 def reference_lists() -> tuple[tuple[NominalAccount, ...], tuple[VatRate, ...], tuple[PaymentMethod, ...]]:
     """The chart of accounts, VAT rates and payment methods of a small UK trades business."""
-    nominals = tuple(NominalAccount(code=c, name=n, kind=k) for c, n, k in _NOMINALS)
-    methods = tuple(PaymentMethod(code=c, name=n, bank_nominal_code=b) for c, n, b in _METHODS)
+    nominals = tuple(NominalAccount(code=c, name=n, kind=k) for c, n, k in NOMINALS)
+    methods = tuple(PaymentMethod(code=c, name=n, bank_nominal_code=b) for c, n, b in METHODS)
     return nominals, standard_vat_rates(), methods
 
 
@@ -456,32 +193,32 @@ class _Builder:
         self.customer_ids: list[str] = []
         self.commercial: set[str] = set()
         self.supplier_ids: list[tuple[str, str, str]] = []  # source id, nominal, reference prefix
-        self.work = [item for item, _ in _WORK]
-        self.work_weights = list(accumulate(weight for _, weight in _WORK))
+        self.work = [item for item, _ in WORK]
+        self.work_weights = list(accumulate(weight for _, weight in WORK))
         self.made_lines: dict[tuple[str, int, int, str, str], _Line] = {}
 
     # --- parties -----------------------------------------------------------------------------------
 
     def address(self) -> Address:
         rng = self.rng
-        town, county, outwards, _ = rng.choice(_TOWNS)
-        inward = f"{rng.randint(1, 9)}{rng.choice(_INWARD_LETTERS)}{rng.choice(_INWARD_LETTERS)}"
+        town, county, outwards, _ = rng.choice(TOWNS)
+        inward = f"{rng.randint(1, 9)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
         return Address(
-            line1=f"{rng.randint(1, 240)} {rng.choice(_STREETS)}",
+            line1=f"{rng.randint(1, 240)} {rng.choice(STREETS)}",
             town=town,
             county=county,
             postcode=f"{rng.choice(outwards)} {inward}",
         )
 
     def landline(self, town: str) -> str:
-        pattern = next(t[3] for t in _TOWNS if t[0] == town)
+        pattern = next(t[3] for t in TOWNS if t[0] == town)
         first = self.rng.randint(10, 99)
         if pattern.count("%d"):  # five-digit dialling codes leave six digits for the number
             first %= 10
         return pattern % (first, self.rng.randint(1000, 9999))
 
     def mobile(self) -> str:
-        return f"{self.rng.choice(_MOBILE_PREFIXES)} {self.rng.randint(100000, 999999)}"
+        return f"{self.rng.choice(MOBILE_PREFIXES)} {self.rng.randint(100000, 999999)}"
 
     def customers(self, count: int) -> list[Customer]:
         rng = self.rng
@@ -503,15 +240,15 @@ class _Builder:
 
     def residential_customer(self, source_id: str) -> Customer:
         rng = self.rng
-        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         address = self.address()
-        domain = rng.choice(_EMAIL_DOMAINS)
+        domain = rng.choice(EMAIL_DOMAINS)
         email = "" if rng.random() < 0.2 else f"{first}.{last}{rng.randint(1, 99)}@{domain}".lower()
         has_mobile = rng.random() < 0.6
         return Customer(
             source_id=source_id,
             customer_type="residential",
-            title=rng.choice(_TITLES),
+            title=rng.choice(TITLES),
             first_name=first,
             last_name=last,
             address=address,
@@ -525,8 +262,8 @@ class _Builder:
         rng = self.rng
         address = self.address()
         street = address.line1.split(" ", 1)[1].replace("Road", "").replace("Street", "").strip()
-        name = rng.choice(_COMPANY_PATTERNS).format(
-            last=rng.choice(_LAST_NAMES), town=address.town, street=street
+        name = rng.choice(COMPANY_PATTERNS).format(
+            last=rng.choice(LAST_NAMES), town=address.town, street=street
         )
         handle = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
         vat_number = gb_vat_number(f"{rng.randint(1000000, 9999999)}") if rng.random() < 0.4 else ""
@@ -534,8 +271,8 @@ class _Builder:
             source_id=source_id,
             customer_type="commercial",
             company_name=name,
-            first_name=rng.choice(_FIRST_NAMES),
-            last_name=rng.choice(_LAST_NAMES),
+            first_name=rng.choice(FIRST_NAMES),
+            last_name=rng.choice(LAST_NAMES),
             address=address,
             email="" if rng.random() < 0.1 else f"accounts@{handle}.co.uk",
             phone=self.landline(address.town),
@@ -553,7 +290,7 @@ class _Builder:
 
     def suppliers(self) -> list[Supplier]:
         made: list[Supplier] = []
-        for index, (name, nominal, prefix, _) in enumerate(_MERCHANTS, start=1):
+        for index, (name, nominal, prefix, _) in enumerate(MERCHANTS, start=1):
             source_id = f"sup-{index:03d}"
             handle = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
             address = self.address()
@@ -749,12 +486,12 @@ class _Builder:
     def purchases(self, count: int, size: int) -> Iterator[_Block]:
         """Supplier bills `size` at a time, with their payments."""
         rng = self.rng
-        weights = list(accumulate(share for *_, share in _MERCHANTS))
+        weights = list(accumulate(share for *_, share in MERCHANTS))
         dates = sorted(self.day() for _ in range(count))
         block = _Block()
         for index, when in enumerate(dates, start=1):
             supplier_id, nominal, prefix = rng.choices(self.supplier_ids, cum_weights=weights)[0]
-            supplies = _SUPPLIES[nominal]
+            supplies = SUPPLIES[nominal]
             lines = tuple(
                 DocumentLine(
                     description=description,
