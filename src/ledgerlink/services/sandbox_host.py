@@ -41,7 +41,7 @@ def is_running(url: str) -> bool:
 def time_scale(url: str) -> float | None:
     """How much faster than real time the sandbox at `url` runs its limits, if it answers."""
     try:
-        reply = httpx.get(f"{url}/_sandbox/state", timeout=5.0)
+        reply = httpx.get(f"{url}/_sandbox/state", timeout=5.0, verify=url.startswith("https:"))
         return float(reply.json().get("time_scale", 1.0)) if reply.status_code == 200 else None
     except (httpx.HTTPError, ValueError, TypeError):
         return None
