@@ -3,6 +3,7 @@ linked before the outbox has entries for them; the first send must still create 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from benchmarks.import_messy import in_process_runtime
 
 from ledgerlink.domain.outbox import EntryState
-from ledgerlink.domain.records import Customer, Invoice, RecordKind
+from ledgerlink.domain.records import Customer, Invoice, Record, RecordKind
 from ledgerlink.services.connect import save_settings
 from ledgerlink.services.dashboard import dry_run, send_now
 from ledgerlink.services.demo_data import generate
@@ -20,7 +21,7 @@ from ledgerlink.services.nominals import Nominals
 from ledgerlink.services.records import ingest
 from ledgerlink.services.sandbox_session import connect_to_sandbox, sandbox_client, seed_business
 from ledgerlink.store import Store
-from ledgerlink.store.connections import LinkRepository
+from ledgerlink.store.connections import Connection, LinkRepository
 
 CONTACTS: dict[str, list[dict[str, Any]]] = {
     "sage": [
@@ -40,24 +41,44 @@ async def contacts_in(runtime: Any, package: str) -> int:
     return int(state["businesses"][0]["counts"]["contacts"])
 
 
+async def package_first(
+    runtime: Any, package: str, *, already_held: Sequence[Record] = ()
+) -> tuple[int, Connection]:
+    """A company on the package-first path, connected to a business holding CONTACTS, and holding
+    `already_held` on the jobs side before the import."""
+    demo = generate(seed=3, invoices=1, today=date(2026, 11, 1))
+    with runtime.store.unit_of_work() as uow:
+        company = uow.companies.add("Package First Heating")
+        reference = uow.reference(company.id)
+        reference.put_nominal_accounts(demo.nominal_accounts)
+        reference.put_vat_rates(demo.vat_rates)
+        reference.put_payment_methods(demo.payment_methods)
+        assert not ingest(uow, company.id, list(already_held)).rejected
+        uow.commit()
+    await seed_business(runtime, package, "Package First Books", contacts=CONTACTS[package])
+    connection = await connect_to_sandbox(runtime, company.id, package, "Package First Books")
+    save_settings(runtime, company.id, connection.id, onboarding_path="package-first")
+    return company.id, connection
+
+
+async def cut_off_and_map(runtime: Any, company_id: int, connection: Connection) -> None:
+    """After the import: the cut-off date, then every account mapped from suggestions."""
+    connection = save_settings(runtime, company_id, connection.id, cut_off_date=date(2026, 1, 1))
+    nominals = Nominals(runtime.store, connection)
+    connector = runtime.connector(connection)
+    await nominals.read_lists(connector)
+    await connector.aclose()
+    nominals.accept_suggestions()
+
+
 @pytest.mark.parametrize("package", ["sage", "xero"])
 async def test_customers_imported_before_the_cut_off_date_are_not_created_again_on_send(
     package: str, tmp_path: Path
 ) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'ledgerlink.db'}")
     runtime = in_process_runtime(store, package, tmp_path)
-    demo = generate(seed=3, invoices=1, today=date(2026, 11, 1))
-    with store.unit_of_work() as uow:
-        company = uow.companies.add("Package First Heating")
-        reference = uow.reference(company.id)
-        reference.put_nominal_accounts(demo.nominal_accounts)
-        reference.put_vat_rates(demo.vat_rates)
-        reference.put_payment_methods(demo.payment_methods)
-        uow.commit()
-    await seed_business(runtime, package, "Package First Books", contacts=CONTACTS[package])
-    connection = await connect_to_sandbox(runtime, company.id, package, "Package First Books")
-    save_settings(runtime, company.id, connection.id, onboarding_path="package-first")
-    assert (await commit_import(runtime, company.id, "customer")).created == 2
+    company_id, connection = await package_first(runtime, package)
+    assert (await commit_import(runtime, company_id, "customer")).created == 2
     with store.unit_of_work() as uow:
         imported = [
             link.source_id for link in LinkRepository(uow.session, connection.id).all(RecordKind.CUSTOMER)
@@ -78,17 +99,12 @@ async def test_customers_imported_before_the_cut_off_date_are_not_created_again_
                 ],
             }
         )
-        assert not ingest(uow, company.id, [invoice]).rejected
+        assert not ingest(uow, company_id, [invoice]).rejected
         uow.commit()
-    connection = save_settings(runtime, company.id, connection.id, cut_off_date=date(2026, 1, 1))
-    nominals = Nominals(store, connection)
-    connector = runtime.connector(connection)
-    await nominals.read_lists(connector)
-    await connector.aclose()
-    nominals.accept_suggestions()
+    await cut_off_and_map(runtime, company_id, connection)
 
-    plan = dry_run(store, company.id)
-    report = await send_now(runtime, company.id)
+    plan = dry_run(store, company_id)
+    report = await send_now(runtime, company_id)
 
     assert (plan.already_linked, plan.contacts_to_create) == (2, 0)
     assert not report.failed
@@ -104,7 +120,6 @@ async def test_a_customer_the_jobs_side_already_had_is_linked_by_the_import_and_
 ) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'ledgerlink.db'}")
     runtime = in_process_runtime(store, package, tmp_path)
-    demo = generate(seed=3, invoices=1, today=date(2026, 11, 1))
     typed_by_hand = Customer.model_validate(
         {
             "source_id": "C-7",
@@ -116,29 +131,14 @@ async def test_a_customer_the_jobs_side_already_had_is_linked_by_the_import_and_
             "account_reference": "SMITH01",
         }
     )
-    with store.unit_of_work() as uow:
-        company = uow.companies.add("Package First Heating")
-        reference = uow.reference(company.id)
-        reference.put_nominal_accounts(demo.nominal_accounts)
-        reference.put_vat_rates(demo.vat_rates)
-        reference.put_payment_methods(demo.payment_methods)
-        assert not ingest(uow, company.id, [typed_by_hand]).rejected
-        uow.commit()
-    await seed_business(runtime, package, "Package First Books", contacts=CONTACTS[package])
-    connection = await connect_to_sandbox(runtime, company.id, package, "Package First Books")
-    save_settings(runtime, company.id, connection.id, onboarding_path="package-first")
+    company_id, connection = await package_first(runtime, package, already_held=[typed_by_hand])
 
-    batch = await commit_import(runtime, company.id, "customer")
+    batch = await commit_import(runtime, company_id, "customer")
     with store.unit_of_work() as uow:
         smith = LinkRepository(uow.session, connection.id).find(RecordKind.CUSTOMER, "C-7")
-    connection = save_settings(runtime, company.id, connection.id, cut_off_date=date(2026, 1, 1))
-    nominals = Nominals(store, connection)
-    connector = runtime.connector(connection)
-    await nominals.read_lists(connector)
-    await connector.aclose()
-    nominals.accept_suggestions()
-    plan = dry_run(store, company.id)
-    report = await send_now(runtime, company.id)
+    await cut_off_and_map(runtime, company_id, connection)
+    plan = dry_run(store, company_id)
+    report = await send_now(runtime, company_id)
 
     assert (batch.created, batch.summary["linked"]) == (1, 1)
     assert smith is not None
