@@ -187,8 +187,6 @@ class Reissuer:
             progress.credit_id = await self._create(credit)
             progress.credit_left = credit.gross
             self._save(entry, progress, f"credited by {credit.number}")
-        if progress.credit_left is None:
-            progress.credit_left = credit.gross
         due = self._still_due(entry, Decimal(summary["gross"]))
         if progress.credit_left == credit.gross and due > ZERO and not progress.new_id:
             amount = min(due, credit.gross)
