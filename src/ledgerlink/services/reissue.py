@@ -46,6 +46,7 @@ from ledgerlink.packages.base import (
 )
 from ledgerlink.services.drafting import DraftRequest, build_draft
 from ledgerlink.services.resolver import ConnectionResolver
+from ledgerlink.services.sent_summary import sent_summary
 from ledgerlink.store import Store, UnitOfWork
 from ledgerlink.store.connections import Connection, LinkRepository
 from ledgerlink.store.outbox import Entry, OutboxRepository
@@ -61,23 +62,6 @@ REISSUABLE = {
 
 class CannotReissue(LedgerlinkError):
     """Credit and re-issue is not possible for this record; the message says why."""
-
-
-def sent_lines(draft: DocumentDraft) -> list[dict[str, str]]:
-    """The lines as sent, kept with the entry so the credit note can mirror them exactly."""
-    return [
-        {
-            "description": line.description,
-            "quantity": str(line.quantity),
-            "unit_price": str(line.unit_price),
-            "net": str(line.net),
-            "vat": str(line.vat),
-            "account_id": line.account_id,
-            "account_code": line.account_code,
-            "tax_rate_id": line.tax_rate_id,
-        }
-        for line in draft.lines
-    ]
 
 
 def choose(store: Store, connection: Connection, kind: RecordKind, source_id: str) -> Entry:
@@ -196,18 +180,7 @@ class Reissuer:
         if not progress.new_id:
             new = self._new_draft(entry, resolver_for)
             progress.new_id = await self._create(new)
-            progress.new_summary = json.dumps(
-                {
-                    "type": new.document_type.value,
-                    "number": new.number,
-                    "date": new.date.isoformat(),
-                    "gross": str(new.gross),
-                    "lines": len(new.lines),
-                    "contact": new.contact_id,
-                    "sent_lines": sent_lines(new),
-                },
-                sort_keys=True,
-            )
+            progress.new_summary = sent_summary(new)
             progress.new_version = self._current_version(entry)
             self._save(entry, progress, f"credited by {credit.number} and issued again as {new.number}")
         if progress.credit_left and progress.credit_left > ZERO:

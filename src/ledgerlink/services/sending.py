@@ -17,22 +17,18 @@ stop or slow the connection and never fail a record.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import hashlib
-import json
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from ledgerlink.domain.ledger import Ledger
 from ledgerlink.domain.money import format_money
 from ledgerlink.domain.outbox import SEND_TIERS, EntryState, Step
-from ledgerlink.domain.records import RECORD_TYPES, Record, RecordKind
+from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import (
     AuthExpired,
     FeatureUnavailable,
@@ -45,20 +41,28 @@ from ledgerlink.errors import (
 )
 from ledgerlink.packages.base import (
     Created,
-    DocumentDraft,
-    Draft,
     Exchange,
     IdempotencyMechanism,
     Outcome,
     PackageConnector,
-    PaymentDraft,
     Refused,
 )
+from ledgerlink.services.attempts import (
+    attempt_row,
+    batch_key,
+    collect_exchange,
+    collected_exchanges,
+    failed_change,
+    total_difference,
+)
+from ledgerlink.services.changes_after_sending import ChangesAfterSending
+from ledgerlink.services.chunk_drafting import ChunkDrafter, Item
 from ledgerlink.services.drafting import DraftRequest, build_draft
 from ledgerlink.services.linking import close_linked_parties
 from ledgerlink.services.package_lists import load_package_lists
-from ledgerlink.services.reissue import Reissuer, sent_lines
+from ledgerlink.services.reissue import Reissuer
 from ledgerlink.services.resolver import ConnectionResolver
+from ledgerlink.services.sent_summary import sent_summary
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection, ConnectionRepository, LinkRepository, MappingRepository
 from ledgerlink.store.outbox import Entry, OutboxRepository
@@ -66,20 +70,9 @@ from ledgerlink.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-PAYMENT_KINDS = frozenset({RecordKind.CUSTOMER_PAYMENT, RecordKind.SUPPLIER_PAYMENT})
 REPLAY_WINDOW = timedelta(hours=20)  # packages keep idempotency keys for about a day; stay inside it
-CHUNK = 500
 LEDGERS_KEPT = 5_000
 MAX_PASSES = 50
-
-_exchanges: contextvars.ContextVar[list[Exchange] | None] = contextvars.ContextVar("exchanges", default=None)
-
-
-def collect_exchange(exchange: Exchange) -> None:
-    """The connector's observer: each exchange lands with the batch whose task made it."""
-    bucket = _exchanges.get()
-    if bucket is not None:
-        bucket.append(exchange)
 
 
 class StopSending(Exception):
@@ -111,53 +104,6 @@ class SendReport:
 
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class _Item:
-    entry: Entry
-    record: Record
-    draft: Draft
-
-
-@dataclass
-class _Drafted:
-    """One chunk's drafts, and what could not be drafted yet (blocked) or at all (failed), by kind."""
-
-    last_id: int
-    items: list[_Item] = field(default_factory=list)
-    blocked: Counter[str] = field(default_factory=Counter)
-    failed: Counter[str] = field(default_factory=Counter)
-
-
-def _batch_key(items: Sequence[_Item]) -> str:
-    return hashlib.sha256("|".join(item.entry.key for item in items).encode()).hexdigest()[:32]
-
-
-def _summary(draft: Draft) -> str:
-    """What was sent, in the few words a later change is compared against."""
-    data: dict[str, Any] = {"type": draft.document_type.value}
-    if isinstance(draft, DocumentDraft):
-        data.update(
-            number=draft.number, date=draft.date.isoformat(), gross=str(draft.gross), lines=len(draft.lines)
-        )
-        data["contact"] = draft.contact_id
-        data["sent_lines"] = sent_lines(draft)  # what a credit note must mirror to cancel it
-    elif isinstance(draft, PaymentDraft):
-        data.update(date=draft.date.isoformat(), amount=str(draft.amount), reference=draft.reference)
-    else:
-        data.update({name: str(getattr(draft, name)) for name in ("name", "amount") if hasattr(draft, name)})
-    return json.dumps(data, sort_keys=True)
-
-
-def describe_changes(before: str, after: str) -> str:
-    old, new = json.loads(before or "{}"), json.loads(after)
-    changes = [
-        f"{name} {old.get(name, '')} -> {new[name]}"
-        for name in sorted(new)
-        if old.get(name) != new[name] and name != "sent_lines"
-    ]
-    return "; ".join(changes) or "details changed"
 
 
 class Sender:
@@ -245,7 +191,7 @@ class Sender:
             await self._credit_and_reissue()
             for tier in SEND_TIERS:
                 await self._send_tier(tier)
-            await self._apply_changes_after_sending()
+            await self._update_changed()
         except _SliceEnded:
             self.report.more = True
         except StopSending as stop:
@@ -311,13 +257,14 @@ class Sender:
         """
         self._ledgers.clear()
         concurrency = max(1, self.connector.limits.concurrency)
-        queue: asyncio.Queue[list[_Item] | None] = asyncio.Queue(maxsize=2 * concurrency)
+        queue: asyncio.Queue[list[Item] | None] = asyncio.Queue(maxsize=2 * concurrency)
+        drafter = ChunkDrafter(self.store, self.connection, self._resolver)
         workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
         try:
             for kind, step in tier:
                 after = 0
                 while self._going():
-                    drafted = await asyncio.to_thread(self._draft_next, kind, step, after)
+                    drafted = await asyncio.to_thread(drafter.next, kind, step, after)
                     if drafted is None:
                         break
                     after = drafted.last_id
@@ -339,7 +286,7 @@ class Sender:
     def _going(self) -> bool:
         return not self._stop_reason and self._broken is None and not self._slice_over()
 
-    async def _batch_worker(self, queue: asyncio.Queue[list[_Item] | None]) -> None:
+    async def _batch_worker(self, queue: asyncio.Queue[list[Item] | None]) -> None:
         """Sends batches off the queue; after a stop it only empties the queue, so drafting never waits.
 
         When a batch's outcome is recorded and another batch is already waiting, that one is marked
@@ -347,7 +294,7 @@ class Sender:
         engine's cost where the package takes one record a call.
         """
 
-        def following() -> list[_Item] | None:
+        def following() -> list[Item] | None:
             if queue.empty() or not self._going():
                 return None
             batch = queue.get_nowait()
@@ -355,7 +302,7 @@ class Sender:
                 queue.put_nowait(None)  # the end: leave it for this worker's next turn
             return batch
 
-        begun: list[_Item] | None = None
+        begun: list[Item] | None = None
         while True:
             batch, already = (begun, True) if begun is not None else (await queue.get(), False)
             begun = None
@@ -368,118 +315,31 @@ class Sender:
             except Exception as error:  # raised again by the pass, once the queue is drained
                 self._broken = error
 
-    def _draft_next(self, kind: RecordKind, step: Step, after: int) -> _Drafted | None:
-        """The next chunk of the step's entries after entry `after`, drafted (None: there are no more).
-
-        Runs in a worker thread: it touches nothing the event loop's tasks change, and reports what it
-        blocked or failed rather than counting it itself.
-        """
-        with self._uow() as uow:
-            outbox = self._outbox(uow)
-            entries = outbox.in_states(
-                [EntryState.WAITING, EntryState.BLOCKED], kind=kind, step=step, after_id=after, limit=CHUNK
-            )
-            if not entries:
-                return None
-            drafted = self._draft_chunk(uow, outbox, entries)
-            uow.commit()
-        return drafted
-
-    def _draft_chunk(self, uow: UnitOfWork, outbox: OutboxRepository, entries: list[Entry]) -> _Drafted:
-        """Drafts for the entries whose parents are all in the package; the rest blocked or failed."""
-        drafted = _Drafted(last_id=entries[-1].id)
-        resolver = self._resolver(uow)
-        stored = {
-            s.id: s
-            for s in uow.records(self.connection.company_id).load((e.kind, e.source_id) for e in entries)
-        }
-        by_key = {(s.kind, s.source_id): s for s in stored.values()}
-        parents: dict[int, list[tuple[RecordKind, str]]] = {}
-        for entry in entries:
-            found = by_key.get((entry.kind, entry.source_id))
-            if found is None:
-                continue
-            needed = list(_parents(found.record))
-            if entry.step is Step.ALLOCATE:
-                needed.append((entry.kind, entry.source_id))
-            parents[entry.id] = needed
-        resolver.prefetch(key for keys in parents.values() for key in keys)
-        resolver.prefetch_ledgers(
-            found.record
-            for entry in entries
-            if (found := by_key.get((entry.kind, entry.source_id))) is not None
-            and (entry.step is Step.ALLOCATE or entry.kind in PAYMENT_KINDS)
-        )
-        missing_keys = {key for keys in parents.values() for key in keys if resolver.linked_id(*key) is None}
-        parent_entries = outbox.for_records(sorted(missing_keys)) if missing_keys else {}
-        changes: list[dict[str, Any]] = []
-        for entry in entries:
-            found = by_key.get((entry.kind, entry.source_id))
-            if found is None:
-                changes.append(_failed(entry, "the record is no longer in the jobs side", ""))
-                continue
-            missing = [key for key in parents[entry.id] if key in missing_keys]
-            if missing:
-                blocker = self._blocker(missing[0], parent_entries, entry)
-                if entry.state is not EntryState.BLOCKED or entry.blocked_by != blocker:
-                    changes.append(
-                        {"entry_id": entry.id, "state": EntryState.BLOCKED.value, "blocked_by": blocker}
-                    )
-                drafted.blocked[entry.kind.label] += 1
-                continue
-            try:
-                draft = build_draft(DraftRequest(found.record, entry.step, entry.key), resolver)
-            except NotReadyToSend as problem:
-                changes.append(_failed(entry, str(problem), problem.field))
-                drafted.failed[entry.kind.label] += 1
-                continue
-            drafted.items.append(_Item(entry, found.record, draft))
-        outbox.set_each(changes)
-        return drafted
-
-    def _blocker(
-        self,
-        parent: tuple[RecordKind, str],
-        parent_entries: dict[tuple[RecordKind, str], Entry],
-        entry: Entry,
-    ) -> str:
-        kind, source_id = parent
-        if (kind, source_id) == (entry.kind, entry.source_id):
-            return f"waiting for {kind.label} {source_id} itself to be sent"
-        found = parent_entries.get(parent)
-        if found is None:
-            return f"{kind.label} {source_id} is not in the package (unknown, or dated before the cut-off date): link it or mark this do-not-send"
-        if found.state is EntryState.FAILED:
-            return f"{kind.label} {source_id} failed: {found.reason}"
-        if found.state is EntryState.DO_NOT_SEND:
-            return f"{kind.label} {source_id} is marked do-not-send"
-        return f"{kind.label} {source_id} is not sent yet ({found.state.label})"
-
     # --- batches -----------------------------------------------------------------------------------
 
-    def _batches(self, items: list[_Item]) -> list[list[_Item]]:
+    def _batches(self, items: list[Item]) -> list[list[Item]]:
         """The items grouped by what they become in the package, as many to a call as the package takes."""
-        groups: dict[str, list[_Item]] = {}
+        groups: dict[str, list[Item]] = {}
         for item in items:
             groups.setdefault(item.draft.document_type.value, []).append(item)
-        batches: list[list[_Item]] = []
+        batches: list[list[Item]] = []
         for group in groups.values():
             size = max(1, self.connector.limits.batch_size(group[0].draft.document_type))
             batches.extend(group[start : start + size] for start in range(0, len(group), size))
         return batches
 
-    def _begin(self, outbox: OutboxRepository, batch: list[_Item]) -> None:
+    def _begin(self, outbox: OutboxRepository, batch: list[Item]) -> None:
         """Processing, with the batch key it travels under: to be committed before the request leaves."""
-        outbox.begin_attempt([item.entry.id for item in batch], _batch_key(batch))
+        outbox.begin_attempt([item.entry.id for item in batch], batch_key(item.entry.key for item in batch))
 
     async def _send_batch(
         self,
-        batch: list[_Item],
+        batch: list[Item],
         *,
         operation: str,
         begun: bool = False,
-        following: Callable[[], list[_Item] | None] | None = None,
-    ) -> list[_Item] | None:
+        following: Callable[[], list[Item] | None] | None = None,
+    ) -> list[Item] | None:
         """Send one batch and record what came of it; `begun`: it is marked on its way already.
 
         With `following`, a batch taken from it after a success is marked on its way in the same
@@ -489,61 +349,59 @@ class Sender:
             with self._uow() as uow:
                 self._begin(self._outbox(uow), batch)
                 uow.commit()
-        exchanges: list[Exchange] = []
-        _exchanges.set(exchanges)
-        try:
-            outcomes = await self.connector.create([item.draft for item in batch])
-        except UncertainOutcome as error:
-            self._settle(
-                batch,
-                exchanges,
-                operation,
-                state=EntryState.UNCERTAIN,
-                reason=str(error),
-                outcome="uncertain",
-            )
-        except RateLimited as error:
-            self._settle(
-                batch, exchanges, operation, state=EntryState.WAITING, reason="", outcome="rate_limited"
-            )
-            if error.scope == "day":
-                self._pause(error.retry_after, "the package's daily limit was reached")
-                self._stop(
-                    f"the package's daily limit was reached; sending resumes in {error.retry_after / 3600:.1f} h"
+        with collected_exchanges() as exchanges:
+            try:
+                outcomes = await self.connector.create([item.draft for item in batch])
+            except UncertainOutcome as error:
+                self._settle(
+                    batch,
+                    exchanges,
+                    operation,
+                    state=EntryState.UNCERTAIN,
+                    reason=str(error),
+                    outcome="uncertain",
                 )
+            except RateLimited as error:
+                self._settle(
+                    batch, exchanges, operation, state=EntryState.WAITING, reason="", outcome="rate_limited"
+                )
+                if error.scope == "day":
+                    self._pause(error.retry_after, "the package's daily limit was reached")
+                    self._stop(
+                        f"the package's daily limit was reached; sending resumes in {error.retry_after / 3600:.1f} h"
+                    )
+                else:
+                    self._requeued = True
+            except PackageUnavailable as error:
+                self._settle(
+                    batch, exchanges, operation, state=EntryState.WAITING, reason="", outcome="unavailable"
+                )
+                self._stop(f"the package is unavailable: {error}")
+            except (AuthExpired, ReconnectNeeded) as error:
+                self._settle(batch, exchanges, operation, state=EntryState.WAITING, reason="", outcome="auth")
+                self._mark_reconnect(str(error))
+                self._stop(f"the connection needs reconnecting: {error}")
+            except (Rejected, FeatureUnavailable) as error:
+                field_name = error.problems[0].field if isinstance(error, Rejected) else ""
+                self._settle(
+                    batch,
+                    exchanges,
+                    operation,
+                    state=EntryState.FAILED,
+                    reason=str(error),
+                    outcome="refused",
+                    field=field_name,
+                )
+                self.report.failed.update(item.entry.kind.label for item in batch)
             else:
-                self._requeued = True
-        except PackageUnavailable as error:
-            self._settle(
-                batch, exchanges, operation, state=EntryState.WAITING, reason="", outcome="unavailable"
-            )
-            self._stop(f"the package is unavailable: {error}")
-        except (AuthExpired, ReconnectNeeded) as error:
-            self._settle(batch, exchanges, operation, state=EntryState.WAITING, reason="", outcome="auth")
-            self._mark_reconnect(str(error))
-            self._stop(f"the connection needs reconnecting: {error}")
-        except (Rejected, FeatureUnavailable) as error:
-            field_name = error.problems[0].field if isinstance(error, Rejected) else ""
-            self._settle(
-                batch,
-                exchanges,
-                operation,
-                state=EntryState.FAILED,
-                reason=str(error),
-                outcome="refused",
-                field=field_name,
-            )
-            self.report.failed.update(item.entry.kind.label for item in batch)
-        else:
-            return self._record_outcomes(batch, outcomes, exchanges, operation, following=following)
-        finally:
-            self.report.calls += len(exchanges)
-            _exchanges.set(None)
+                return self._record_outcomes(batch, outcomes, exchanges, operation, following=following)
+            finally:
+                self.report.calls += len(exchanges)
         return None
 
     def _settle(
         self,
-        batch: list[_Item],
+        batch: list[Item],
         exchanges: list[Exchange],
         operation: str,
         *,
@@ -556,20 +414,22 @@ class Sender:
         with self._uow() as uow:
             outbox = self._outbox(uow)
             outbox.set_state([item.entry.id for item in batch], state, reason=reason, reason_field=field)
-            outbox.record_attempts([_attempt(item.entry, operation, outcome, last, reason) for item in batch])
+            outbox.record_attempts(
+                [attempt_row(item.entry, operation, outcome, last, reason) for item in batch]
+            )
             uow.commit()
         if state is not EntryState.WAITING:
             self._tick(len(batch))
 
     def _record_outcomes(
         self,
-        batch: list[_Item],
+        batch: list[Item],
         outcomes: list[Outcome],
         exchanges: list[Exchange],
         operation: str,
         *,
-        following: Callable[[], list[_Item] | None] | None = None,
-    ) -> list[_Item] | None:
+        following: Callable[[], list[Item] | None] | None = None,
+    ) -> list[Item] | None:
         """One short transaction for the whole batch: the links, the entries' states and the attempts,
         and the next batch (from `following`) marked on its way; that batch is returned."""
         by_key = {outcome.key: outcome for outcome in outcomes}
@@ -577,19 +437,19 @@ class Sender:
         changes: list[dict[str, Any]] = []
         attempts: list[dict[str, Any]] = []
         sent_labels: list[str] = []
-        created: list[tuple[_Item, Created]] = []
+        created: list[tuple[Item, Created]] = []
         for item in batch:
             entry = item.entry
             outcome = by_key.get(entry.key)
             if outcome is None:
                 reason = "the package's reply did not mention this record"
                 changes.append({"entry_id": entry.id, "state": EntryState.UNCERTAIN.value, "reason": reason})
-                attempts.append(_attempt(entry, operation, "uncertain", last, reason))
+                attempts.append(attempt_row(entry, operation, "uncertain", last, reason))
             elif isinstance(outcome, Refused):
                 reason = "; ".join(str(problem) for problem in outcome.problems)
                 field_name = outcome.problems[0].field if outcome.problems else ""
-                changes.append(_failed(entry, reason, field_name))
-                attempts.append(_attempt(entry, operation, "refused", last, reason))
+                changes.append(failed_change(entry, reason, field_name))
+                attempts.append(attempt_row(entry, operation, "refused", last, reason))
                 self.report.failed[entry.kind.label] += 1
             else:
                 created.append((item, outcome))
@@ -611,11 +471,11 @@ class Sender:
                     conflicts.get((entry.kind, entry.source_id), "") if entry.step is Step.CREATE else ""
                 )
                 if conflict:
-                    changes.append(_failed(entry, conflict, "link"))
-                    attempts.append(_attempt(entry, operation, "conflict", last, conflict))
+                    changes.append(failed_change(entry, conflict, "link"))
+                    attempts.append(attempt_row(entry, operation, "conflict", last, conflict))
                     self.report.failed[entry.kind.label] += 1
                     continue
-                difference = _difference(item.draft, outcome)
+                difference = total_difference(item.draft, outcome)
                 note = "; ".join(outcome.warnings)
                 if difference:
                     note = "; ".join(
@@ -634,10 +494,10 @@ class Sender:
                         "reason_field": "",
                         "blocked_by": "",
                         "total_difference": difference,
-                        "sent_summary": _summary(item.draft),
+                        "sent_summary": sent_summary(item.draft),
                     }
                 )
-                attempts.append(_attempt(entry, operation, "created", last, outcome.package_id))
+                attempts.append(attempt_row(entry, operation, "created", last, outcome.package_id))
                 sent_labels.append(entry.kind.label)
             outbox = self._outbox(uow)
             outbox.set_each(changes)
@@ -676,7 +536,7 @@ class Sender:
             for entry in uncertain:
                 groups.setdefault(entry.batch_key or f"entry-{entry.id}", []).append(entry)
             resolver = self._resolver(uow)
-            prepared: list[tuple[list[_Item], bool]] = []
+            prepared: list[tuple[list[Item], bool]] = []
             for entries in groups.values():
                 items = []
                 for entry in entries:
@@ -687,7 +547,7 @@ class Sender:
                         draft = build_draft(DraftRequest(stored.record, entry.step, entry.key), resolver)
                     except NotReadyToSend:
                         continue  # its parents were in the package when it left; if not now, look it up below
-                    items.append(_Item(entry, stored.record, draft))
+                    items.append(Item(entry, stored.record, draft))
                 recent = all(self.now() - entry.updated_at < REPLAY_WINDOW for entry in entries)
                 replayable = self.connector.idempotency is not IdempotencyMechanism.NATURAL_KEY_ONLY
                 prepared.append((items, recent and replayable and len(items) == len(entries)))
@@ -702,19 +562,17 @@ class Sender:
             if self._stop_reason:
                 raise StopSending(self._stop_reason)
 
-    async def _look_up(self, items: list[_Item]) -> None:
+    async def _look_up(self, items: list[Item]) -> None:
         """Where a replay cannot prove the outcome: find by natural key, and only if absent, send again."""
         for item in items:
-            exchanges: list[Exchange] = []
-            _exchanges.set(exchanges)
-            try:
-                package_id = await self.connector.find(item.draft)
-            except (UncertainOutcome, PackageUnavailable, RateLimited) as error:
-                self._stop(f"could not confirm {item.entry.label} in the package: {error}")
-                return
-            finally:
-                self.report.calls += len(exchanges)
-                _exchanges.set(None)
+            with collected_exchanges() as exchanges:
+                try:
+                    package_id = await self.connector.find(item.draft)
+                except (UncertainOutcome, PackageUnavailable, RateLimited) as error:
+                    self._stop(f"could not confirm {item.entry.label} in the package: {error}")
+                    return
+                finally:
+                    self.report.calls += len(exchanges)
             if package_id:
                 self._record_outcomes([item], [Created(item.entry.key, package_id)], exchanges, "find")
             else:
@@ -722,7 +580,7 @@ class Sender:
                     outbox = self._outbox(uow)
                     outbox.set_state([item.entry.id], EntryState.WAITING, reason="")
                     outbox.record_attempts(
-                        [_attempt(item.entry, "find", "absent", None, "not in the package")]
+                        [attempt_row(item.entry, "find", "absent", None, "not in the package")]
                     )
                     uow.commit()
 
@@ -734,121 +592,8 @@ class Sender:
         self.report.updated += await reissuer.run(self._resolver)
         self.report.calls += reissuer.calls
 
-    async def _apply_changes_after_sending(self) -> None:
-        with self._uow() as uow:
-            pending = [
-                entry
-                for entry in self._outbox(uow).changed_after_sending()
-                if entry.changed_after_sending == "pending"
-            ]
-            if not pending:
-                return
-            resolver = self._resolver(uow)
-            drafts: list[tuple[Entry, Draft | None, str]] = []
-            for entry in pending:
-                stored = uow.records(self.connection.company_id).find(entry.kind, entry.source_id)
-                if stored is None:
-                    continue
-                try:
-                    draft = build_draft(DraftRequest(stored.record, entry.step, entry.key), resolver)
-                except NotReadyToSend as problem:
-                    drafts.append(
-                        (entry, None, f"changed after sending, and cannot be drafted now: {problem}")
-                    )
-                    continue
-                drafts.append((entry, draft, stored.version))
-        for entry, maybe_draft, detail in drafts:
-            if maybe_draft is None:
-                self._note_change(entry, detail)
-                continue
-            draft = maybe_draft
-            changes = describe_changes(entry.sent_summary, _summary(draft))
-            if draft.document_type not in self.connector.supports_update:
-                self._note_change(
-                    entry,
-                    f"changed after sending ({changes}). {self.connection.package.title()} cannot change a sent "
-                    f"{entry.kind.label}: credit it and issue it again, or leave it as sent.",
-                )
-                continue
-            try:
-                outcome = await self.connector.update(entry.package_id, draft)
-            except (Rejected, FeatureUnavailable) as error:
-                self._note_change(
-                    entry,
-                    f"changed after sending ({changes}); the package refused the change: {error}. "
-                    "Credit it and issue it again, or leave it as sent.",
-                )
-                continue
-            if isinstance(outcome, Refused):
-                refusal = "; ".join(str(problem) for problem in outcome.problems)
-                self._note_change(
-                    entry,
-                    f"changed after sending ({changes}); the package refused the change: {refusal}. "
-                    "Credit it and issue it again, or leave it as sent.",
-                )
-                continue
-            with self._uow() as uow:
-                outbox = self._outbox(uow)
-                outbox.set_each(
-                    [
-                        {
-                            "entry_id": entry.id,
-                            "record_version": detail,
-                            "changed_after_sending": "",
-                            "sent_summary": _summary(draft),
-                            "reason": f"updated in the package after a change ({changes})",
-                        }
-                    ]
-                )
-                outbox.record_attempts([_attempt(entry, "update", "updated", None, changes)])
-                LinkRepository(uow.session, self.connection.id).set_version_sent(
-                    entry.kind, entry.source_id, detail
-                )
-                uow.commit()
-            self.report.updated += 1
-
-    def _note_change(self, entry: Entry, text: str) -> None:
-        with self._uow() as uow:
-            self._outbox(uow).set_each([{"entry_id": entry.id, "changed_after_sending": text}])
-            uow.commit()
-
-
-def _parents(record: Record) -> list[tuple[RecordKind, str]]:
-    from ledgerlink.domain.records import parents_of
-
-    return list(parents_of(record))
-
-
-def _failed(entry: Entry, reason: str, field: str) -> dict[str, Any]:
-    return {
-        "entry_id": entry.id,
-        "state": EntryState.FAILED.value,
-        "reason": reason,
-        "reason_field": field,
-        "blocked_by": "",
-    }
-
-
-def _attempt(
-    entry: Entry, operation: str, outcome: str, exchange: Exchange | None, detail: str
-) -> dict[str, Any]:
-    return {
-        "entry_id": entry.id,
-        "operation": operation,
-        "idempotency_key": entry.key,
-        "outcome": outcome,
-        "status": exchange.status if exchange else None,
-        "request_id": exchange.request_id if exchange else "",
-        "detail": detail[:2000],
-    }
-
-
-def _difference(draft: Draft, outcome: Created) -> Decimal | None:
-    if outcome.totals is None or not isinstance(draft, DocumentDraft):
-        return None
-    difference = outcome.totals.gross - draft.gross
-    return difference if difference else None
-
-
-def load_record(kind: RecordKind, content: str) -> Record:
-    return RECORD_TYPES[kind].model_validate_json(content)
+    async def _update_changed(self) -> None:
+        """Last, once everything new is in the package: records changed after they were sent."""
+        changes = ChangesAfterSending(self.store, self.connection, self.connector)
+        self.report.updated += await changes.run(self._resolver)
+        self.report.calls += changes.calls
