@@ -254,6 +254,7 @@ async def test_a_record_changed_after_sending_is_updated_where_the_package_allow
     world.package.updatable = frozenset({DocumentType.CONTACT})
     sender = await send(world)
     assert sender.report.updated == 1
+    assert sender.report.calls == 1  # the customer's update; the invoice cannot be changed, so no call
     with world.store.unit_of_work() as uow:
         changed = OutboxRepository(uow.session, world.connection.id, world.company_id).changed_after_sending()
     assert [entry.source_id for entry in changed] == ["INV-6"]
