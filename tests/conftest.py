@@ -8,12 +8,18 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import settings
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from ledgerlink.store import Store
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# Property tests check what holds, not how fast: on a busy machine one example can take longer than
+# Hypothesis's default 200 ms, which would fail a rule that holds. Speed is the benchmarks' business.
+settings.register_profile("ledgerlink", deadline=None)
+settings.load_profile("ledgerlink")
 
 
 def postgres_server_url() -> str:
