@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import LinkConflict, RecordNotFound
 from ledgerlink.store.connection_tables import ConnectionRow, LinkRow, MappingRow, PackageListItemRow
+from ledgerlink.store.lookups import any_of
 from ledgerlink.store.tables import utcnow
 
 ConnectionStatus = Literal["active", "needs_reconnect", "disconnected"]
@@ -456,7 +457,7 @@ class LinkRepository:
             wanted = list(source_ids)
             if not wanted:
                 return {}
-            query = query.where(LinkRow.source_id.in_(wanted))
+            query = query.where(any_of(LinkRow.source_id, wanted, self.session.get_bind().dialect.name))
         return {row.source_id: row.package_id for row in self.session.scalars(query)}
 
     def all(self, kind: RecordKind) -> list[Link]:

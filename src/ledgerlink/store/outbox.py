@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ledgerlink.domain.outbox import EntryState, Step, idempotency_key
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.store.connection_tables import OutboxAttemptRow, OutboxEntryRow
+from ledgerlink.store.lookups import any_of
 from ledgerlink.store.tables import RecordParentRow, RecordRow, utcnow
 
 _entries = cast(Table, OutboxEntryRow.__table__)
@@ -127,6 +128,10 @@ class OutboxRepository:
     @property
     def _db(self) -> Any:
         return self.session.connection()
+
+    @property
+    def _dialect(self) -> str:
+        return str(self.session.get_bind().dialect.name)
 
     # --- entries from records ----------------------------------------------------------------------
 
@@ -282,7 +287,7 @@ class OutboxRepository:
                     self._select().where(
                         _entries.c.record_kind == kind.value,
                         _entries.c.step == step.value,
-                        _entries.c.source_id.in_(ids[start : start + 900]),
+                        any_of(_entries.c.source_id, ids[start : start + 900], self._dialect),
                     )
                 )
                 for row in rows:
@@ -357,7 +362,7 @@ class OutboxRepository:
                 update(_entries)
                 .where(
                     _entries.c.connection_id == self.connection_id,
-                    _entries.c.id.in_(entry_ids[start : start + 900]),
+                    any_of(_entries.c.id, entry_ids[start : start + 900], self._dialect),
                 )
                 .values(state=state.value, updated_at=utcnow(), **values)
             )

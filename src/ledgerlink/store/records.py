@@ -32,6 +32,7 @@ from ledgerlink.domain.records import (
 )
 from ledgerlink.domain.validation import Finding
 from ledgerlink.errors import RecordNotFound
+from ledgerlink.store.lookups import any_of, mark, select_in
 from ledgerlink.store.tables import RecordFindingRow, RecordParentRow, RecordRow, utcnow
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class RecordRepository:
         self.chunk_size = chunk_size
         self._fresh: set[RecordKind] | None = None  # kinds the company held none of before writing
         self._inserted: dict[RecordKind, set[str]] = {kind: set() for kind in RecordKind}
+        self._dialect = session.get_bind().dialect.name
 
     # --- writing -----------------------------------------------------------------------------------
 
@@ -242,7 +244,7 @@ class RecordRepository:
         # by id alone: a condition on the company would let SQLite walk the company's index, every
         # row the company holds for each chunk, instead of the few rows past `last_id`
         rows = connection.exec_driver_sql(
-            f"SELECT id, company_id, kind, source_id FROM records WHERE id > {_mark(connection)}",
+            f"SELECT id, company_id, kind, source_id FROM records WHERE id > {mark(connection)}",
             (last_id,),
         ).fetchall()
         kinds = {kind.value: kind for kind in RecordKind}
@@ -258,7 +260,7 @@ class RecordRepository:
         found: dict[Key, tuple[int, str]] = {}
         for kind, source_ids in _by_kind(keys, self.chunk_size):
             sql = "SELECT id, source_id, version FROM records WHERE company_id = {0} AND kind = {0} AND source_id"
-            rows = _select_in(connection, sql, (self.company_id, kind.value), source_ids)
+            rows = select_in(connection, sql, (self.company_id, kind.value), source_ids)
             for record_id, source_id, version in rows:
                 found[(kind, source_id)] = (record_id, version)
         return found
@@ -323,7 +325,7 @@ class RecordRepository:
         for kind, source_ids in _by_kind(keys, self.chunk_size):
             # one kind at a time, so the lookup walks the (company, kind, source id) index; a list of
             # (kind, source id) pairs would have SQLite scan every record the company holds
-            query = self._query(kind).where(RecordRow.source_id.in_(source_ids))
+            query = self._query(kind).where(any_of(RecordRow.source_id, source_ids, self._dialect))
             found.extend(_stored(row) for row in self.session.scalars(query))
         return found
 
@@ -338,7 +340,7 @@ class RecordRepository:
         ids: set[int] = set()
         for kind, source_ids in _by_kind(parents, self.chunk_size):
             sql = "SELECT record_id FROM record_parents WHERE parent_kind = {0} AND parent_source_id"
-            ids.update(row[0] for row in _select_in(connection, sql, (kind.value,), source_ids))
+            ids.update(row[0] for row in select_in(connection, sql, (kind.value,), source_ids))
         if excluding and ids:
             kinds = {kind.value: kind for kind in RecordKind}
             sql = "SELECT id, kind, source_id FROM records WHERE company_id = {0} AND id"
@@ -346,7 +348,7 @@ class RecordRepository:
             ids = {
                 record_id
                 for start in range(0, len(candidates), self.chunk_size)
-                for record_id, kind, source_id in _select_in(
+                for record_id, kind, source_id in select_in(
                     connection, sql, (self.company_id,), candidates[start : start + self.chunk_size]
                 )
                 if (kinds[kind], source_id) not in excluding
@@ -355,7 +357,8 @@ class RecordRepository:
         found: builtins.list[StoredRecord] = []
         ordered = sorted(ids)
         for start in range(0, len(ordered), self.chunk_size):
-            query = self._query().where(RecordRow.id.in_(ordered[start : start + self.chunk_size]))
+            chunk = ordered[start : start + self.chunk_size]
+            query = self._query().where(any_of(RecordRow.id, chunk, self._dialect))
             found.extend(_stored(row) for row in self.session.scalars(query.order_by(RecordRow.id)))
         return found
 
@@ -440,16 +443,6 @@ class RecordRepository:
         return query
 
 
-def _select_in(
-    connection: Connection, sql: str, leading: tuple[Any, ...], values: Sequence[Any]
-) -> Sequence[Any]:
-    """`sql` ending `... column`, completed with `IN (values)`, straight to the driver: building an IN
-    of 2,000 values through SQLAlchemy costs more than the lookup. `{0}` in `sql` marks a parameter."""
-    mark = _mark(connection)
-    statement = f"{sql.format(mark)} IN ({', '.join([mark] * len(values))})"
-    return connection.exec_driver_sql(statement, (*leading, *values)).fetchall()
-
-
 def _insert_many(
     connection: Connection, table: Table, columns: Sequence[str], rows: builtins.list[tuple[Any, ...]]
 ) -> None:
@@ -468,7 +461,7 @@ def _insert_many(
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join(_mark(connection) for _ in columns)
+    marks = ", ".join(mark(connection) for _ in columns)
     connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
 
 
@@ -477,13 +470,9 @@ def _update_many(
 ) -> None:
     """Rows by id (each row's last value), as `_insert_many` writes them."""
     quote = connection.dialect.identifier_preparer.quote
-    mark = _mark(connection)
-    sets = ", ".join(f"{quote(column)} = {mark}" for column in columns)
-    connection.exec_driver_sql(f"UPDATE {quote(table.name)} SET {sets} WHERE id = {mark}", rows)
-
-
-def _mark(connection: Connection) -> str:
-    return "?" if connection.dialect.name == "sqlite" else "%s"
+    parameter = mark(connection)
+    sets = ", ".join(f"{quote(column)} = {parameter}" for column in columns)
+    connection.exec_driver_sql(f"UPDATE {quote(table.name)} SET {sets} WHERE id = {parameter}", rows)
 
 
 class _Encoder:
