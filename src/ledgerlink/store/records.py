@@ -205,11 +205,16 @@ class RecordRepository:
         for key, write in written.items():
             record_id = ids[key]
             parents.extend(
-                [(record_id, _KIND_TEXT[kind], source_id) for kind, source_id in parents_of(write.record)]
+                [
+                    (record_id, self.company_id, _KIND_TEXT[kind], source_id)
+                    for kind, source_id in parents_of(write.record)
+                ]
             )
             if write.findings:
                 findings.extend((record_id, f.severity, f.field, f.message) for f in write.findings)
-        _insert_many(connection, _parents, ("record_id", "parent_kind", "parent_source_id"), parents)
+        _insert_many(
+            connection, _parents, ("record_id", "company_id", "parent_kind", "parent_source_id"), parents
+        )
         _insert_many(connection, _findings, ("record_id", "severity", "field", "message"), findings)
         return outcomes
 
@@ -339,8 +344,13 @@ class RecordRepository:
         connection = self.session.connection()
         ids: set[int] = set()
         for kind, source_ids in _by_kind(parents, self.chunk_size):
-            sql = "SELECT record_id FROM record_parents WHERE parent_kind = {0} AND parent_source_id"
-            ids.update(row[0] for row in select_in(connection, sql, (kind.value,), source_ids))
+            sql = (
+                "SELECT record_id FROM record_parents "
+                "WHERE company_id = {0} AND parent_kind = {0} AND parent_source_id"
+            )
+            ids.update(
+                row[0] for row in select_in(connection, sql, (self.company_id, kind.value), source_ids)
+            )
         if excluding and ids:
             kinds = {kind.value: kind for kind in RecordKind}
             sql = "SELECT id, kind, source_id FROM records WHERE company_id = {0} AND id"

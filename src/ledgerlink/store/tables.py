@@ -79,13 +79,18 @@ class RecordRow(Base):
 
 
 class RecordParentRow(Base):
-    """A record's parents (its party, the invoice a credit note or payment settles), for send ordering."""
+    """A record's parents (its party, the invoice a credit note or payment settles), for send ordering.
+
+    It carries its record's company: every company's records use the same few source ids ("C1"), so
+    a lookup by parent alone would walk every company's children.
+    """
 
     __tablename__ = "record_parents"
-    __table_args__ = (Index(None, "parent_kind", "parent_source_id"),)
+    __table_args__ = (Index(None, "company_id", "parent_kind", "parent_source_id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     parent_kind: Mapped[str] = mapped_column(String(30))
     parent_source_id: Mapped[str] = mapped_column(String(100))
 

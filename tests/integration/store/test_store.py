@@ -6,7 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import inspect
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
 
 from ledgerlink.domain.records import (
     Allocation,
@@ -24,6 +26,7 @@ from ledgerlink.domain.validation import Finding
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.store import RecordWrite, Store
 from ledgerlink.store.migrate import current_revision, head_revision
+from ledgerlink.store.tables import Base
 
 
 def invoice(source_id: str, *, price: str = "100.00", day: int = 1, customer: str = "C1") -> Invoice:
@@ -153,6 +156,30 @@ def test_parents_are_kept_for_dependency_queries_and_warnings_for_show(any_store
         assert {c.source_id for c in records.children([(RecordKind.CUSTOMER, "C1")])} == {"i1", "p1"}
         assert records.get(RecordKind.CUSTOMER, "C1").findings == (warning,)
         assert records.findings_count() == {"error": 0, "warning": 1}
+
+
+def test_a_partys_children_are_looked_up_among_its_own_companys_records_only(any_store: Store) -> None:
+    with any_store.unit_of_work() as uow:
+        companies = [uow.companies.add(f"Trades {n} Ltd") for n in range(3)]
+        for company in companies:  # every company's job system numbers its customers from C1
+            uow.records(company.id).upsert(
+                [RecordWrite(Customer(source_id="C1", last_name="Smith")), RecordWrite(invoice("i1"))]
+            )
+        uow.commit()
+    with any_store.unit_of_work() as uow:
+        rows = uow.session.execute(
+            text("SELECT DISTINCT company_id FROM record_parents WHERE parent_source_id = 'C1'")
+        ).all()
+        assert sorted(row[0] for row in rows) == sorted(company.id for company in companies)
+        records = uow.records(companies[1].id)
+        children = records.children([(RecordKind.CUSTOMER, "C1")])
+        assert [c.id for c in children] == [records.get(RecordKind.INVOICE, "i1").id]
+
+
+def test_the_migrations_build_the_schema_the_tables_describe(any_store: Store) -> None:
+    with any_store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
 
 
 def test_a_chunked_upsert_of_thousands_reports_every_record(any_store: Store) -> None:

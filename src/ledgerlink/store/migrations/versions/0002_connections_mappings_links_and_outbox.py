@@ -235,7 +235,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_attempts_entry_id"), ["entry_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("outbox_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_attempts_entry_id"))
