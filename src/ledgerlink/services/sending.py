@@ -220,7 +220,9 @@ class Sender:
             )
 
     def _slice_over(self) -> bool:
-        if self._deadline is not None and time.monotonic() >= self._deadline:
+        """Whether the time slice is used up; never before this run has settled something, so a
+        company whose first chunk takes longer to draft than a slice still moves on every turn."""
+        if self._deadline is not None and self._done > 0 and time.monotonic() >= self._deadline:
             self._sliced = True
         return self._sliced
 

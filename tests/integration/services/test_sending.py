@@ -260,3 +260,16 @@ async def test_a_record_changed_after_sending_is_updated_where_the_package_allow
     assert [entry.source_id for entry in changed] == ["INV-6"]
     assert "gross 12.00 -> 14.40" in changed[0].changed_after_sending
     assert "credit it and issue it again, or leave it" in changed[0].changed_after_sending
+
+
+async def test_every_time_slice_moves_the_send_on_however_short(world: World) -> None:
+    world.feed(*(customer(f"C{n}") for n in range(1, 8)), invoice("INV-9", "C1", "10.00"))
+    for _ in range(20):  # a slice over before the first chunk is drafted must still send something
+        sender = Sender(world.store, connection=world.refreshed(), connector=world.connector(), slice_seconds=0)
+        await sender.run()
+        if not sender.report.more:
+            break
+        assert sum(sender.report.sent.values()) >= 1  # a turn that leaves work over has moved it on
+    assert not sender.report.more
+    assert len(world.package.of_type(DocumentType.CONTACT)) == 7
+    assert len(world.package.of_type(DocumentType.SALES_INVOICE)) == 1
