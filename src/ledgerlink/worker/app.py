@@ -22,6 +22,7 @@ import procrastinate
 from procrastinate import exceptions as queue_errors
 from procrastinate.jobs import Status
 
+from ledgerlink.domain.outbox import EntryState
 from ledgerlink.errors import PackageError, ReconnectNeeded, StepNotReady
 from ledgerlink.services.nominals import Nominals
 from ledgerlink.services.onboarding import require_step
@@ -168,6 +169,10 @@ async def send(
     if report.more:
         await defer(app, SEND_TASK, connection_id=connection_id, company_id=company_id, reason="more to send")
         return f"sent {sum(report.sent.values())}, more to send"
+    uncertain = report.counts.get(EntryState.UNCERTAIN, 0)
+    if uncertain:  # a reply lost on the way: settled by the next run, not left for the next schedule
+        why = f"sent {sum(report.sent.values())}; {uncertain} may have reached the package, to be settled"
+        return await _again_later(env, app, connection, reason, attempt, why)
     return f"sent {sum(report.sent.values())}"
 
 

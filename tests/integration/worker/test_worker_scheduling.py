@@ -10,11 +10,12 @@ from procrastinate import App
 from procrastinate.testing import InMemoryConnector
 from sqlalchemy import text, update
 
+from ledgerlink.sandbox.kit import FaultSettings
 from ledgerlink.services.scheduling import SEND_TASK, due_list_reads, due_sends, request_send
 from ledgerlink.store.connection_tables import ConnectionRow
 from ledgerlink.store.connections import ConnectionRepository
 from ledgerlink.worker.app import WorkerEnv, read_lists, schedule_due, send
-from ledgerlink.worker.sandbox_fleet import Books, connected_company
+from ledgerlink.worker.sandbox_fleet import Books, connected_company, duplicates_and_missing
 from tests.integration.worker.conftest import Fleet
 
 pytestmark = pytest.mark.postgres
@@ -140,3 +141,39 @@ async def test_the_minute_tick_queues_an_automatic_send_once_per_interval(
 
     assert (first["send"], again["send"]) == (1, 0)
     assert due_sends(fleet.store, datetime.now(UTC) + timedelta(minutes=61)) != []
+
+
+async def test_records_whose_replies_were_lost_are_settled_by_a_send_queued_for_them(
+    fleet_factory: Callable[..., Fleet],
+) -> None:
+    fleet = fleet_factory(("sage",))
+    connection, _ = await connected_company(
+        fleet.runtime, package="sage", name="Lost Replies", books=SMALL, seed=9
+    )
+    sandbox = fleet.sandbox("sage")
+    business_id = sandbox.business_summaries()[0]["id"]
+    sandbox.faults.set(FaultSettings(drop_after_store_rate=1.0), business_id=business_id)
+    env = WorkerEnv(store=fleet.store, settings=fleet.settings, runtime=fleet.runtime)
+    queue = InMemoryConnector()
+    app = App(connector=queue)
+
+    outcome = await send(env, app, connection.id, connection.company_id, "Send pressed", 0)
+
+    assert "may have reached the package, to be settled" in outcome, outcome
+    assert outcome.startswith("again in"), outcome
+    [job] = queue.jobs.values()  # the send that settles them, a little later
+    assert job["task_name"] == SEND_TASK
+    assert job["queueing_lock"] == f"send-{connection.id}"
+    assert job["args"]["attempt"] == 1
+
+    sandbox.faults.reset()
+    while True:  # what the queued send does, and its own follow-ups
+        outcome = await send(env, app, connection.id, connection.company_id, "Send pressed", 1)
+        if not outcome.endswith("more to send"):
+            break
+    assert outcome.startswith("sent"), outcome
+    with fleet.store.unit_of_work() as uow:
+        counts = uow.records(connection.company_id).counts()
+    business = sandbox.business_summaries()[0]
+    assert duplicates_and_missing("sage", counts, business["counts"]) == (0, 0)
+    assert fleet.unsent() == 0
