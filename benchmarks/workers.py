@@ -280,7 +280,7 @@ def run_once(workers: int, args: argparse.Namespace, tmp: Path) -> Result:
         by_connection = {company.connection_id: company for company in companies}
         last_report = started
         while True:
-            time.sleep(0.5)
+            time.sleep(args.poll)
             now = time.perf_counter() - started
             unsent = unsent_by_connection(store)
             for connection_id, company in by_connection.items():
@@ -391,6 +391,12 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=10.0)
     parser.add_argument("--slice-seconds", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=5.0,
+        help="seconds between counts of what is left: each count reads every outbox entry, so often is costly",
+    )
     parser.add_argument(
         "--url",
         default=os.environ.get("LEDGERLINK_TEST_POSTGRES_URL")
