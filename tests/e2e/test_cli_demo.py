@@ -60,7 +60,10 @@ def test_the_demo_sends_the_whole_company_and_ends_on_a_dashboard_and_a_clean_re
         assert counts["sent"] >= summary["records"]
         assert sum(count for state, count in counts.items() if state != "sent") == 0
         assert reconciled["clean"] is True
-        assert reconciled["checked"] == summary["kinds"]["customer"]["count"] + summary["kinds"]["supplier"]["count"]
+        assert (
+            reconciled["checked"]
+            == summary["kinds"]["customer"]["count"] + summary["kinds"]["supplier"]["count"]
+        )
     # each run sent to a business of its own, each holding the company's customers and suppliers once
     contacts = [business["counts"]["contacts"] for business in state["businesses"]]
     assert contacts == [contacts[0], contacts[0]]

@@ -60,7 +60,12 @@ class FakePackageState:
         owed = Decimal("0.00")
         for draft in self.objects.values():
             if isinstance(draft, DocumentDraft) and draft.contact_id == contact_id:
-                sign = -1 if draft.document_type in (DocumentType.SALES_CREDIT_NOTE, DocumentType.PURCHASE_CREDIT_NOTE) else 1
+                sign = (
+                    -1
+                    if draft.document_type
+                    in (DocumentType.SALES_CREDIT_NOTE, DocumentType.PURCHASE_CREDIT_NOTE)
+                    else 1
+                )
                 owed += sign * draft.gross
             if isinstance(draft, PaymentDraft) and draft.contact_id == contact_id:
                 owed += draft.amount if draft.document_type is DocumentType.CUSTOMER_REFUND else -draft.amount
@@ -138,7 +143,9 @@ class FakeConnector(PackageConnector):
                 package_id = f"{draft.document_type.value}-{next(self.state._ids)}"
                 self.state.objects[package_id] = draft
                 totals = (
-                    PackageTotals(draft.net, draft.vat, draft.gross) if isinstance(draft, DocumentDraft) else None
+                    PackageTotals(draft.net, draft.vat, draft.gross)
+                    if isinstance(draft, DocumentDraft)
+                    else None
                 )
                 outcome = Created(draft.key, package_id, totals=totals)
                 if draft.source_id in self.state.drop_after_store:

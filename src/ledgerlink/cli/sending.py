@@ -125,7 +125,8 @@ def status_json(current: dashboard.Status) -> dict[str, object]:
         "business": current.connection.business_name,
         "counts": {state.value: count for state, count in current.counts.items()},
         "by_kind": {
-            kind.value: {s.value: c for s, c in states.items() if c} for kind, states in current.by_kind.items()
+            kind.value: {s.value: c for s, c in states.items() if c}
+            for kind, states in current.by_kind.items()
         },
         "last_sent_at": current.last_sent_at,
         "cut_off_date": current.cut_off_date,
@@ -244,7 +245,9 @@ def changes(
         return
     listed = dashboard.changes(store, found.id)
     if as_json:
-        emit_json([{"kind": c.kind.value, "id": c.source_id, "change": c.note, "chosen": c.chosen} for c in listed])
+        emit_json(
+            [{"kind": c.kind.value, "id": c.source_id, "change": c.note, "chosen": c.chosen} for c in listed]
+        )
         return
     for change in listed:
         console.print(f" · {change.kind.label} {change.source_id}: {change.note}")

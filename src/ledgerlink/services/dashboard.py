@@ -268,7 +268,8 @@ def dry_run(store: Store, company_id: int) -> DryRun:
     lines = tuple(
         DryRunLine(kind, step, count, totals.get((kind, step), ZERO))
         for (kind, step), count in sorted(
-            counts.items(), key=lambda item: send_order.index(item[0]) if item[0] in send_order else len(send_order)
+            counts.items(),
+            key=lambda item: send_order.index(item[0]) if item[0] in send_order else len(send_order),
         )
     )
     contacts = counts[(RecordKind.CUSTOMER, Step.CREATE)] + counts[(RecordKind.SUPPLIER, Step.CREATE)]

@@ -337,7 +337,9 @@ async def commit_import(
     return _batch(stored)
 
 
-def _link_offers(uow: UnitOfWork, connection_id: int, kind: RecordKind, offered: Sequence[RecordReport]) -> int:
+def _link_offers(
+    uow: UnitOfWork, connection_id: int, kind: RecordKind, offered: Sequence[RecordReport]
+) -> int:
     """Link each contact the preview offered for linking, as the person who kept it ticked accepted.
 
     An offer is a jobs-side record with the contact's own id or a sure match; linking it here is what

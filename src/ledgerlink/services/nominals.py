@@ -382,5 +382,4 @@ class Nominals:
         return CheckReport(tuple(problems), tuple(summary))
 
 
-
 __all__ = ["USAGE_FOR_KIND", "CheckReport", "MappingLine", "MappingRefused", "Nominals"]

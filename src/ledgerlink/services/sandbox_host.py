@@ -33,7 +33,10 @@ def is_running(url: str) -> bool:
     # Asked before every use of a sandbox; a plain-HTTP check needs no certificates, and loading them
     # each time cost a connect command more than a second of CPU.
     try:
-        return httpx.get(f"{url}/_sandbox/state", timeout=2.0, verify=url.startswith("https:")).status_code == 200
+        return (
+            httpx.get(f"{url}/_sandbox/state", timeout=2.0, verify=url.startswith("https:")).status_code
+            == 200
+        )
     except httpx.HTTPError:
         return False
 

@@ -45,7 +45,9 @@ async def _paid_invoice_changed_after_sending(world: World) -> str:
         original = found.record
         first = original.lines[0]
         changed = original.model_copy(
-            update={"lines": (first.model_copy(update={"unit_price": first.unit_price + 25}), *original.lines[1:])}
+            update={
+                "lines": (first.model_copy(update={"unit_price": first.unit_price + 25}), *original.lines[1:])
+            }
         )
         assert not ingest(uow, company_id, [changed]).rejected
         uow.commit()

@@ -32,7 +32,9 @@ from ledgerlink.store.outbox import OutboxRepository
 # The packages' limits are held by their own tests; here they would only make the journey slow.
 UNLIMITED_APPS = {
     "sage": lambda: sage_app(SageSandboxConfig(rate_limit_per_minute=None)),
-    "xero": lambda: xero_app(XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)),
+    "xero": lambda: xero_app(
+        XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
+    ),
 }
 
 
@@ -67,7 +69,9 @@ async def test_the_demo_company_is_sent_whole_and_reconciles_to_the_penny(
     )
     await seed_business(runtime, package, "Demo Heating Books")
     connection = await connect_to_sandbox(runtime, company.id, package, "Demo Heating Books")
-    connection = save_settings(runtime, company.id, connection.id, cut_off_date=date(2024, 1, 1) - timedelta(days=365))
+    connection = save_settings(
+        runtime, company.id, connection.id, cut_off_date=date(2024, 1, 1) - timedelta(days=365)
+    )
 
     nominals = Nominals(store, connection)
     connector = runtime.connector(connection)
@@ -79,7 +83,9 @@ async def test_the_demo_company_is_sent_whole_and_reconciles_to_the_penny(
     sender = Sender(store, connection=connection, connector=connector)
     sent = await sender.run()
     assert sent.stopped == ""
-    failures = {state: count for state, count in sent.counts.items() if count and state is not EntryState.SENT}
+    failures = {
+        state: count for state, count in sent.counts.items() if count and state is not EntryState.SENT
+    }
     with store.unit_of_work() as uow:
         unsent = OutboxRepository(uow.session, connection.id, company.id).in_states(
             [state for state in EntryState if state is not EntryState.SENT]

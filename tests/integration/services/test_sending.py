@@ -265,7 +265,9 @@ async def test_a_record_changed_after_sending_is_updated_where_the_package_allow
 async def test_every_time_slice_moves_the_send_on_however_short(world: World) -> None:
     world.feed(*(customer(f"C{n}") for n in range(1, 8)), invoice("INV-9", "C1", "10.00"))
     for _ in range(20):  # a slice over before the first chunk is drafted must still send something
-        sender = Sender(world.store, connection=world.refreshed(), connector=world.connector(), slice_seconds=0)
+        sender = Sender(
+            world.store, connection=world.refreshed(), connector=world.connector(), slice_seconds=0
+        )
         await sender.run()
         if not sender.report.more:
             break

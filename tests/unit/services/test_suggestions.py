@@ -101,7 +101,9 @@ CHART = [
 
 
 def test_a_name_that_reads_the_same_beats_an_account_that_only_shares_the_code() -> None:
-    suggestion = suggest_ledger_account(NominalAccount(code="7100", name="Fuel", kind=NominalKind.EXPENSE), CHART)
+    suggestion = suggest_ledger_account(
+        NominalAccount(code="7100", name="Fuel", kind=NominalKind.EXPENSE), CHART
+    )
     assert (suggestion or _none()).package_label == "7300 Motor Fuel"
 
 
@@ -110,7 +112,9 @@ def test_an_account_sharing_only_the_code_is_offered_with_a_warning_to_check_it(
         NominalAccount(code="7600", name="Insurance", kind=NominalKind.EXPENSE), CHART
     )
     assert (suggestion or _none()).package_label == "7600 Legal Fees"
-    assert (suggestion or _none()).reason == "same code, but named Legal Fees there: check it is the same account"
+    assert (
+        suggestion or _none()
+    ).reason == "same code, but named Legal Fees there: check it is the same account"
 
 
 def test_a_direct_cost_without_a_match_goes_to_cost_of_sales_not_the_first_overhead() -> None:

@@ -290,7 +290,9 @@ class XeroConnector(PackageConnector):
             named = await self._contacts_where(f"Name=={_quoted(candidate)}")
             ours = [c for c in named if str(c.get("ContactNumber") or "") == draft.source_id]
             if ours:  # made under this name by an earlier try whose reply was lost
-                return Created(draft.key, str(ours[0]["ContactID"]), number=draft.source_id, warnings=(warning,))
+                return Created(
+                    draft.key, str(ours[0]["ContactID"]), number=draft.source_id, warnings=(warning,)
+                )
             if named:
                 continue
             key = mapping.batch_key("PUT /Contacts renamed", [draft.key, candidate])

@@ -142,7 +142,9 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
         if status not in ACCOUNT_STATUSES:
             raise AdminError(f"status must be one of: {', '.join(ACCOUNT_STATUSES)}")
         ids = known_ids()
-        business_id = str(payload.get("business_id") or (next(iter(sorted(ids)), "") if len(ids) == 1 else ""))
+        business_id = str(
+            payload.get("business_id") or (next(iter(sorted(ids)), "") if len(ids) == 1 else "")
+        )
         if business_id not in ids:
             raise AdminError("name the business (business_id): there is none, or more than one", status=404)
         account = hooks.ledger_account(business_id, str(request.path_params["key"]), status)

@@ -640,7 +640,9 @@ def change_ledger_account(sandbox: SageSandbox, business_id: str, key: str, stat
             for line in artefact.lines
         ) or any(bank.ledger_account_id == account.id for bank in business.bank_accounts.values())
         if used:
-            raise AdminError(f"{account.nominal_code} {account.name} has transactions: hide it instead", status=409)
+            raise AdminError(
+                f"{account.nominal_code} {account.name} has transactions: hide it instead", status=409
+            )
         del business.ledger_accounts[account.id]
     else:
         account.included_in_chart = status == "active"

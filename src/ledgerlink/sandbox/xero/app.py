@@ -214,7 +214,9 @@ class XeroSandbox:
                 for line in document.lines
             ) or any(payment.account_id == account.id for payment in organisation.payments.values())
             if used or account.system_account:
-                raise AdminError(f"{account.code} {account.name} has transactions: archive it instead", status=409)
+                raise AdminError(
+                    f"{account.code} {account.name} has transactions: archive it instead", status=409
+                )
             del organisation.accounts[account.id]
             organisation.account_by_code.pop(account.code, None)
         else:
