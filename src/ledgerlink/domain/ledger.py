@@ -6,6 +6,7 @@ package's balances with these figures, so every rule here is exact Decimal arith
 - An invoice (or supplier invoice) raises the party's balance by its gross, and opens that much.
 - A credit note lowers the balance by its gross. With an `invoice_id` it is set against that invoice, up
   to what is still open there; whatever is left is unallocated credit, itself open for a refund.
+- A cancelled invoice (or bill) counts for nothing: it raises nothing and opens nothing.
 - A payment lowers the balance by its amount; its allocations close documents, never beyond what is open
   (anything more stays on account). A refund raises the balance and uses up credit-note credit.
 
@@ -32,6 +33,7 @@ from ledgerlink.domain.records import (
     SupplierCreditNote,
     SupplierInvoice,
     SupplierPayment,
+    is_cancelled,
     party_of,
 )
 
@@ -92,7 +94,7 @@ class Ledger:
     def apply(self, record: Record, *, gross: Decimal | None = None) -> None:
         """Take one record into account; `gross` spares recomputing a document's totals."""
         party = party_of(record)
-        if party is None:
+        if party is None or is_cancelled(record):
             return
         if isinstance(record, Invoice | SupplierInvoice):
             gross = gross if gross is not None else self._gross(record)
@@ -106,7 +108,7 @@ class Ledger:
             self.credit_used[(record.kind, record.source_id)] = used
             self.open_items[(record.kind, record.source_id)] = OpenItem(party[1], gross - used)
         elif isinstance(record, CustomerPayment | SupplierPayment):
-            refund = isinstance(record, CustomerPayment) and record.is_refund
+            refund = record.is_refund
             self._move(party, record.amount if refund else -record.amount)
             target_kind = allocation_target(record)
             used = ZERO
@@ -152,9 +154,9 @@ def credit_target(record: CreditNote | SupplierCreditNote) -> DocumentKey | None
 
 
 def allocation_target(record: CustomerPayment | SupplierPayment) -> RecordKind:
-    """What a payment's allocations settle: invoices, credit notes for a refund, or supplier bills."""
+    """What a payment's allocations settle: invoices or bills, or for a refund the credit notes refunded."""
     if isinstance(record, SupplierPayment):
-        return RecordKind.SUPPLIER_INVOICE
+        return RecordKind.SUPPLIER_CREDIT_NOTE if record.is_refund else RecordKind.SUPPLIER_INVOICE
     return RecordKind.CREDIT_NOTE if record.is_refund else RecordKind.INVOICE
 
 

@@ -13,6 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
+MOST_HELD = Decimal("999999999999.99")
+"""The largest amount a ledger holds, either way: a document's gross is kept in 14 digits, 2 of them pence.
+
+An amount or quantity beyond it (`1e400`, a mistyped `1000000000000`) is refused where it comes in, so
+no sum or rounding downstream ever meets a figure it cannot hold.
+"""
 
 
 def to_pennies(amount: Decimal) -> Decimal:
@@ -34,6 +40,13 @@ def parse_money(text: str | int | Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError(f"{text!r} is not an amount of money")
     return value
+
+
+def held(amount: Decimal) -> Decimal:
+    """`amount`, when a ledger can hold it; a ValueError saying so when it cannot."""
+    if not -MOST_HELD <= amount <= MOST_HELD:
+        raise ValueError(f"{amount} is more than a ledger holds ({MOST_HELD:,} either way)")
+    return amount
 
 
 def line_net(quantity: Decimal, unit_price: Decimal) -> Decimal:

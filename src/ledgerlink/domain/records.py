@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from ledgerlink.domain.money import ZERO, line_net, line_vat, total
+from ledgerlink.domain.money import ZERO, held, line_net, line_vat, total
 
-SourceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+# text holds no NUL character: PostgreSQL cannot store one, and no job system means one
+NO_NUL = r"^[^\x00]*$"
+SourceId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, pattern=NO_NUL)]
+Amount = Annotated[Decimal, AfterValidator(held)]
+"""An amount (or quantity) a record brings in: refused beyond what a ledger holds."""
 
 
 class RecordKind(StrEnum):
@@ -192,8 +199,8 @@ class DocumentLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     description: Text
-    quantity: Decimal = Decimal(1)
-    unit_price: Decimal
+    quantity: Amount = Decimal(1)
+    unit_price: Amount
     vat_rate: SourceId
     nominal_code: SourceId
 
@@ -210,13 +217,25 @@ class Totals(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    net: Decimal
-    vat: Decimal
-    gross: Decimal
+    net: Amount
+    vat: Amount
+    gross: Amount
 
     def difference(self, other: Totals) -> Decimal:
         """How far apart two sets of totals are, on the figure the customer pays."""
         return self.gross - other.gross
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFigures:
+    """Each line's VAT, in line order, and the totals the lines add up to.
+
+    Worked out once, when the document is fed, with the company's VAT rates of that day, and kept with
+    the stored record: what is sent to a package is what was stored, whatever happens to the rates.
+    """
+
+    line_vat: tuple[Decimal, ...]
+    totals: Totals
 
 
 class _Document(_Record):
@@ -225,17 +244,24 @@ class _Document(_Record):
     lines: tuple[DocumentLine, ...]
     stated_totals: Totals | None = None
 
-    def computed_totals(self, percent_by_rate: Mapping[str, Decimal]) -> Totals:
-        """Totals as the sum of per-line figures; unknown rates count as 0% (validation names them).
+    def figures(self, percent_by_rate: Mapping[str, Decimal]) -> DocumentFigures:
+        """Per-line VAT and the totals as their sums; unknown rates count as 0% (validation names them).
 
         Each line's net is worked out once: a feed of 100,000 invoices totals every one of them.
         """
         net = vat = ZERO
+        vats: list[Decimal] = []
         for line in self.lines:
             amount = line_net(line.quantity, line.unit_price)
+            tax = line_vat(amount, percent_by_rate.get(line.vat_rate, ZERO))
+            vats.append(tax)
             net += amount
-            vat += line_vat(amount, percent_by_rate.get(line.vat_rate, ZERO))
-        return Totals(net=net, vat=vat, gross=net + vat)
+            vat += tax
+        # worked out, not brought in: the document's own check says when they are more than a ledger holds
+        return DocumentFigures(tuple(vats), Totals.model_construct(net=net, vat=vat, gross=net + vat))
+
+    def computed_totals(self, percent_by_rate: Mapping[str, Decimal]) -> Totals:
+        return self.figures(percent_by_rate).totals
 
 
 class Invoice(_Document):
@@ -243,6 +269,9 @@ class Invoice(_Document):
 
     customer_id: SourceId
     due_date: date | None = None
+    # The day the job was cancelled after invoicing: the invoice then counts for nothing, is never sent,
+    # and one already sent is voided in the package. None (left out of the stored record) while it stands.
+    cancelled_on: date | None = None
 
 
 class CreditNote(_Document):
@@ -259,6 +288,7 @@ class SupplierInvoice(_Document):
 
     supplier_id: SourceId
     due_date: date | None = None
+    cancelled_on: date | None = None  # as an invoice's: a bill the supplier withdrew
 
 
 class SupplierCreditNote(_Document):
@@ -277,12 +307,12 @@ class Allocation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     document_id: SourceId
-    amount: Decimal = Field(gt=0)
+    amount: Amount = Field(gt=0)
 
 
 class _Payment(_Record):
     date: date
-    amount: Decimal = Field(gt=0)
+    amount: Amount = Field(gt=0)
     method: SourceId
     reference: Text = ""
     allocations: tuple[Allocation, ...] = ()
@@ -307,9 +337,14 @@ class CustomerPayment(_Payment):
 
 
 class SupplierPayment(_Payment):
+    """Money paid to a supplier, or, when `is_refund`, money the supplier paid back (allocated to its
+    credit notes)."""
+
     kind: ClassVar[RecordKind] = RecordKind.SUPPLIER_PAYMENT
 
     supplier_id: SourceId
+    # left out of the stored record while False, so payments stored before keep their versions
+    is_refund: bool = Field(default=False, exclude_if=lambda refund: not refund)
 
 
 Party = Customer | Supplier
@@ -376,10 +411,15 @@ def parents_of(record: Record) -> tuple[tuple[RecordKind, str], ...]:
     if isinstance(record, CustomerPayment):
         target = RecordKind.CREDIT_NOTE if record.is_refund else RecordKind.INVOICE
     elif isinstance(record, SupplierPayment):
-        target = RecordKind.SUPPLIER_INVOICE
+        target = RecordKind.SUPPLIER_CREDIT_NOTE if record.is_refund else RecordKind.SUPPLIER_INVOICE
     else:  # unreachable (parties have no party), but it tells the type checker what is left
         return ()
     return tuple(dict.fromkeys([party, *((target, a.document_id) for a in record.allocations)]))
+
+
+def is_cancelled(record: Record) -> bool:
+    """A document the job system cancelled: it counts for nothing and the package must not hold it."""
+    return isinstance(record, Invoice | SupplierInvoice) and record.cancelled_on is not None
 
 
 def record_date(record: Record) -> date | None:

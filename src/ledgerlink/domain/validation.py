@@ -7,18 +7,14 @@ a penny out). Everything the checks need is passed in as plain values, so this s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from stdnum.gb import vat as gb_vat
-
+from ledgerlink.domain.contact_details import email_problem, is_uk_postcode, is_uk_vat_number, parse_phone
 from ledgerlink.domain.ledger import DocumentKey, OpenItem, allocation_target, credit_target
-from ledgerlink.domain.money import ZERO, format_money, total
+from ledgerlink.domain.money import MOST_HELD, ZERO, format_money, total
 from ledgerlink.domain.records import (
     Address,
     CreditNote,
@@ -39,12 +35,6 @@ from ledgerlink.domain.records import (
 )
 
 Severity = Literal["error", "warning"]
-
-UK_POSTCODE = re.compile(
-    r"^(GIR ?0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]([0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW])"
-    r" ?[0-9][ABD-HJLNP-UW-Z]{2})$",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -149,7 +139,7 @@ class _Checker:
         self.contact(customer.email, customer.address)
         self.phone("phone", customer.phone)
         self.phone("mobile", customer.mobile)
-        if customer.vat_number and not gb_vat.is_valid(customer.vat_number):
+        if customer.vat_number and not is_uk_vat_number(customer.vat_number):
             self.warn("vat_number", f"{customer.vat_number!r} is not a valid UK VAT number")
 
     def supplier(self, supplier: Supplier) -> None:
@@ -161,27 +151,15 @@ class _Checker:
             self.nominal("default_expense_nominal", supplier.default_expense_nominal, NominalKind.EXPENSE)
 
     def contact(self, email: str, address: Address) -> None:
-        if email:
-            try:
-                validate_email(email, check_deliverability=False)
-            except EmailNotValidError as error:
-                self.warn("email", f"{email!r} is not an email address ({error})")
+        problem = email_problem(email) if email else None
+        if problem is not None:
+            self.warn("email", f"{email!r} is not an email address ({problem})")
         postcode = address.postcode
-        if postcode and address.country.upper() in ("GB", "UK", "") and not UK_POSTCODE.match(postcode):
+        if postcode and address.country.upper() in ("GB", "UK", "") and not is_uk_postcode(postcode):
             self.warn("address.postcode", f"{postcode!r} is not a UK postcode")
 
     def phone(self, field_name: str, number: str) -> None:
-        if not number:
-            return
-        try:
-            parsed = phonenumbers.parse(number, "GB")
-        except phonenumbers.NumberParseException:
-            parsed = None
-        # most numbers fed are British: checking against GB first spares a search of every region
-        valid = parsed is not None and (
-            phonenumbers.is_valid_number_for_region(parsed, "GB") or phonenumbers.is_valid_number(parsed)
-        )
-        if not valid:
+        if number and parse_phone(number) is None:
             self.warn(field_name, f"{number!r} is not a phone number")
 
     def nominal(self, field_name: str, code: str, kind: NominalKind) -> None:
@@ -212,6 +190,9 @@ class _Checker:
             if account is None or account.kind != needed:
                 self.nominal(f"line {number} nominal_code", line.nominal_code, needed)
         computed = self.totals or document.computed_totals(self.reference.percent_by_rate)
+        if abs(computed.gross) > MOST_HELD:
+            self.error("lines", f"the lines add up to more than a ledger holds ({MOST_HELD:,} either way)")
+            return
         if computed.gross < ZERO and not has_errors(self.findings):
             self.error("lines", f"the document totals {format_money(computed.gross)}, below zero")
         stated = document.stated_totals

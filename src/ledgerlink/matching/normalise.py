@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import jellyfish
 
+from ledgerlink.domain.contact_details import find_postcode, uk_postcode
 from ledgerlink.matching.party import Kind, Party
 
 TITLES: frozenset[str] = frozenset(
@@ -78,8 +79,6 @@ STREET_ABBREVIATIONS: dict[str, str] = {
 
 SUB_BUILDING_WORDS: frozenset[str] = frozenset({"flat", "suite", "room", "floor"})
 
-_UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
-_UK_POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _HOUSE_NUMBER = re.compile(r"^(\d+)([a-z]?)$")
 _DIGITS = re.compile(r"\D+")
@@ -106,10 +105,7 @@ def normalise_postcode(raw: str) -> str:
     compare equal to themselves without pretending to have a UK structure.
     """
     compact = re.sub(r"[^A-Za-z0-9]", "", raw).upper()
-    m = _UK_POSTCODE.match(compact)
-    if m:
-        return f"{m.group(1)} {m.group(2)}"
-    return compact
+    return uk_postcode(compact) or compact
 
 
 def postcode_outward(postcode: str) -> str:
@@ -173,14 +169,14 @@ class Address:
 def _extract_postcode(lines: list[str], town: str) -> tuple[list[str], str, str]:
     """Find a UK postcode typed into the address lines or town when the postcode field is empty."""
     for index in range(len(lines) - 1, -1, -1):
-        m = _UK_POSTCODE_IN_TEXT.search(lines[index])
-        if m:
+        found = find_postcode(lines[index])
+        if found:
             lines = list(lines)
-            lines[index] = (lines[index][: m.start()] + lines[index][m.end() :]).strip(" ,")
-            return [line for line in lines if line], town, m.group(1) + m.group(2)
-    m = _UK_POSTCODE_IN_TEXT.search(town)
-    if m:
-        return lines, (town[: m.start()] + town[m.end() :]).strip(" ,"), m.group(1) + m.group(2)
+            lines[index] = found[0]
+            return [line for line in lines if line], town, found[1]
+    found = find_postcode(town)
+    if found:
+        return lines, found[0], found[1]
     return lines, town, ""
 
 

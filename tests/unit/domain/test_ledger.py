@@ -17,6 +17,7 @@ from ledgerlink.domain.records import (
     Invoice,
     Record,
     RecordKind,
+    SupplierCreditNote,
     SupplierInvoice,
     SupplierPayment,
 )
@@ -169,3 +170,29 @@ def test_supplier_balances_are_what_the_business_owes() -> None:
     ledger = build_ledger([paid, bill], PERCENT)
     assert ledger.balance(RecordKind.SUPPLIER, "S1") == Decimal("0.00")
     assert ledger.outstanding(RecordKind.SUPPLIER_INVOICE, "B1") == Decimal("0.00")
+
+
+def test_a_supplier_refund_uses_up_the_suppliers_credit_and_raises_what_is_owed() -> None:
+    line = DocumentLine(description="Pipe", unit_price=Decimal("30.00"), vat_rate="S", nominal_code="5000")
+    ledger = build_ledger(
+        [
+            SupplierInvoice(
+                source_id="B1", number="B1", supplier_id="S1", date=date(2026, 1, 1), lines=(line,) * 3
+            ),
+            SupplierCreditNote(
+                source_id="BC1", number="BC1", supplier_id="S1", date=date(2026, 1, 2), lines=(line,)
+            ),
+            SupplierPayment(
+                source_id="SR1",
+                supplier_id="S1",
+                date=date(2026, 1, 3),
+                amount=Decimal("36.00"),
+                method="card",
+                is_refund=True,
+                allocations=(Allocation(document_id="BC1", amount=Decimal("36.00")),),
+            ),
+        ],
+        {"S": Decimal("20")},
+    )
+    assert ledger.balance(RecordKind.SUPPLIER, "S1") == Decimal("108.00")
+    assert ledger.outstanding(RecordKind.SUPPLIER_CREDIT_NOTE, "BC1") == Decimal("0.00")

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from ledgerlink.domain.ledger import OpenItem
 from ledgerlink.domain.records import (
@@ -214,3 +215,22 @@ def test_a_credit_note_against_another_customers_invoice_is_refused() -> None:
     )
     [finding] = validate(credit, REFERENCE, OPEN)
     assert (finding.field, finding.severity) == ("invoice_id", "error")
+
+
+@pytest.mark.parametrize("amount", ["1e400", "1E+999999999", "-1000000000000", "NaN", "Infinity"])
+def test_an_amount_no_ledger_could_hold_is_refused_where_it_comes_in(amount: str) -> None:
+    with pytest.raises(ValidationError):
+        line(unit_price=Decimal(amount))
+    with pytest.raises(ValidationError):
+        line(quantity=Decimal(amount))
+    with pytest.raises(ValidationError):
+        Allocation(document_id="INV-1", amount=Decimal(amount))
+
+
+def test_lines_that_add_up_to_more_than_a_ledger_holds_are_an_error_not_a_crash() -> None:
+    huge = line(quantity=Decimal("999999999999"), unit_price=Decimal("999999999999"))
+
+    findings = validate(invoice(*[huge] * 3000), REFERENCE)
+
+    assert [(f.field, f.severity) for f in findings] == [("lines", "error")]
+    assert "more than a ledger holds" in findings[0].message
