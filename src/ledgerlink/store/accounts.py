@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ledgerlink.errors import RecordNotFound
-from ledgerlink.store.people_tables import ApiKeyRow, UserRow
+from ledgerlink.store.people_tables import ApiKeyRow, SignInFailureRow, UserRow
 from ledgerlink.store.tables import utcnow
 
 
@@ -23,6 +26,7 @@ class User:
     is_admin: bool
     created_at: datetime
     last_sign_in_at: datetime | None
+    session_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,65 @@ class UserRepository:
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         self.session.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
 
+    def end_sessions(self, user_id: int) -> None:
+        """Every session begun before now opens nothing more (the version each holds is behind)."""
+        self.session.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(session_version=UserRow.session_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SignInFailureRepository:
+    """Counts of wrong passwords by scope ("account", "address") and key; each count moves in one
+    statement, so web processes counting at once lose none."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def blocked_until(self, keys: list[tuple[str, str]], now: datetime) -> datetime | None:
+        """The latest moment any of `keys` is blocked until, if one is blocked after `now`."""
+        found = [
+            until
+            for scope, key in keys
+            for until in self.session.scalars(
+                select(SignInFailureRow.blocked_until).where(
+                    SignInFailureRow.scope == scope,
+                    SignInFailureRow.key == key,
+                    SignInFailureRow.blocked_until > now,
+                )
+            )
+            if until is not None
+        ]
+        return max(found, default=None)
+
+    def failed(self, scope: str, key: str, now: datetime, *, forget_before: datetime) -> int:
+        """One more failure (the first, if the last was before `forget_before`); answers the count."""
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        table = cast(Table, SignInFailureRow.__table__)
+        first = insert(table).values(scope=scope, key=key, failures=1, last_failure_at=now)
+        statement = first.on_conflict_do_update(
+            index_elements=["scope", "key"],
+            set_={
+                "failures": case((table.c.last_failure_at < forget_before, 1), else_=table.c.failures + 1),
+                "last_failure_at": now,
+            },
+        ).returning(table.c.failures)
+        return int(self.session.execute(statement).scalar_one())
+
+    def block(self, scope: str, key: str, until: datetime) -> None:
+        self.session.execute(
+            update(SignInFailureRow)
+            .where(SignInFailureRow.scope == scope, SignInFailureRow.key == key)
+            .values(blocked_until=until)
+        )
+
+    def forget(self, scope: str, key: str) -> None:
+        self.session.execute(
+            delete(SignInFailureRow).where(SignInFailureRow.scope == scope, SignInFailureRow.key == key)
+        )
+
 
 class ApiKeyRepository:
     def __init__(self, session: Session) -> None:
@@ -104,9 +167,8 @@ class ApiKeyRepository:
     def revoke(self, company_id: int, key: str) -> ApiKey:
         """Revoke the company's key named by id or prefix; another company's key is not found."""
         query = select(ApiKeyRow).where(ApiKeyRow.company_id == company_id)
-        query = (
-            query.where(ApiKeyRow.id == int(key)) if key.isdigit() else query.where(ApiKeyRow.prefix == key)
-        )
+        by_id = key.isascii() and key.isdigit() and int(key) < 2**63  # a larger number is no row's id
+        query = query.where(ApiKeyRow.id == int(key)) if by_id else query.where(ApiKeyRow.prefix == key)
         row = self.session.scalar(query)
         if row is None:
             raise RecordNotFound(f"there is no API key {key!r} for this company")
@@ -129,6 +191,7 @@ def _user(row: UserRow) -> User:
         is_admin=row.is_admin,
         created_at=row.created_at,
         last_sign_in_at=row.last_sign_in_at,
+        session_version=row.session_version,
     )
 
 

@@ -19,10 +19,11 @@ class Company:
     slug: str
     name: str
     created_at: datetime
+    onboarding_path: str | None = None
 
 
 def slugify(name: str) -> str:
-    """The short lowercase handle a company is named by on the command line ("Acme Heating" -> acme-heating)."""
+    """The short lowercase handle a company is named by on the command line ("Hollis Heating" -> hollis-heating)."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
     return slug or "company"
 
@@ -41,6 +42,10 @@ class CompanyRepository:
         row = self.session.scalar(select(CompanyRow).where(CompanyRow.slug == slugify(slug_or_name)))
         return _company(row) if row else None
 
+    def find_by_id(self, company_id: int) -> Company | None:
+        row = self.session.get(CompanyRow, company_id)
+        return _company(row) if row else None
+
     def get(self, slug_or_name: str) -> Company:
         company = self.find(slug_or_name)
         if company is None:
@@ -55,10 +60,24 @@ class CompanyRepository:
     def list(self) -> list[Company]:
         return [_company(row) for row in self.session.scalars(select(CompanyRow).order_by(CompanyRow.slug))]
 
+    def choose_onboarding_path(self, company_id: int, path: str) -> None:
+        """Keep the path a person chose before connecting: it outlives their session."""
+        row = self.session.get(CompanyRow, company_id)
+        if row is None:
+            raise RecordNotFound(f"there is no company with id {company_id}")
+        row.onboarding_path = path
+        self.session.flush()
+
     def delete(self, company_id: int) -> None:
         """Remove a company and, through the cascades, everything it owns."""
         self.session.execute(delete(CompanyRow).where(CompanyRow.id == company_id))
 
 
 def _company(row: CompanyRow) -> Company:
-    return Company(id=row.id, slug=row.slug, name=row.name, created_at=row.created_at)
+    return Company(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        created_at=row.created_at,
+        onboarding_path=row.onboarding_path,
+    )

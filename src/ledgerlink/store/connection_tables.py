@@ -55,6 +55,7 @@ class ConnectionRow(Base):
     lists_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     steps_done: Mapped[str] = mapped_column(Text, default="")
+    consents: Mapped[str] = mapped_column(Text, default="")  # what the user allowed made, comma-separated
 
 
 class PackageListItemRow(Base):
@@ -155,4 +156,5 @@ class OutboxAttemptRow(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     status: Mapped[int | None] = mapped_column(Integer)
     request_id: Mapped[str] = mapped_column(String(100), default="")
+    request: Mapped[str] = mapped_column(String(300), default="", server_default="")  # "POST /invoices"
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -23,8 +23,8 @@ from ledgerlink.store.tables import utcnow
 
 ConnectionStatus = Literal["active", "needs_reconnect", "disconnected"]
 ListName = Literal["ledger_account", "bank_account", "tax_rate"]
-MappingKind = Literal["nominal", "vat_sales", "vat_purchase", "payment_method"]
-LinkHow = Literal["matched", "imported", "created", "manual"]
+MappingKind = Literal["nominal", "vat_sales", "vat_purchase", "payment_method", "opening"]
+LinkHow = Literal["matched", "imported", "created", "manual", "from_package"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Connection:
     lists_read_at: datetime | None
     last_sent_at: datetime | None
     steps_done: frozenset[str]
+    consents: frozenset[str] = frozenset()  # what the user allowed ledgerlink to make in the package
 
     @property
     def needs_reconnect(self) -> bool:
@@ -81,6 +82,7 @@ def _connection(row: ConnectionRow) -> Connection:
         lists_read_at=row.lists_read_at,
         last_sent_at=row.last_sent_at,
         steps_done=frozenset(step for step in row.steps_done.split(",") if step),
+        consents=frozenset(name for name in (row.consents or "").split(",") if name),
     )
 
 
@@ -208,6 +210,14 @@ class ConnectionRepository:
         steps = {s for s in row.steps_done.split(",") if s}
         steps = steps | {step} if done else steps - {step}
         row.steps_done = ",".join(sorted(steps))
+
+    def set_consent(self, connection_id: int, name: str, given: bool = True) -> Connection:
+        """Keep (or withdraw) the user's consent to something the package needs made."""
+        row = self._row(connection_id)
+        names = {n for n in (row.consents or "").split(",") if n}
+        names = names | {name} if given else names - {name}
+        row.consents = ",".join(sorted(names))
+        return _connection(row)
 
     def touch(self, connection_id: int, *, lists_read: bool = False, sent: bool = False) -> None:
         values: dict[str, Any] = {}
@@ -452,13 +462,16 @@ class LinkRepository:
         return _link(row) if row else None
 
     def package_ids(self, kind: RecordKind, source_ids: Iterable[str] | None = None) -> dict[str, str]:
-        query = self._query(kind)
+        """Package ids by source id; plain rows, as drafting asks this for every chunk it drafts."""
+        query = select(LinkRow.source_id, LinkRow.package_id).where(
+            LinkRow.connection_id == self.connection_id, LinkRow.record_kind == kind.value
+        )
         if source_ids is not None:
             wanted = list(source_ids)
             if not wanted:
                 return {}
             query = query.where(any_of(LinkRow.source_id, wanted, self.session.get_bind().dialect.name))
-        return {row.source_id: row.package_id for row in self.session.scalars(query)}
+        return {row.source_id: row.package_id for row in self.session.execute(query)}
 
     def all(self, kind: RecordKind) -> list[Link]:
         return [_link(row) for row in self.session.scalars(self._query(kind).order_by(LinkRow.source_id))]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import LinkConflict, RecordNotFound
 from ledgerlink.store.connection_tables import LinkRow, OutboxEntryRow
@@ -31,7 +32,8 @@ _CHILD_KINDS: dict[RecordKind, tuple[str, ...]] = {
     ),
 }
 _CHUNK = 500
-_LEFT = ("processing", "sent", "uncertain")
+# the states an entry reaches only once a request has left for the package
+_LEFT = (EntryState.PROCESSING.value, EntryState.SENT.value, EntryState.UNCERTAIN.value)
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,9 @@ class ImportRepository:
             )
             for source_id, state in sent:
                 said = (
-                    "sent to the package" if state == "sent" else f"a send to the package was tried ({state})"
+                    "sent to the package"
+                    if state == EntryState.SENT
+                    else f"a send to the package was tried ({state})"
                 )
                 reasons[source_id] = f"{reasons[source_id]}; {said}" if source_id in reasons else said
         return reasons

@@ -17,8 +17,8 @@ from typing import Any, Literal
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.domain.records import Address, RecordKind
-from ledgerlink.packages.base import PackageContact
 from ledgerlink.store.people_tables import LinkDecisionRow, LinkProposalRow, PackageContactRow
 from ledgerlink.store.tables import utcnow
 

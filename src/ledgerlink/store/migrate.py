@@ -43,8 +43,9 @@ def upgrade(engine: Engine) -> None:
 def revision(engine: Engine, message: str) -> None:
     """Write the next numbered migration from the difference between tables.py and the database."""
     config = alembic_config()
-    existing = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
-    number = f"{len(existing) + 1:04d}"
+    # one past the highest number: counting the files would reuse a number once one is gone
+    existing = [int(p.name[:4]) for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    number = f"{max(existing, default=0) + 1:04d}"
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True, rev_id=number)

@@ -2,6 +2,12 @@
 
 Creating entries is done in chunks with plain inserts so a company's first 200,000 records enter the
 outbox in seconds; the idempotency key of each entry is stored with it, before any request can leave.
+
+Entries are the domain's OutboxEntry, and they move only as the domain's TRANSITIONS allow. Moves made
+in bulk (a batch's outcome, a chunk blocked) stay one statement: each UPDATE touches only rows whose
+state is a source of the target state (`sources_of`), so an illegal move is never written, and the
+rows it did not touch are then read to raise IllegalTransition naming the entry, its state and the move.
+That read happens only when a move was refused: the send's statements cost what they cost before.
 """
 
 from __future__ import annotations
@@ -10,13 +16,32 @@ import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from ledgerlink.domain.outbox import EntryState, Step, idempotency_key
+from ledgerlink.domain.outbox import (
+    EntryState,
+    OutboxEntry,
+    Step,
+    entry_label,
+    idempotency_key,
+    require_move,
+    sources_of,
+)
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.store.connection_tables import OutboxAttemptRow, OutboxEntryRow
 from ledgerlink.store.lookups import any_of
@@ -34,47 +59,29 @@ CREDIT_TARGETS = {
 
 
 @dataclass(frozen=True)
-class Entry:
-    id: int
-    record_id: int
-    kind: RecordKind
-    source_id: str
-    step: Step
-    version: str
-    state: EntryState
-    key: str
-    batch_key: str
-    attempts: int
-    reason: str
-    reason_field: str
-    blocked_by: str
-    package_id: str
-    total_difference: Decimal | None
-    changed_after_sending: str
-    sent_summary: str
-    updated_at: datetime
-    sent_at: datetime | None
-
-    @property
-    def label(self) -> str:
-        what = f"{self.kind.label} {self.source_id}"
-        return f"{what} (allocation)" if self.step is Step.ALLOCATE else what
-
-
-@dataclass(frozen=True)
 class SyncCounts:
     created: int = 0
     renewed: int = 0
     changed_after_sending: int = 0
 
 
-# Statements a send runs for every batch, built once: building and caching them anew costs more than
-# running them.
+def _may_move_to(to: EntryState) -> Any:
+    """Rows whose state the domain lets move to `to`. The states are written into the statement, not
+    bound: a statement executed for many rows takes no list parameter."""
+    sources = sorted(sources_of(to))
+    if not sources:
+        return false()
+    return _entries.c.state.in_([literal_column(f"'{state.value}'") for state in sources])
+
+
+# The statement a send runs to mark its batches on their way, built once: building and caching it anew
+# costs more than running it. One row an entry, so the batches of a group go as one executemany.
 _BEGIN_ATTEMPT = (
     update(_entries)
     .where(
         _entries.c.connection_id == bindparam("connection"),
-        _entries.c.id.in_(bindparam("ids", expanding=True)),
+        _entries.c.id == bindparam("entry_id"),
+        _may_move_to(EntryState.PROCESSING),
     )
     .values(
         state=EntryState.PROCESSING.value,
@@ -86,17 +93,19 @@ _BEGIN_ATTEMPT = (
 
 
 @functools.cache
-def _set_each_statement(names: tuple[str, ...]) -> Any:
-    """UPDATE of the columns named `new_<column>` in `names`, for one entry of one connection a row."""
-    return (
-        update(_entries)
-        .where(_entries.c.connection_id == bindparam("connection"), _entries.c.id == bindparam("entry_id"))
-        .values({name[4:]: bindparam(name) for name in names if name.startswith("new_")})
+def _set_each_statement(names: tuple[str, ...], to: EntryState | None) -> Any:
+    """UPDATE of the columns named `new_<column>` in `names`, for one entry of one connection a row;
+    with `to`, a move to that state, made only where the entry's state allows it."""
+    statement = update(_entries).where(
+        _entries.c.connection_id == bindparam("connection"), _entries.c.id == bindparam("entry_id")
     )
+    if to is not None:
+        statement = statement.where(_may_move_to(to))
+    return statement.values({name[4:]: bindparam(name) for name in names if name.startswith("new_")})
 
 
-def _entry(row: Any) -> Entry:
-    return Entry(
+def _entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(
         id=row.id,
         record_id=row.record_id,
         kind=RecordKind(row.record_kind),
@@ -202,7 +211,95 @@ class OutboxRepository:
                 ]
                 self._db.execute(insert(_entries), values)
                 made += len(values)
+                if self._dialect == "postgresql":
+                    # PostgreSQL plans the next chunk's NOT EXISTS from statistics taken before these
+                    # rows were in: against a table it thinks empty it scans every entry for every
+                    # record, seconds for a first sync of a few thousand. Analyzing costs milliseconds.
+                    self._db.execute(text("ANALYZE outbox_entries"))
         return made
+
+    def hold_records(self, keys: Sequence[tuple[RecordKind, str]], reason: str) -> int:
+        """Entries held do-not-send, with `reason`, for these records whether in scope or not (a document
+        dated before the cut-off settled outside ledgerlink): made where a record has none, moved where
+        it has one that may be held. Answers how many are held now."""
+        held = 0
+        now = utcnow()
+        for kind, source_id in keys:
+            row = self._db.execute(
+                select(_records.c.id, _records.c.version).where(
+                    _records.c.company_id == self.company_id,
+                    _records.c.kind == kind.value,
+                    _records.c.source_id == source_id,
+                )
+            ).first()
+            if row is None:
+                continue
+            entry = self.find(kind, source_id)
+            if entry is None:
+                self._db.execute(
+                    insert(_entries),
+                    [
+                        {
+                            "connection_id": self.connection_id,
+                            "record_id": row.id,
+                            "record_kind": kind.value,
+                            "source_id": source_id,
+                            "step": Step.CREATE.value,
+                            "record_version": row.version,
+                            "state": EntryState.DO_NOT_SEND.value,
+                            "reason": reason,
+                            "idempotency_key": idempotency_key(
+                                self.connection_id, kind, source_id, row.version, Step.CREATE
+                            ),
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    ],
+                )
+            elif entry.state is not EntryState.DO_NOT_SEND or entry.reason != reason:
+                self.set_state([entry.id], EntryState.DO_NOT_SEND, reason=reason)
+            held += 1
+        return held
+
+    def queue_records(self, keys: Sequence[tuple[RecordKind, str]]) -> int:
+        """Waiting entries for these records where they have none, in scope or not (a document dated
+        before the cut-off sent as an opening item). Answers how many were made."""
+        if not keys:
+            return 0
+        have = set(self.for_records(sorted(keys)))
+        now = utcnow()
+        values = []
+        for kind, source_id in keys:
+            if (kind, source_id) in have:
+                continue
+            row = self._db.execute(
+                select(_records.c.id, _records.c.version).where(
+                    _records.c.company_id == self.company_id,
+                    _records.c.kind == kind.value,
+                    _records.c.source_id == source_id,
+                )
+            ).first()
+            if row is None:
+                continue
+            values.append(
+                {
+                    "connection_id": self.connection_id,
+                    "record_id": row.id,
+                    "record_kind": kind.value,
+                    "source_id": source_id,
+                    "step": Step.CREATE.value,
+                    "record_version": row.version,
+                    "state": EntryState.WAITING.value,
+                    "idempotency_key": idempotency_key(
+                        self.connection_id, kind, source_id, row.version, Step.CREATE
+                    ),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if values:
+            self._db.execute(insert(_entries), values)
+        return len(values)
 
     def _notice_new_versions(self, chunk: int) -> tuple[int, int]:
         """A record changed before it was sent gets a new key; one changed after sending is flagged."""
@@ -211,6 +308,7 @@ class OutboxRepository:
                 _entries.c.id,
                 _entries.c.state,
                 _entries.c.step,
+                _entries.c.package_id,
                 _records.c.kind,
                 _records.c.source_id,
                 _records.c.version,
@@ -227,6 +325,8 @@ class OutboxRepository:
             state = EntryState(row.state)
             if state in (EntryState.UNCERTAIN, EntryState.PROCESSING):
                 continue  # resolve what may have been sent before sending anything new for it
+            if state is EntryState.DO_NOT_SEND and row.package_id:
+                continue  # held after it was sent: the change is noticed once a person puts it back
             if state is EntryState.SENT:
                 self._db.execute(
                     update(_entries)
@@ -235,13 +335,13 @@ class OutboxRepository:
                 )
                 changed += 1
                 continue
-            key = idempotency_key(
-                self.connection_id, RecordKind(row.kind), row.source_id, row.version, Step(row.step)
-            )
+            kind, step = RecordKind(row.kind), Step(row.step)
+            key = idempotency_key(self.connection_id, kind, row.source_id, row.version, step)
             new_state = EntryState.DO_NOT_SEND if state is EntryState.DO_NOT_SEND else EntryState.WAITING
+            require_move(entry_label(kind, row.source_id, step), state, new_state)
             self._db.execute(
                 update(_entries)
-                .where(_entries.c.id == row.id)
+                .where(_entries.c.id == row.id, _entries.c.state == state.value)
                 .values(
                     record_version=row.version,
                     idempotency_key=key,
@@ -260,11 +360,11 @@ class OutboxRepository:
     def _select(self) -> Any:
         return select(_entries).where(_entries.c.connection_id == self.connection_id)
 
-    def get(self, entry_id: int) -> Entry | None:
+    def get(self, entry_id: int) -> OutboxEntry | None:
         row = self._db.execute(self._select().where(_entries.c.id == entry_id)).first()
         return _entry(row) if row else None
 
-    def find(self, kind: RecordKind, source_id: str, step: Step = Step.CREATE) -> Entry | None:
+    def find(self, kind: RecordKind, source_id: str, step: Step = Step.CREATE) -> OutboxEntry | None:
         row = self._db.execute(
             self._select().where(
                 _entries.c.record_kind == kind.value,
@@ -274,10 +374,32 @@ class OutboxRepository:
         ).first()
         return _entry(row) if row else None
 
+    def named(self, names: Sequence[str]) -> set[str]:
+        """Which of `names`, as a person types them (job-system ids or entry numbers), name an entry."""
+        found: set[str] = set()
+        for start in range(0, len(names), 900):
+            rows = self._db.execute(
+                select(_entries.c.source_id).where(
+                    _entries.c.connection_id == self.connection_id,
+                    any_of(_entries.c.source_id, names[start : start + 900], self._dialect),
+                )
+            )
+            found.update(row.source_id for row in rows)
+        numbers = [int(name) for name in names if name.isdigit() and name not in found]
+        if numbers:
+            rows = self._db.execute(
+                select(_entries.c.id).where(
+                    _entries.c.connection_id == self.connection_id,
+                    any_of(_entries.c.id, numbers, self._dialect),
+                )
+            )
+            found.update(str(row.id) for row in rows)
+        return found
+
     def for_records(
         self, keys: Sequence[tuple[RecordKind, str]], step: Step = Step.CREATE
-    ) -> dict[tuple[RecordKind, str], Entry]:
-        found: dict[tuple[RecordKind, str], Entry] = {}
+    ) -> dict[tuple[RecordKind, str], OutboxEntry]:
+        found: dict[tuple[RecordKind, str], OutboxEntry] = {}
         by_kind: dict[RecordKind, list[str]] = {}
         for kind, source_id in keys:
             by_kind.setdefault(kind, []).append(source_id)
@@ -302,7 +424,7 @@ class OutboxRepository:
         step: Step | None = None,
         after_id: int = 0,
         limit: int | None = None,
-    ) -> list[Entry]:
+    ) -> list[OutboxEntry]:
         query = self._select().where(
             _entries.c.state.in_([s.value for s in states]), _entries.c.id > after_id
         )
@@ -317,14 +439,22 @@ class OutboxRepository:
 
     def iter_states(
         self, states: Sequence[EntryState], *, kind: RecordKind, step: Step, chunk: int = 1000
-    ) -> Iterator[list[Entry]]:
+    ) -> Iterator[list[OutboxEntry]]:
         after = 0
         while batch := self.in_states(states, kind=kind, step=step, after_id=after, limit=chunk):
             yield batch
             after = batch[-1].id
 
-    def changed_after_sending(self) -> list[Entry]:
-        query = self._select().where(_entries.c.changed_after_sending != "").order_by(_entries.c.id)
+    def changed_after_sending(self) -> list[OutboxEntry]:
+        """Sent records changed since, save those a person holds do-not-send."""
+        query = (
+            self._select()
+            .where(
+                _entries.c.changed_after_sending != "",
+                _entries.c.state != EntryState.DO_NOT_SEND.value,
+            )
+            .order_by(_entries.c.id)
+        )
         return [_entry(row) for row in self._db.execute(query)]
 
     def counts(self) -> dict[EntryState, int]:
@@ -348,6 +478,18 @@ class OutboxRepository:
             (RecordKind(kind), EntryState(state)): count for kind, state, count in self._db.execute(query)
         }
 
+    def counts_by_step(self, states: Sequence[EntryState]) -> dict[tuple[RecordKind, Step], int]:
+        """How many entries in `states` there are of each kind and step: what is left to send."""
+        query = (
+            select(_entries.c.record_kind, _entries.c.step, func.count())
+            .where(
+                _entries.c.connection_id == self.connection_id,
+                _entries.c.state.in_([state.value for state in states]),
+            )
+            .group_by(_entries.c.record_kind, _entries.c.step)
+        )
+        return {(RecordKind(kind), Step(step)): count for kind, step, count in self._db.execute(query)}
+
     def attempts(self, entry_id: int) -> list[dict[str, Any]]:
         query = select(_attempts).where(_attempts.c.entry_id == entry_id).order_by(_attempts.c.id)
         return [dict(row._mapping) for row in self._db.execute(query)]
@@ -355,48 +497,85 @@ class OutboxRepository:
     # --- changing ----------------------------------------------------------------------------------
 
     def set_state(self, entry_ids: Sequence[int], state: EntryState, **values: Any) -> None:
+        """Move these entries to `state`; IllegalTransition (and nothing to commit) if one may not."""
         if not entry_ids:
             return
+        now = utcnow()
         for start in range(0, len(entry_ids), 900):
-            self._db.execute(
+            part = entry_ids[start : start + 900]
+            result = self._db.execute(
                 update(_entries)
                 .where(
                     _entries.c.connection_id == self.connection_id,
-                    any_of(_entries.c.id, entry_ids[start : start + 900], self._dialect),
+                    any_of(_entries.c.id, part, self._dialect),
+                    _may_move_to(state),
                 )
-                .values(state=state.value, updated_at=utcnow(), **values)
+                .values(state=state.value, updated_at=now, **values)
             )
+            if result.rowcount < len(part):
+                self._refuse_unmoved(part, state, now)
+
+    def _refuse_unmoved(self, entry_ids: Sequence[int], to: EntryState, now: datetime) -> None:
+        """After a bulk move touched fewer rows than asked: raise IllegalTransition for an entry it
+        left where it was (its `updated_at` is not this move's). Ids of no entry are passed over."""
+        for start in range(0, len(entry_ids), 900):
+            rows = self._db.execute(
+                self._select()
+                .where(
+                    any_of(_entries.c.id, entry_ids[start : start + 900], self._dialect),
+                    _entries.c.updated_at != now,
+                )
+                .order_by(_entries.c.id)
+            )
+            for row in rows:
+                _entry(row).moved_to(to)
 
     def set_each(self, changes: Sequence[dict[str, Any]]) -> None:
         """Many entries, each with its own values (keys: entry_id plus the columns to set).
 
         Changes that set the same columns go as one statement executed for many rows, so recording a
-        batch's outcome costs a statement, not one per entry.
+        batch's outcome costs a statement, not one per entry. A change of `state` is a move, made only
+        where the domain allows it: IllegalTransition otherwise, and nothing is to be committed.
         """
         now = utcnow()
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        groups: dict[tuple[tuple[str, ...], EntryState | None], list[dict[str, Any]]] = {}
         for change in changes:
             values = {f"new_{name}": value for name, value in change.items() if name != "entry_id"}
             values.update(new_updated_at=now, entry_id=change["entry_id"], connection=self.connection_id)
-            groups.setdefault(tuple(sorted(values)), []).append(values)
-        for names, rows in groups.items():
-            self._db.execute(_set_each_statement(names), rows)
+            to = EntryState(change["state"]) if "state" in change else None
+            groups.setdefault((tuple(sorted(values)), to), []).append(values)
+        for (names, to), rows in groups.items():
+            result = self._db.execute(_set_each_statement(names, to), rows)
+            if to is not None and result.rowcount < len(rows):
+                self._refuse_unmoved([row["entry_id"] for row in rows], to, now)
 
     def begin_attempt(self, entry_ids: Sequence[int], batch_key: str) -> None:
         """Processing, with the batch they travel in, committed before the request leaves."""
-        for start in range(0, len(entry_ids), 900):
-            self._db.execute(
-                _BEGIN_ATTEMPT,
-                {
-                    "connection": self.connection_id,
-                    "ids": list(entry_ids[start : start + 900]),
-                    "batch_key": batch_key,
-                    "now": utcnow(),
-                },
-            )
+        self.begin_attempts([(entry_ids, batch_key)])
+
+    def begin_attempts(self, batches: Sequence[tuple[Sequence[int], str]]) -> None:
+        """Several batches marked processing at once, each entry with its batch's key: one statement
+        for a whole group of calls, committed before the first of them leaves."""
+        now = utcnow()
+        ids = [entry_id for entry_ids, _ in batches for entry_id in entry_ids]
+        rows = [
+            {"connection": self.connection_id, "entry_id": entry_id, "batch_key": key, "now": now}
+            for entry_ids, key in batches
+            for entry_id in entry_ids
+        ]
+        if not rows:
+            return
+        # one row goes as a plain statement: the many-rows machinery costs more than the row itself
+        result = self._db.execute(_BEGIN_ATTEMPT, rows[0] if len(rows) == 1 else rows)
+        if result.rowcount < len(rows):
+            self._refuse_unmoved(ids, EntryState.PROCESSING, now)
 
     def resend(self, entry_ids: Sequence[int]) -> int:
-        """Failed or do-not-send entries back to waiting, each with a fresh key (the old one was refused)."""
+        """Failed or do-not-send entries back to waiting, each with a fresh key (the old one was refused).
+
+        One held do-not-send after it was sent goes back to sent: the package has it, and a change made
+        meanwhile is noticed by the next sync as any change after sending is.
+        """
         moved = 0
         for entry_id in entry_ids:
             entry = self.get(entry_id)
@@ -406,6 +585,11 @@ class OutboxRepository:
                 EntryState.BLOCKED,
             ):
                 continue
+            if entry.state is EntryState.DO_NOT_SEND and entry.package_id:
+                self.set_each([{"entry_id": entry.id, "state": EntryState.SENT.value, "reason": ""}])
+                moved += 1
+                continue
+            entry.moved_to(EntryState.WAITING)
             key = idempotency_key(
                 self.connection_id, entry.kind, entry.source_id, entry.version, entry.step, entry.attempts
             )
@@ -431,6 +615,7 @@ class OutboxRepository:
 
     def stale_processing_to_uncertain(self) -> int:
         """Entries left processing by a stopped sender may have reached the package: treat them as such."""
+        require_move("an entry left processing", EntryState.PROCESSING, EntryState.UNCERTAIN)
         result = self._db.execute(
             update(_entries)
             .where(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledgerlink.store.tables import Base, Id, utcnow
@@ -25,6 +25,39 @@ class UserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # a session cookie holds the version it began under; signing out or a new password moves it on,
+    # and every cookie of an older one, copied or not, opens nothing
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SignInFailureRow(Base):
+    """Wrong passwords lately, for one account (by email) or one client address: the sign-in throttle's
+    counts, kept in the database so every web process sees the same ones."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(320))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class NoticeSentRow(Base):
+    """An email told a company's administrators something on a day: at most one of each kind a day, so
+    a send every few minutes that keeps failing does not fill their inbox."""
+
+    __tablename__ = "notices_sent"
+    __table_args__ = (UniqueConstraint("company_id", "kind", "day"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ApiKeyRow(Base):

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, Select, Table, delete, func, or_, select
+import psycopg
+from sqlalchemy import Connection, Select, Table, and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledgerlink.domain.records import (
@@ -35,9 +37,6 @@ from ledgerlink.errors import RecordNotFound
 from ledgerlink.store.lookups import any_of, mark, select_in
 from ledgerlink.store.tables import RecordFindingRow, RecordParentRow, RecordRow, utcnow
 
-if TYPE_CHECKING:
-    import psycopg
-
 Outcome = Literal["created", "updated", "unchanged"]
 Key = tuple[RecordKind, str]
 
@@ -48,11 +47,16 @@ _findings = cast(Table, RecordFindingRow.__table__)
 
 @dataclass(frozen=True)
 class RecordWrite:
-    """A record ready to store, with the figure it adds up to and the warnings it carries."""
+    """A record ready to store, with the figures worked out when it was fed and the warnings it carries.
+
+    `gross` is the one figure it adds up to; `line_vat` a document's VAT line by line, which is what
+    sending puts in front of the package.
+    """
 
     record: Record
     gross: Decimal | None = None
     findings: Sequence[Finding] = ()
+    line_vat: tuple[Decimal, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class StoredRecord:
     created_at: datetime
     updated_at: datetime
     findings: tuple[Finding, ...] = ()
+    line_vat: tuple[Decimal, ...] | None = None  # a document's VAT line by line, as fed
 
     @property
     def kind(self) -> RecordKind:
@@ -161,6 +166,7 @@ class RecordRepository:
             party = getattr(record, party_field) if party_field else None
             number = cast(Document, record).number if numbered else ""
             gross = amount(write.gross)
+            line_vat = None if write.line_vat is None else " ".join(str(vat) for vat in write.line_vat)
             # `_ROW_COLUMNS` order: a new row between its company and creation time, a changed one before its id
             if known is None:
                 new.append(
@@ -174,6 +180,7 @@ class RecordRepository:
                         party,
                         number,
                         gross,
+                        line_vat,
                         now,
                         now,
                     )
@@ -183,7 +190,19 @@ class RecordRepository:
                 existing[key] = (-1, version)
             else:
                 changed.append(
-                    (kind_text, source_id, version, content, day_of, party, number, gross, now, known[0])
+                    (
+                        kind_text,
+                        source_id,
+                        version,
+                        content,
+                        day_of,
+                        party,
+                        number,
+                        gross,
+                        line_vat,
+                        now,
+                        known[0],
+                    )
                 )
                 outcomes.append("updated")
                 existing[key] = (known[0], version)
@@ -272,6 +291,10 @@ class RecordRepository:
 
     # --- reading -----------------------------------------------------------------------------------
 
+    def existing(self, keys: Iterable[Key]) -> set[Key]:
+        """Which of these records the company holds (their ids only are read, however many)."""
+        return set(self._versions(list(keys)))
+
     def find(self, kind: RecordKind, source_id: str) -> StoredRecord | None:
         row = self.session.scalar(self._query(kind).where(RecordRow.source_id == source_id))
         if row is None:
@@ -324,14 +347,39 @@ class RecordRepository:
         rows = self.session.scalars(ordered.offset(offset).limit(limit))
         return Page(items=[_stored(row) for row in rows], total=total, offset=offset, limit=limit)
 
+    def changed(
+        self,
+        kind: RecordKind,
+        *,
+        since: datetime | None = None,
+        after: tuple[datetime, int] | None = None,
+        limit: int = 100,
+    ) -> builtins.list[StoredRecord]:
+        """Records of `kind` in the order they last changed (oldest first, then by row), from `since`
+        and strictly after the `(updated_at, id)` of the last one a reader has seen: a record that
+        changes while a reader pages moves to the end, where the reader still finds it."""
+        query = self._query(kind)
+        if since is not None:
+            query = query.where(RecordRow.updated_at >= since)
+        if after is not None:
+            moment, row_id = after
+            query = query.where(
+                or_(
+                    RecordRow.updated_at > moment,
+                    and_(RecordRow.updated_at == moment, RecordRow.id > row_id),
+                )
+            )
+        rows = self.session.scalars(query.order_by(RecordRow.updated_at, RecordRow.id).limit(limit))
+        return [_stored(row) for row in rows]
+
     def load(self, keys: Iterable[Key]) -> builtins.list[StoredRecord]:
         """The stored records among `keys` (missing ones are simply absent)."""
         found: builtins.list[StoredRecord] = []
         for kind, source_ids in _by_kind(keys, self.chunk_size):
             # one kind at a time, so the lookup walks the (company, kind, source id) index; a list of
             # (kind, source id) pairs would have SQLite scan every record the company holds
-            query = self._query(kind).where(any_of(RecordRow.source_id, source_ids, self._dialect))
-            found.extend(_stored(row) for row in self.session.scalars(query))
+            query = self._plain(kind).where(any_of(_records.c.source_id, source_ids, self._dialect))
+            found.extend(_stored(row) for row in self.session.execute(query))
         return found
 
     def children(
@@ -368,17 +416,21 @@ class RecordRepository:
         ordered = sorted(ids)
         for start in range(0, len(ordered), self.chunk_size):
             chunk = ordered[start : start + self.chunk_size]
-            query = self._query().where(any_of(RecordRow.id, chunk, self._dialect))
-            found.extend(_stored(row) for row in self.session.scalars(query.order_by(RecordRow.id)))
+            query = self._plain().where(any_of(_records.c.id, chunk, self._dialect))
+            found.extend(_stored(row) for row in self.session.execute(query.order_by(_records.c.id)))
         return found
 
     def iter_chunks(
-        self, kind: RecordKind | None = None, *, chunk_size: int = 1000
+        self, kind: RecordKind | None = None, *, chunk_size: int = 1000, before: date | None = None
     ) -> Iterator[builtins.list[StoredRecord]]:
-        """Every record of a kind in id order, `chunk_size` at a time, without holding them all."""
+        """Every record of a kind in id order (with `before`, those dated before that day), `chunk_size`
+        at a time, without holding them all."""
         last_id = 0
         while True:
-            query = self._query(kind).where(RecordRow.id > last_id).order_by(RecordRow.id).limit(chunk_size)
+            query = self._query(kind).where(RecordRow.id > last_id)
+            if before is not None:
+                query = query.where(RecordRow.record_date < before)
+            query = query.order_by(RecordRow.id).limit(chunk_size)
             chunk = [_stored(row) for row in self.session.scalars(query)]
             if not chunk:
                 return
@@ -446,6 +498,14 @@ class RecordRepository:
         found: dict[str, int] = {str(severity): int(count) for severity, count in self.session.execute(query)}
         return {"error": found.get("error", 0), "warning": found.get("warning", 0)}
 
+    def _plain(self, kind: RecordKind | None = None) -> Select[Any]:
+        """The columns a StoredRecord is made of, as plain rows: what a send reads by the thousand,
+        where making an ORM object of each row costs as much as reading its content."""
+        query = select(*_STORED_COLUMNS).where(_records.c.company_id == self.company_id)
+        if kind is not None:
+            query = query.where(_records.c.kind == kind.value)
+        return query
+
     def _query(self, kind: RecordKind | None = None) -> Select[RecordRow]:
         query = select(RecordRow).where(RecordRow.company_id == self.company_id)
         if kind is not None:
@@ -467,9 +527,15 @@ def _insert_many(
     names = ", ".join(quote(column) for column in columns)
     if connection.dialect.name == "postgresql":
         cursor = cast("psycopg.Cursor[Any]", connection.connection.cursor())
-        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.IntegrityError as error:
+            # the driver's own error, as SQLAlchemy raises it for every other statement: a caller
+            # retrying a unit of work another one raced to the same key sees one kind of error
+            raise IntegrityError(statement, None, error) from error
         return
     marks = ", ".join(mark(connection) for _ in columns)
     connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
@@ -510,6 +576,7 @@ _ROW_COLUMNS = (
     "party_source_id",
     "number",
     "gross",
+    "line_vat",
     "updated_at",
 )
 
@@ -538,7 +605,13 @@ _SHAPES: dict[type[Record], tuple[str, str, bool, bool]] = {
 }
 
 
-def _stored(row: RecordRow, findings: tuple[Finding, ...] = ()) -> StoredRecord:
+_STORED_COLUMNS = tuple(
+    _records.c[name]
+    for name in ("id", "kind", "content", "version", "gross", "line_vat", "created_at", "updated_at")
+)
+
+
+def _stored(row: Any, findings: tuple[Finding, ...] = ()) -> StoredRecord:
     record_type = RECORD_TYPES[RecordKind(row.kind)]
     record: Record = record_type.model_validate_json(row.content)
     return StoredRecord(
@@ -549,4 +622,5 @@ def _stored(row: RecordRow, findings: tuple[Finding, ...] = ()) -> StoredRecord:
         created_at=row.created_at,
         updated_at=row.updated_at,
         findings=findings,
+        line_vat=None if row.line_vat is None else tuple(Decimal(vat) for vat in row.line_vat.split()),
     )

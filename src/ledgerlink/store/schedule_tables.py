@@ -1,8 +1,10 @@
-"""The tables of background work: shared request budgets, and when each connection's work last ran.
+"""The tables of background work: shared request budgets, when each connection's work last ran, and
+which send is running.
 
-The job queue itself is procrastinate's, in its own tables; these two hold only what ledgerlink decides:
-how much of each package's limit is spent (shared by every worker on every machine), and when a
-connection's scheduled send was last put on the queue.
+The job queue itself is procrastinate's, in its own tables; these hold only what ledgerlink decides:
+how much of each package's limit is spent (shared by every worker on every machine), when a
+connection's scheduled send was last put on the queue, and who started the send that holds a
+connection's send lock.
 """
 
 from __future__ import annotations
@@ -39,3 +41,19 @@ class ScheduleMarkRow(Base):
     )
     task: Mapped[str] = mapped_column(String(30), primary_key=True)
     ran_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RunningSendRow(Base):
+    """Who started the send holding a connection's send lock, and when: what a second start is told.
+
+    The lock itself is not this row (an advisory lock on PostgreSQL, a lock file on SQLite, both let go
+    when their process ends); a row left by a killed sender is simply replaced by the next one's.
+    """
+
+    __tablename__ = "running_sends"
+
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    started_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)

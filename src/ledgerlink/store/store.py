@@ -12,15 +12,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledgerlink.errors import ConfigurationError
 from ledgerlink.settings import Settings
 from ledgerlink.store import migrate
+from ledgerlink.store.job_queue import JobQueueDatabase
+from ledgerlink.store.pacer_budgets import PacerBudgets
+from ledgerlink.store.send_locks import SendLocks
 from ledgerlink.store.unit_of_work import UnitOfWork
 
 
 class Store:
-    """A database ledgerlink keeps its records in; `unit_of_work()` is the only way to touch it."""
+    """A database ledgerlink keeps its records in; `unit_of_work()` is the way to touch it.
+
+    Three things live beside the units of work because they must not be part of one: the shared pacer's
+    budgets (each taken in a transaction of its own, row-locked), the connections' send locks (held for a
+    whole send), and the job queue's tables (procrastinate's own, reached through connections lent from
+    this store's pool).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._job_queue = JobQueueDatabase(engine)
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Store:
@@ -40,8 +50,33 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def url(self) -> str:
+        """The database's address, its password hidden: names this store in keys and messages."""
+        return str(self.engine.url)
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file this store keeps; None for PostgreSQL or an SQLite database in memory."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            return None
+        return Path(database)
+
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._session)
+
+    def pacer_budgets(self) -> PacerBudgets:
+        """The shared pacer's budget rows: short transactions of their own, outside any unit of work."""
+        return PacerBudgets(self.engine)
+
+    def send_locks(self) -> SendLocks:
+        """The connections' send locks: one send per connection at a time, across every process."""
+        return SendLocks(self.engine, self.database_file)
+
+    def job_queue(self) -> JobQueueDatabase:
+        """The job queue's tables in this database, and the connections it borrows (PostgreSQL only)."""
+        return self._job_queue
 
     def _session(self) -> Session:
         return self._sessions()

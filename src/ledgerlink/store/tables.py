@@ -52,6 +52,8 @@ class CompanyRow(Base):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the onboarding path chosen before any package is connected, kept so a sign-out does not forget it
+    onboarding_path: Mapped[str | None] = mapped_column(String(30))
 
 
 class RecordRow(Base):
@@ -62,6 +64,7 @@ class RecordRow(Base):
         UniqueConstraint("company_id", "kind", "source_id"),
         Index(None, "company_id", "kind", "record_date"),
         Index(None, "company_id", "kind", "party_source_id"),
+        Index(None, "company_id", "kind", "updated_at"),  # the REST API's reads of what changed since
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -74,6 +77,8 @@ class RecordRow(Base):
     party_source_id: Mapped[str | None] = mapped_column(String(100))
     number: Mapped[str] = mapped_column(String(100), default="")
     gross: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # a document's VAT line by line ("16.00 0.00"), worked out when it was fed; NULL for other kinds
+    line_vat: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

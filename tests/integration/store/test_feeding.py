@@ -23,9 +23,9 @@ from ledgerlink.domain.records import (
     RecordKind,
     standard_vat_rates,
 )
-from ledgerlink.services.demo import feed_demo_data, summarise
-from ledgerlink.services.demo_data import generate
-from ledgerlink.services.records import IngestReport, ingest, ingest_parts
+from ledgerlink.services.demo.books import generate
+from ledgerlink.services.demo.steps import feed_demo_data, summarise
+from ledgerlink.services.feeding.records import IngestReport, ingest, ingest_parts
 from ledgerlink.store import Store
 
 DAY = date(2025, 2, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -25,7 +25,9 @@ from ledgerlink.domain.records import (
 from ledgerlink.domain.validation import Finding
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.store import RecordWrite, Store
+from ledgerlink.store.connections import ConnectionRepository
 from ledgerlink.store.migrate import current_revision, head_revision
+from ledgerlink.store.outbox import OutboxRepository
 from ledgerlink.store.tables import Base
 
 
@@ -225,3 +227,28 @@ def test_deleting_a_company_removes_everything_it_owns(any_store: Store) -> None
     with any_store.unit_of_work() as uow:
         again = uow.companies.add("Acme Heating")
         assert sum(uow.records(again.id).counts().values()) == 0
+
+
+def test_the_outbox_says_which_names_a_person_typed_are_its_entries(any_store: Store) -> None:
+    with any_store.unit_of_work() as uow:
+        company = uow.companies.add("Acme Heating")
+        uow.records(company.id).upsert(
+            [RecordWrite(Customer(source_id=f"C{n}", last_name="Smith")) for n in (1, 2)]
+        )
+        connection = ConnectionRepository(uow.session, company.id).connect(
+            package="fake",
+            business_id="b1",
+            business_name="Acme Books",
+            sandbox=True,
+            sealed_tokens="",
+            access_expires_at=datetime.now(UTC),
+            refresh_expires_at=None,
+        )
+        outbox = OutboxRepository(uow.session, connection.id, company.id)
+        outbox.sync(None)
+        entry = outbox.find(RecordKind.CUSTOMER, "C2")
+        assert entry is not None
+
+        named = outbox.named(["C1", str(entry.id), "C9", "999999", "c1"])
+
+    assert named == {"C1", str(entry.id)}

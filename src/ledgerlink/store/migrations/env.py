@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 # importing a tables module registers its tables on the one metadata
 import ledgerlink.store.connection_tables
+import ledgerlink.store.inbound_tables
 import ledgerlink.store.people_tables
 import ledgerlink.store.schedule_tables  # noqa: F401
 from ledgerlink.store.tables import metadata
