@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 from ledgerlink.errors import RateLimited, RateLimitScope
 from ledgerlink.packages.base import LimitReport, Limits
@@ -23,7 +23,7 @@ MINUTE = 60.0
 class LocalPacer:
     """The package's own rule, kept on our side: never more than its limit in any minute.
 
-    Packages count requests in a sliding minute (Xero: 60 in any 60 seconds), by when each arrived.
+    Packages count requests in a sliding minute (say 60 in any 60 seconds), by when each arrived.
     We cannot see arrivals, only that a request arrived after we let it go and before its reply came
     back; so the pacer counts a request in flight as in the minute, and a finished one until a minute
     (plus `margin` seconds) after its reply, and lets one more go only while fewer than the limit, less
@@ -32,7 +32,8 @@ class LocalPacer:
     not an even spacing, time the engine spent elsewhere (drafting, recording outcomes, waiting for a
     tier to finish) is made up at once instead of being lost: a send runs at the package's limit, less
     what a reply takes. `burst` adds an even spacing on top (at most `burst` requests back to back), for
-    callers that want a smooth pace.
+    callers that want a smooth pace. A kind of call the package limits on its own (its batch endpoint,
+    say) keeps its own window by the same rule, and a request of that kind waits for both.
 
     A 429 halves the budget, and each quiet second after it wins a little back, so a connection settles
     just under whatever the package really allows. The package's "remaining" headers are heeded only
@@ -67,6 +68,15 @@ class LocalPacer:
         self._lock = asyncio.Lock()
         self._in_flight = asyncio.Semaphore(limits.concurrency)
         self._day_exhausted_until = 0.0
+        self._kinds = {
+            kind: LocalPacer(
+                Limits(requests_per_minute=per_minute, concurrency=limits.concurrency),
+                time_scale=time_scale,
+                clock=clock,
+                margin=margin,
+            )
+            for kind, per_minute in limits.calls_per_minute.items()
+        }
         self.requests = 0
         self.waited = 0.0
 
@@ -131,8 +141,9 @@ class LocalPacer:
         self._landed.set()
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        async with self._in_flight:
+    async def slot(self, kind: str | None = None) -> AsyncIterator[None]:
+        own = self._kinds.get(kind) if kind is not None else None
+        async with own.slot() if own is not None else nullcontext(), self._in_flight:
             await self._take()
             try:
                 yield
@@ -148,6 +159,29 @@ class LocalPacer:
             self._not_before = max(self._not_before, now + MINUTE / self.time_scale / 4)
         if report.day_remaining is not None and report.day_remaining <= 0:
             self._day_exhausted_until = max(self._day_exhausted_until, now + 3600.0 / self.time_scale)
+
+    def paced_per_second(self) -> float | None:
+        """Requests a (real) second the pacer lets go at the package's limit, on average."""
+        return self._budget * self._factor / self._window
+
+    def seconds_for(self, calls: int) -> float | None:
+        """Seconds from now until `calls` more requests will have been let go, at the package's limit.
+
+        The window is the package's rule, so the pace is a staircase, not a slope: what the window has
+        room for goes at once, and each request after that goes a window after the one a budget before
+        it. The last of `calls` therefore goes at `base + (calls - 1) // budget` windows, where `base`
+        is when its place in the first window frees.
+        """
+        if calls <= 0:
+            return 0.0
+        now = self._clock()
+        budget = max(1, int(self._budget * self._factor))
+        recent = [finished for finished in self._finished if finished > now - self._window]
+        counted = sorted(recent + [now] * self._flying)[-budget:]
+        free = budget - len(counted)
+        index = (calls - 1) % budget
+        base = now if index < free else max(now, counted[index - free] + self._window)
+        return base - now + ((calls - 1) // budget) * self._window
 
     def slow_down(self, retry_after: float, scope: RateLimitScope) -> None:
         now = self._clock()
@@ -166,7 +200,7 @@ class UnlimitedPacer:
     requests = 0
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self, kind: str | None = None) -> AsyncIterator[None]:
         self.requests += 1
         yield
 
@@ -174,4 +208,10 @@ class UnlimitedPacer:
         return None
 
     def slow_down(self, retry_after: float, scope: RateLimitScope) -> None:
+        return None
+
+    def paced_per_second(self) -> float | None:
+        return None  # no limit sets the pace: there is nothing to wait for
+
+    def seconds_for(self, calls: int) -> float | None:
         return None

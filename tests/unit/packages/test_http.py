@@ -16,9 +16,9 @@ from ledgerlink.errors import (
     Rejected,
     UncertainOutcome,
 )
-from ledgerlink.packages.base import ConnectionContext, Exchange, LimitReport, PackageSettings
+from ledgerlink.packages.base import ConnectionContext, Exchange, LimitReport, Limits, PackageSettings
 from ledgerlink.packages.http import PackageHttp, retry_after_seconds
-from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.packages.pacing import LocalPacer, UnlimitedPacer
 
 
 class Reader:
@@ -110,6 +110,20 @@ async def test_a_minute_limit_is_waited_out_for_as_long_as_the_package_asked() -
     assert response.status_code == 201
     assert slept == [7.0]
     assert len(calls) == 2
+
+
+async def test_a_limit_naming_no_wait_is_waited_out_for_the_packages_advised_minute_on_its_clock() -> None:
+    """A package that says nothing on its 429 is given the pause it advises; a sandbox running its clock
+    sixty times faster than real time is given a sixtieth of it."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, json={"id": "x"}) if slept else httpx.Response(429)
+
+    http, _, slept, _ = make_http(handler)
+    http.unsaid_wait = 60.0
+    http.context.pacer = LocalPacer(Limits(requests_per_minute=6000, concurrency=1), time_scale=60.0)
+    assert (await http.request("POST", "/things", json={"a": 1})).status_code == 201
+    assert slept == [1.0]
 
 
 async def test_a_daily_limit_stops_at_once_with_when_to_come_back() -> None:

@@ -51,3 +51,38 @@ async def test_time_scale_runs_a_package_minute_faster() -> None:
     pacer = LocalPacer(Limits(requests_per_minute=60, concurrency=1), time_scale=20.0, burst=1)  # 20/s
     elapsed = await _run(pacer, 5)
     assert 0.18 <= elapsed < 1.0
+
+
+async def test_the_time_calls_take_is_the_window_s_staircase() -> None:
+    now = [100.0]
+    pacer = LocalPacer(Limits(requests_per_minute=11, concurrency=10), clock=lambda: now[0], margin=0.0)
+    for _ in range(10):  # the budget (limit less one) goes at once
+        async with pacer.slot():
+            pass
+    now[0] = 110.0
+
+    assert pacer.seconds_for(0) == 0.0
+    assert pacer.seconds_for(1) == pytest.approx(50.0)  # when the first of the ten leaves the window
+    assert pacer.seconds_for(10) == pytest.approx(50.0)
+    assert pacer.seconds_for(11) == pytest.approx(110.0)  # a window later again
+    now[0] = 161.0
+    assert pacer.seconds_for(25) == pytest.approx(120.0)  # ten now, ten a minute on, five two minutes on
+
+
+async def test_a_kind_of_call_limited_on_its_own_keeps_its_own_window_and_others_go_freely() -> None:
+    limits = Limits(requests_per_minute=6000, concurrency=10, calls_per_minute={"batch": 4})
+    pacer = LocalPacer(limits, time_scale=60.0)  # a package minute lasts a second
+    started = time.monotonic()
+    batches: list[float] = []
+    others: list[float] = []
+
+    async def one(kind: str | None, times: list[float]) -> None:
+        async with pacer.slot(kind):
+            times.append(time.monotonic() - started)
+
+    await asyncio.gather(*(one("batch", batches) for _ in range(4)), *(one(None, others) for _ in range(20)))
+
+    assert sorted(batches)[2] < 0.3  # the batch budget (its limit less one) goes at once
+    assert sorted(batches)[3] >= 0.95  # the fourth waits for the first to leave the package's minute
+    assert max(others) < 0.3  # every other request spends only the connection's budget
+    assert pacer.requests == 24
