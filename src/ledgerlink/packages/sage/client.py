@@ -17,13 +17,14 @@ from ledgerlink.errors import (
     ReconnectNeeded,
 )
 from ledgerlink.packages.base import ConnectionContext, LimitReport
-from ledgerlink.packages.http import PackageHttp, retry_after_seconds
+from ledgerlink.packages.http import PackageHttp, reply_json, retry_after_seconds
 
 PAGE_SIZE = 200  # Sage's largest page
 
 
-class BusinessMismatch(PackageError):
-    """Sage answered for another business than the connection's: nothing more may be sent."""
+class BusinessMismatch(ReconnectNeeded):
+    """Sage answered for another business than the connection's: nothing more may be sent until a
+    person reconnects and chooses the business again (the connection stops; no record fails)."""
 
 
 def diagnoses(response: httpx.Response) -> list[Mapping[str, Any]]:
@@ -106,13 +107,13 @@ class SageClient:
         return response
 
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self._checked(await self.http.request("GET", path, params=params)).json()
+        return reply_json(self._checked(await self.http.request("GET", path, params=params)))
 
     async def post(self, path: str, body: Mapping[str, Any]) -> Any:
-        return self._checked(await self.http.request("POST", path, json=body)).json()
+        return reply_json(self._checked(await self.http.request("POST", path, json=body)))
 
     async def put(self, path: str, body: Mapping[str, Any]) -> Any:
-        return self._checked(await self.http.request("PUT", path, json=body)).json()
+        return reply_json(self._checked(await self.http.request("PUT", path, json=body)))
 
     async def delete(self, path: str, params: Mapping[str, Any] | None = None) -> None:
         self._checked(await self.http.request("DELETE", path, params=params))

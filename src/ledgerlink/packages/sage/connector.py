@@ -1,21 +1,28 @@
 """Sage Accounting v3.1 as the engine sees it: one record a call, `idempotency_id` in every body.
 
-Where a create's outcome is unknown, the engine replays it (the same `idempotency_id` makes Sage answer
-with the first record) or asks `find`, which looks the record up by its natural key: a contact by its
-reference, a document by its reference and contact, a payment by reference, contact and amount.
+Every create carries an `idempotency_id`, but Sage's published specs do not have the field, so nothing
+relies on it: where a create's outcome is unknown, the engine asks `find`, which looks the record up by
+its natural key (a contact by its reference, a document by its reference and contact, a payment by
+contact, amount, reference, date and what it settles, an allocation by its two documents and amount),
+and only a record not found is created again.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from ledgerlink.domain.money import ZERO
+from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.errors import FeatureUnavailable, Rejected
 from ledgerlink.packages.base import (
     BankAccount,
+    ChangeKind,
+    ChangesRead,
     ConnectionContext,
+    ContactBalance,
     ContactDraft,
     Created,
     CreditAllocationDraft,
@@ -24,16 +31,20 @@ from ledgerlink.packages.base import (
     Draft,
     IdempotencyMechanism,
     LedgerAccount,
+    LedgerAccountDraft,
     Limits,
+    OpenDocument,
     Outcome,
     PackageConnector,
-    PackageContact,
     PaymentDraft,
     Refused,
+    Taken,
     TaxRate,
     VatRounding,
+    fitted_note,
+    nothing_taken,
 )
-from ledgerlink.packages.sage import mapping
+from ledgerlink.packages.sage import changes, mapping, opening
 from ledgerlink.packages.sage.client import SageClient
 
 
@@ -46,6 +57,8 @@ class SageConnector(PackageConnector):
     # Sage documents no number; 200 a minute per business was quoted, 100 reported: stay under both.
     limits: ClassVar[Limits] = Limits(requests_per_minute=180, concurrency=2)
     idempotency: ClassVar[IdempotencyMechanism] = IdempotencyMechanism.BODY_FIELD
+    # `idempotency_id` is in neither of Sage's published specs: sent in every create, trusted for nothing.
+    replay_proves_outcome: ClassVar[bool] = False
     vat_rounding: ClassVar[VatRounding] = VatRounding.PER_LINE
     supports_update: ClassVar[frozenset[DocumentType]] = frozenset(
         {
@@ -71,6 +84,12 @@ class SageConnector(PackageConnector):
             mapping.ledger_account_from_sage(item) async for item in self.client.items("/ledger_accounts")
         ]
 
+    async def create_ledger_account(self, draft: LedgerAccountDraft) -> LedgerAccount:
+        """`POST /ledger_accounts`; a refusal (a nominal code already taken) comes back in Sage's words."""
+        return mapping.ledger_account_from_sage(
+            await self.client.post("/ledger_accounts", mapping.ledger_account_create(draft))
+        )
+
     async def bank_accounts(self) -> list[BankAccount]:
         return [mapping.bank_account_from_sage(item) async for item in self.client.items("/bank_accounts")]
 
@@ -87,6 +106,69 @@ class SageConnector(PackageConnector):
     async def outstanding_balance(self, contact_id: str) -> Decimal:
         item = await self.client.get(f"/contacts/{contact_id}", {"show_balance": "true"})
         return mapping.decimal(item.get("balance"))
+
+    change_feeds: ClassVar[Mapping[str, ChangeKind]] = changes.FEEDS
+
+    async def read_changes(self, feed: str, cursor: str | None, *, start: datetime) -> ChangesRead:
+        return await changes.read_changes(self.client, feed, cursor, start=start)
+
+    async def contact_balances(self, contact_ids: Sequence[str]) -> dict[str, ContactBalance]:
+        """Sage gives one balance a contact; a contact that is a customer and a supplier at once is
+        split into its two sides by reading what is outstanding on its documents and payments."""
+        found: dict[str, ContactBalance] = {}
+        for contact_id in dict.fromkeys(contact_ids):
+            item = await self.client.get(f"/contacts/{contact_id}", {"show_balance": "true"})
+            types = {str(t.get("id")) for t in item.get("contact_types") or []}
+            balance = mapping.decimal(item.get("balance"))
+            if {"CUSTOMER", "VENDOR"} <= types:
+                found[contact_id] = await self._sides(contact_id)
+            elif "VENDOR" in types:
+                found[contact_id] = ContactBalance(receivable=ZERO, payable=balance)
+            else:
+                found[contact_id] = ContactBalance(receivable=balance, payable=ZERO)
+        return found
+
+    async def open_documents(self, *, before: date) -> list[OpenDocument]:
+        """Each document list read up to the day before `before` (Sage's `to_date` is inclusive), keeping
+        the unpaid and part-paid: a sales document by its own number, a purchase one by the supplier's."""
+        found: list[OpenDocument] = []
+        last_day = (before - timedelta(days=1)).isoformat()
+        for document_type, endpoint in mapping.ENDPOINTS.items():
+            async for item in self.client.items(endpoint.path, {"to_date": last_day}):
+                if (item.get("status") or {}).get("id") not in ("UNPAID", "PART_PAID"):
+                    continue
+                number = (
+                    item.get("invoice_number")
+                    or item.get("credit_note_number")
+                    or item.get("vendor_reference")
+                    or item.get("displayed_as")
+                    or ""
+                )
+                found.append(
+                    OpenDocument(
+                        package_id=str(item["id"]),
+                        document_type=document_type,
+                        number=str(number),
+                        contact_id=str((item.get("contact") or {}).get("id") or ""),
+                        date=date.fromisoformat(str(item["date"])[:10]),
+                        outstanding=mapping.decimal(item.get("outstanding_amount")),
+                        reference=str(item.get("reference") or ""),
+                    )
+                )
+        return found
+
+    async def _sides(self, contact_id: str) -> ContactBalance:
+        sides = {False: ZERO, True: ZERO}  # purchase?
+        for document_type, endpoint in mapping.ENDPOINTS.items():
+            sign = -1 if document_type in mapping.CREDIT_NOTE_TYPES else 1
+            async for item in self.client.items(endpoint.path, {"contact_id": contact_id}):
+                if (item.get("status") or {}).get("id") != "VOID":
+                    sides[endpoint.purchase] += sign * mapping.decimal(item.get("outstanding_amount"))
+        async for item in self.client.items("/contact_payments", {"contact_id": contact_id}):
+            left = mapping.decimal((item.get("payment_on_account") or {}).get("outstanding_amount"))
+            kind = str((item.get("transaction_type") or {}).get("id"))
+            sides[kind.startswith("VENDOR")] += left if kind.endswith("REFUND") else -left
+        return ContactBalance(receivable=sides[False], payable=sides[True])
 
     async def financial_settings(self) -> dict[str, Any]:
         """The year end, lockdown date and accounting scheme, read at connect time."""
@@ -107,7 +189,22 @@ class SageConnector(PackageConnector):
     async def _create_one(self, draft: Draft) -> Created:
         if isinstance(draft, ContactDraft):
             item = await self.client.post("/contacts", mapping.contact_create(draft))
-            return Created(draft.key, str(item["id"]), number=str(item.get("reference") or ""))
+            sent_as = mapping.contact_reference(draft)
+            warnings = (
+                (
+                    fitted_note(
+                        "reference", draft.reference, sent_as, mapping.CONTACT_REFERENCE_LENGTH, "Sage"
+                    ),
+                )
+                if sent_as != draft.reference
+                else ()
+            )
+            return Created(
+                draft.key, str(item["id"]), number=str(item.get("reference") or ""), warnings=warnings
+            )
+        if isinstance(draft, DocumentDraft) and draft.opening is not None:
+            item = await self.client.post(f"/{opening.PATH}", opening.opening_balance_body(draft))
+            return opening.created_opening_balance(draft.key, item)
         if isinstance(draft, DocumentDraft):
             endpoint = mapping.ENDPOINTS[draft.document_type]
             item = await self.client.post(endpoint.path, mapping.document_create(draft))
@@ -118,58 +215,76 @@ class SageConnector(PackageConnector):
         item = await self.client.post("/contact_allocations", mapping.allocation_create(draft))
         return Created(draft.key, str(item["id"]), related_ids=(draft.invoice_id, draft.credit_note_id))
 
-    async def find(self, draft: Draft) -> str | None:
+    async def find(self, draft: Draft, *, taken: Taken = nothing_taken) -> str | None:
         if isinstance(draft, ContactDraft):
-            return await self._find_contact(draft)
+            return await self._find_contact(draft, taken)
         if isinstance(draft, DocumentDraft):
-            return await self._find_document(draft)
+            return await self._find_document(draft, taken)
         if isinstance(draft, PaymentDraft):
-            return await self._find_payment(draft)
-        return await self._find_allocation(draft)
+            return await self._find_payment(draft, taken)
+        return await self._find_allocation(draft, taken)
 
-    async def _find_contact(self, draft: ContactDraft) -> str | None:
+    async def _find_contact(self, draft: ContactDraft, taken: Taken) -> str | None:
         wanted_type = "CUSTOMER" if draft.role == "customer" else "VENDOR"
-        term = draft.reference or draft.name
+        reference = mapping.contact_reference(draft)
+        term = reference or draft.name
         matches: list[str] = []
         async for item in self.client.items("/contacts", {"search": term}):
             types = {str(t.get("id")) for t in item.get("contact_types") or []}
-            if wanted_type not in types:
+            if wanted_type not in types or taken(str(item["id"])):
                 continue
-            if draft.reference and _same(str(item.get("reference") or ""), draft.reference):
+            if reference and _same(str(item.get("reference") or ""), reference):
                 return str(item["id"])
             if not draft.reference and _same(str(item.get("name") or ""), draft.name):
                 matches.append(str(item["id"]))
         return matches[0] if len(matches) == 1 else None  # a name alone must be unambiguous
 
-    async def _find_document(self, draft: DocumentDraft) -> str | None:
+    async def _find_document(self, draft: DocumentDraft, taken: Taken) -> str | None:
+        if draft.opening is not None:
+            return await self._find_opening_balance(draft, taken)
         endpoint = mapping.ENDPOINTS[draft.document_type]
         params = {"search": draft.number, "contact_id": draft.contact_id}
         async for item in self.client.items(endpoint.path, params):
             if str((item.get("contact") or {}).get("id")) != draft.contact_id:
                 continue
-            if (item.get("status") or {}).get("id") == "VOID":
+            if (item.get("status") or {}).get("id") == "VOID" or taken(str(item["id"])):
                 continue
             references = (str(item.get("reference") or ""), str(item.get("vendor_reference") or ""))
             if any(_same(reference, draft.number) for reference in references if reference):
                 return str(item["id"])
         return None
 
-    async def _find_payment(self, draft: PaymentDraft) -> str | None:
+    async def _find_opening_balance(self, draft: DocumentDraft, taken: Taken) -> str | None:
+        async for item in self.client.items(f"/{opening.PATH}", {"contact_id": draft.contact_id}):
+            if opening.is_the_one(draft, item) and not taken(str(item["id"])):
+                return str(item["id"])
+        return None
+
+    async def _find_payment(self, draft: PaymentDraft, taken: Taken) -> str | None:
+        """The payment with everything this one has: contact, type, amount, reference, date and what
+        it settles. Part-payments of one invoice often share all but the date, and at times that too."""
         params = {
             "contact_id": draft.contact_id,
             "transaction_type_id": mapping.PAYMENT_TYPES[draft.document_type],
         }
+        settles = sorted((line.document_id, line.amount) for line in draft.allocations)
         async for item in self.client.items("/contact_payments", params):
             if mapping.decimal(item.get("total_amount")) != draft.amount:
                 continue
             if draft.reference and not _same(str(item.get("reference") or ""), draft.reference):
                 continue
-            if not draft.reference and item.get("date") != draft.date.isoformat():
+            if item.get("date") != draft.date.isoformat():
+                continue
+            settled = sorted(
+                (str((line.get("artefact") or {}).get("id")), mapping.decimal(line.get("amount")))
+                for line in item.get("allocated_artefacts") or []
+            )
+            if settled != settles or taken(str(item["id"])):
                 continue
             return str(item["id"])
         return None
 
-    async def _find_allocation(self, draft: CreditAllocationDraft) -> str | None:
+    async def _find_allocation(self, draft: CreditAllocationDraft, taken: Taken) -> str | None:
         async for item in self.client.items("/contact_allocations", {"contact_id": draft.contact_id}):
             artefacts = {
                 str((line.get("artefact") or {}).get("id")): abs(mapping.decimal(line.get("amount")))
@@ -178,6 +293,7 @@ class SageConnector(PackageConnector):
             if (
                 artefacts.get(draft.invoice_id) == draft.amount
                 and artefacts.get(draft.credit_note_id) == draft.amount
+                and not taken(str(item["id"]))
             ):
                 return str(item["id"])
         return None

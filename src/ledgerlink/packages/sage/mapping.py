@@ -16,7 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerlink.domain.money import to_pennies
+from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.domain.records import Address
+from ledgerlink.errors import Problem, Rejected
 from ledgerlink.packages.base import (
     AccountClass,
     BankAccount,
@@ -26,11 +28,12 @@ from ledgerlink.packages.base import (
     DocumentDraft,
     DocumentType,
     LedgerAccount,
+    LedgerAccountDraft,
     LineDraft,
-    PackageContact,
     PackageTotals,
     PaymentDraft,
     TaxRate,
+    fitted_reference,
 )
 
 Json = dict[str, Any]
@@ -69,6 +72,29 @@ def _clean(body: Mapping[str, Any]) -> Json:
 
 # --- contacts --------------------------------------------------------------------------------------
 
+# Where each part of a contact is read from: dotted paths into Sage's contact, the first that holds a
+# value winning. The import's field table is made from these, so it shows what is read.
+CONTACT_ID = "id"
+CONTACT_TYPES = "contact_types"
+CUSTOMER_TYPE = "CUSTOMER"
+SUPPLIER_TYPE = "VENDOR"
+ACTIVE_FLAG = "is_active"
+CONTACT_PATHS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "displayed_as"),
+    "reference": ("reference",),
+    "contact_person": ("main_contact_person.name",),
+    "email": ("email", "main_contact_person.email"),
+    "phone": ("main_contact_person.telephone",),
+    "mobile": ("main_contact_person.mobile",),
+    "line1": ("main_address.address_line_1",),
+    "line2": ("main_address.address_line_2",),  # our second and third lines, joined by ", "
+    "town": ("main_address.city",),
+    "county": ("main_address.region",),
+    "postcode": ("main_address.postal_code",),
+    "country": ("main_address.country.id",),  # written as `country_id`, read back as a link
+    "vat_number": ("tax_number",),
+}
+
 
 def address_body(address: Address) -> Json:
     return _clean(
@@ -101,8 +127,8 @@ def contact_fields(draft: ContactDraft) -> Json:
     return _clean(
         {
             "name": draft.name,
-            "contact_type_ids": ["CUSTOMER" if draft.role == "customer" else "VENDOR"],
-            "reference": draft.reference,
+            "contact_type_ids": [CUSTOMER_TYPE if draft.role == "customer" else SUPPLIER_TYPE],
+            "reference": contact_reference(draft),
             "tax_number": draft.vat_number,
             "main_address": address_body(draft.address),
             "main_contact_person": person if set(person) - {"name"} else {},
@@ -111,12 +137,24 @@ def contact_fields(draft: ContactDraft) -> Json:
     )
 
 
+CONTACT_REFERENCE_LENGTH = 10  # Sage refuses a longer contact reference ("is too long")
+
+
+def contact_reference(draft: ContactDraft) -> str:
+    """The contact's reference as Sage will keep it: fitted to its ten characters before sending."""
+    return fitted_reference(draft.reference, CONTACT_REFERENCE_LENGTH)
+
+
 def contact_create(draft: ContactDraft) -> Json:
     return {"contact": {**contact_fields(draft), "idempotency_id": idempotency_id(draft.key)}}
 
 
 def contact_update(draft: ContactDraft) -> Json:
-    return {"contact": contact_fields(draft)}
+    """The details as they are now; the contact's types stay as Sage holds them (a contact linked as a
+    customer may be a supplier too)."""
+    fields = contact_fields(draft)
+    fields.pop("contact_type_ids", None)
+    return {"contact": fields}
 
 
 def _text(value: Any) -> str:
@@ -129,32 +167,40 @@ def _timestamp(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+def _read(item: Mapping[str, Any], part: str) -> str:
+    for path in CONTACT_PATHS[part]:
+        value: Any = item
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if value:
+            return str(value)
+    return ""
+
+
 def contact_from_sage(item: Mapping[str, Any]) -> PackageContact:
-    types = {str(t.get("id", "")) for t in item.get("contact_types") or []}
-    address = item.get("main_address") or {}
-    person = item.get("main_contact_person") or {}
-    line2, _, line3 = _text(address.get("address_line_2")).partition(", ")
+    types = {str(t.get("id", "")) for t in item.get(CONTACT_TYPES) or []}
+    line2, _, line3 = _read(item, "line2").partition(", ")
     return PackageContact(
-        id=str(item["id"]),
-        name=_text(item.get("name") or item.get("displayed_as")),
-        reference=_text(item.get("reference")),
-        is_customer="CUSTOMER" in types,
-        is_supplier="VENDOR" in types,
-        contact_person=_text(person.get("name")),
-        email=_text(item.get("email") or person.get("email")),
-        phone=_text(person.get("telephone")),
-        mobile=_text(person.get("mobile")),
+        id=str(item[CONTACT_ID]),
+        name=_read(item, "name"),
+        reference=_read(item, "reference"),
+        is_customer=CUSTOMER_TYPE in types,
+        is_supplier=SUPPLIER_TYPE in types,
+        contact_person=_read(item, "contact_person"),
+        email=_read(item, "email"),
+        phone=_read(item, "phone"),
+        mobile=_read(item, "mobile"),
         address=Address(
-            line1=_text(address.get("address_line_1")),
+            line1=_read(item, "line1"),
             line2=line2,
             line3=line3,
-            town=_text(address.get("city")),
-            county=_text(address.get("region")),
-            postcode=_text(address.get("postal_code")),
-            country=_text(address.get("country_id") or (address.get("country") or {}).get("id")) or "GB",
+            town=_read(item, "town"),
+            county=_read(item, "county"),
+            postcode=_read(item, "postcode"),
+            country=_read(item, "country") or "GB",
         ),
-        vat_number=_text(item.get("tax_number")),
-        active=bool(item.get("is_active", True)),
+        vat_number=_read(item, "vat_number"),
+        active=bool(item.get(ACTIVE_FLAG, True)),
         updated_at=_timestamp(item.get("updated_at")),
         raw=dict(item),
     )
@@ -180,6 +226,33 @@ ACCOUNT_CLASSES: dict[str, AccountClass] = {
 }
 
 EXEMPT_OR_OUTSIDE = frozenset({"GB_EXEMPT", "GB_NO_TAX", "IE_EXEMPT", "IE_NO_TAX"})
+
+
+# the type a new ledger account of each class is made with
+ACCOUNT_TYPES: dict[AccountClass, str] = {
+    AccountClass.INCOME: "SALES",
+    AccountClass.OTHER_INCOME: "OTHER_INCOME",
+    AccountClass.COST_OF_SALES: "DIRECT_EXPENSES",
+    AccountClass.EXPENSE: "OVERHEADS",
+}
+
+
+def ledger_account_create(draft: LedgerAccountDraft) -> Json:
+    """`POST /ledger_accounts`: Sage's nominal codes are whole numbers, its types ids of its own."""
+    if not draft.code.isdigit():
+        raise Rejected(
+            [Problem(f"Sage's nominal codes are numbers: {draft.code!r} is not one", "nominal_code")]
+        )
+    body: Json = {
+        "ledger_account_type_id": ACCOUNT_TYPES[draft.account_class],
+        "included_in_chart": True,
+        "name": draft.name,
+        "display_name": draft.name,
+        "nominal_code": int(draft.code),
+    }
+    if draft.tax_rate_id:
+        body["tax_rate_id"] = draft.tax_rate_id
+    return {"ledger_account": body}
 
 
 def ledger_account_from_sage(item: Mapping[str, Any]) -> LedgerAccount:
@@ -243,6 +316,7 @@ ENDPOINTS: dict[DocumentType, Endpoint] = {
         "/purchase_credit_notes", "purchase_credit_note", "credit_note_lines", True
     ),
 }
+CREDIT_NOTE_TYPES = frozenset({DocumentType.SALES_CREDIT_NOTE, DocumentType.PURCHASE_CREDIT_NOTE})
 
 
 def line_body(line: LineDraft) -> Json:
@@ -266,7 +340,7 @@ def document_fields(draft: DocumentDraft) -> Json:
         "reference": draft.number,
         endpoint.lines_key: [line_body(line) for line in draft.lines],
     }
-    is_credit = draft.document_type in (DocumentType.SALES_CREDIT_NOTE, DocumentType.PURCHASE_CREDIT_NOTE)
+    is_credit = draft.document_type in CREDIT_NOTE_TYPES
     if not is_credit:
         # Sage insists on a purchase invoice's due date; an invoice without one is due on its date.
         due = draft.due_date or (draft.date if endpoint.purchase else None)
@@ -275,7 +349,11 @@ def document_fields(draft: DocumentDraft) -> Json:
     if endpoint.purchase:
         fields["vendor_reference"] = draft.number
     if is_credit and draft.credits_document_number:
-        fields["original_invoice_number"] = draft.credits_document_number
+        # Sage's credit note has no field naming its invoice (the allocation links them): the notes say
+        # which, in the invoice's own number, and the invoice's date goes where Sage keeps it
+        fields["notes"] = f"Credits invoice {draft.credits_document_number}"
+        if draft.credits_document_date is not None:
+            fields["original_invoice_date"] = draft.credits_document_date.isoformat()
     return fields
 
 
@@ -315,6 +393,7 @@ PAYMENT_TYPES: dict[DocumentType, str] = {
     DocumentType.CUSTOMER_RECEIPT: "CUSTOMER_RECEIPT",
     DocumentType.CUSTOMER_REFUND: "CUSTOMER_REFUND",
     DocumentType.SUPPLIER_PAYMENT: "VENDOR_PAYMENT",
+    DocumentType.SUPPLIER_REFUND: "VENDOR_REFUND",
 }
 
 

@@ -123,10 +123,16 @@ def test_a_purchase_invoice_always_has_a_due_date_and_the_suppliers_number():
     assert invoice["due_date"] == "2026-02-01"
     assert invoice["vendor_reference"] == "INV-1001"
     credit = mapping.document_create(
-        _document(DocumentType.SALES_CREDIT_NOTE, credits_document_number="INV-1000")
+        _document(
+            DocumentType.SALES_CREDIT_NOTE,
+            credits_document_number="INV-1000",
+            credits_document_date=dt.date(2026, 1, 20),
+        )
     )["sales_credit_note"]
     assert "credit_note_lines" in credit
-    assert credit["original_invoice_number"] == "INV-1000"
+    assert "original_invoice_number" not in credit  # Sage's credit note has no such field
+    assert credit["notes"] == "Credits invoice INV-1000"
+    assert credit["original_invoice_date"] == "2026-01-20"
     assert "due_date" not in credit
 
 
@@ -218,3 +224,29 @@ def test_a_sage_contact_is_read_with_its_email_from_the_top_level():
     assert (contact.is_customer, contact.is_supplier, contact.email) == (True, False, "ada@example.com")
     assert (contact.address.line2, contact.address.line3) == ("Flat 2", "Old Town")
     assert contact.updated_at == dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)
+
+
+def test_a_sage_contact_falls_back_to_what_sage_shows_and_to_its_contact_persons_email():
+    contact = mapping.contact_from_sage(
+        {
+            "id": "c",
+            "displayed_as": "Hollis Heating Ltd (HOL01)",
+            "contact_types": [{"id": "VENDOR"}],
+            "main_contact_person": {"name": "Jo Hollis", "email": "jo@hollis.example", "telephone": "0113"},
+            "main_address": {"address_line_1": "1 Mill Lane", "city": "Leeds", "country": {"id": "IE"}},
+            "is_active": False,
+        }
+    )
+    assert (contact.name, contact.contact_person, contact.email, contact.phone) == (
+        "Hollis Heating Ltd (HOL01)",
+        "Jo Hollis",
+        "jo@hollis.example",
+        "0113",
+    )
+    assert (contact.is_customer, contact.is_supplier, contact.active) == (False, True, False)
+    assert (contact.address.line1, contact.address.town, contact.address.country) == (
+        "1 Mill Lane",
+        "Leeds",
+        "IE",
+    )
+    assert mapping.contact_from_sage({"id": "d", "name": "Bare"}).address.country == "GB"
