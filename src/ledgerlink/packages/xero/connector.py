@@ -7,14 +7,18 @@ nothing twice. Each element's answer is matched back to its draft by our number 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ledgerlink.errors import NotFound, Problem, Rejected
+from ledgerlink.domain.package_contact import PackageContact
+from ledgerlink.errors import PackageError, Problem, Rejected, UncertainOutcome
 from ledgerlink.packages.base import (
     BankAccount,
+    ChangeKind,
+    ChangesRead,
     ConnectionContext,
     ContactDraft,
     Created,
@@ -24,26 +28,32 @@ from ledgerlink.packages.base import (
     Draft,
     IdempotencyMechanism,
     LedgerAccount,
+    LedgerAccountDraft,
     Limits,
     Outcome,
     PackageConnector,
-    PackageContact,
     PaymentDraft,
     Refused,
     TaxRate,
     VatRounding,
 )
-from ledgerlink.packages.http import PackageHttp
-from ledgerlink.packages.xero import mapping
+from ledgerlink.packages.http import PackageHttp, reply_json
+from ledgerlink.packages.xero import changes, mapping
 from ledgerlink.packages.xero.client import element_problems, xero_http
+from ledgerlink.packages.xero.finding import XeroFinding, quoted
+from ledgerlink.packages.xero.reads import BATCH, PAGE_SIZE, XeroReads
+from ledgerlink.packages.xero.updates import XeroUpdates
 
-BATCH = 50
-PAGE_SIZE = 100
 NAME_TAKEN = "already assigned to another contact"
 NUMBER_TAKEN = "ContactNumber"
 DOCUMENT_NUMBER_TAKEN = "must be unique"  # "Invoice # must be unique.", "Credit Note Number must be unique."
 PAYMENT_TYPES = frozenset(
-    {DocumentType.CUSTOMER_RECEIPT, DocumentType.CUSTOMER_REFUND, DocumentType.SUPPLIER_PAYMENT}
+    {
+        DocumentType.CUSTOMER_RECEIPT,
+        DocumentType.CUSTOMER_REFUND,
+        DocumentType.SUPPLIER_PAYMENT,
+        DocumentType.SUPPLIER_REFUND,
+    }
 )
 
 
@@ -86,11 +96,7 @@ def _overpayment_key(element: Mapping[str, Any]) -> str:
     return f"{contact}|{amount}"
 
 
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-class XeroConnector(PackageConnector):
+class XeroConnector(XeroFinding, XeroUpdates, XeroReads, PackageConnector):
     name: ClassVar[str] = "xero"
     limits: ClassVar[Limits] = Limits(
         requests_per_minute=60,  # Xero's own figure: the pacer keeps just under it
@@ -106,11 +112,16 @@ class XeroConnector(PackageConnector):
             DocumentType.CUSTOMER_RECEIPT: BATCH,
             DocumentType.CUSTOMER_REFUND: BATCH,
             DocumentType.SUPPLIER_PAYMENT: BATCH,
+            DocumentType.SUPPLIER_REFUND: BATCH,
         },
         max_request_bytes=3_500_000,
     )
     idempotency: ClassVar[IdempotencyMechanism] = IdempotencyMechanism.HEADER
     vat_rounding: ClassVar[VatRounding] = VatRounding.PER_LINE
+    # Xero changes contacts, and approved documents with nothing paid or credited against them
+    supports_update: ClassVar[frozenset[DocumentType]] = frozenset(
+        {DocumentType.CONTACT, *mapping.DOCUMENT_TYPES}
+    )
 
     def __init__(self, context: ConnectionContext) -> None:
         super().__init__(context)
@@ -123,17 +134,31 @@ class XeroConnector(PackageConnector):
         self, path: str, *, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> Any:
         response = await self.http.request("GET", path, params=params, headers=headers)
-        return response.json()
+        return reply_json(response)
 
-    async def _write(self, method: str, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+    async def _write(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any],
+        key: str,
+        *,
+        batch: bool = True,
+        unit_places: int = 2,
+    ) -> dict[str, Any]:
+        """One write. A batch asks Xero to answer each element on its own (`summarizeErrors=false`), a
+        parameter only batch endpoints have; `unit_places` 4 asks Xero to keep prices to 4 decimals."""
+        params: dict[str, str] = {"summarizeErrors": "false"} if batch else {}
+        if unit_places != 2:
+            params["unitdp"] = str(unit_places)
         response = await self.http.request(
             method,
             path,
-            params={"summarizeErrors": "false"},
+            params=params,
             json=mapping.wire(body),
             headers={"Idempotency-Key": key, "Content-Type": "application/json"},
         )
-        result: dict[str, Any] = response.json()
+        result: dict[str, Any] = reply_json(response)
         return result
 
     # --- reading ---------------------------------------------------------------------------------
@@ -144,6 +169,18 @@ class XeroConnector(PackageConnector):
 
     async def ledger_accounts(self) -> list[LedgerAccount]:
         return [mapping.ledger_account(item) for item in await self._accounts()]
+
+    async def create_ledger_account(self, draft: LedgerAccountDraft) -> LedgerAccount:
+        """`PUT /Accounts`; a refusal (a code or name already used) comes back in Xero's words."""
+        # a key of its own each time: a person creating the same code again must hear Xero's refusal,
+        # not the first reply replayed
+        key = mapping.batch_key("create-account", [draft.code, draft.name, uuid.uuid4().hex])
+        reply = await self._write("PUT", "/Accounts", mapping.account_body(draft), key)
+        element = (reply.get("Accounts") or [{}])[0]
+        problems = element_problems(element)
+        if problems or not element.get("AccountID"):
+            raise Rejected(problems or (Problem("Xero did not create the account"),))
+        return mapping.ledger_account(element)
 
     async def bank_accounts(self) -> list[BankAccount]:
         return [
@@ -163,31 +200,30 @@ class XeroConnector(PackageConnector):
             params = {"page": page, "pageSize": PAGE_SIZE, "includeArchived": "true"}
             body = await self._get("/Contacts", params=params, headers=headers)
             items = body.get("Contacts", [])
-            for item in items:
-                yield mapping.package_contact(item)
+            for contact in await self._with_roles([mapping.package_contact(item) for item in items]):
+                yield contact
             pagination = body.get("pagination") or {}
             if len(items) < PAGE_SIZE or page >= int(pagination.get("pageCount", page + 1)):
                 return
             page += 1
+
+    change_feeds: ClassVar[Mapping[str, ChangeKind]] = changes.FEEDS
+
+    async def read_changes(self, feed: str, cursor: str | None, *, start: datetime) -> ChangesRead:
+        async def get(path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
+            return await self._get(path, params=params, headers=headers)
+
+        return await changes.read_changes(get, feed, cursor, start=start, now=datetime.now(UTC))
 
     async def outstanding_balance(self, contact_id: str) -> Decimal:
         body = await self._get(f"/Contacts/{contact_id}")
         return _balance(body["Contacts"][0])
 
     async def outstanding_balances(self, contact_ids: Sequence[str]) -> dict[str, Decimal]:
-        """Fifty contacts a call through `IDs=`; one Xero left without Balances is read on its own."""
-        wanted = list(dict.fromkeys(contact_ids))
-        found: dict[str, Decimal] = {}
-        for start in range(0, len(wanted), BATCH):
-            chunk = wanted[start : start + BATCH]
-            body = await self._get("/Contacts", params={"IDs": ",".join(chunk), "includeArchived": "true"})
-            for contact in body.get("Contacts", []):
-                if contact.get("Balances") is not None:
-                    found[str(contact["ContactID"])] = _balance(contact)
-        for contact_id in wanted:
-            if contact_id not in found:
-                found[contact_id] = await self.outstanding_balance(contact_id)
-        return found
+        return {
+            contact_id: side.receivable if side.receivable or not side.payable else side.payable
+            for contact_id, side in (await self.contact_balances(contact_ids)).items()
+        }
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -237,7 +273,9 @@ class XeroConnector(PackageConnector):
         body = {"Contacts": [mapping.contact_body(d) for d in drafts]}
         reply = await self._write("PUT", "/Contacts", body, key)
         elements = self._match(
-            reply.get("Contacts", []), [d.source_id[:50] for d in drafts], _field("ContactNumber")
+            reply.get("Contacts", []),
+            [mapping.contact_number(d.source_id) for d in drafts],
+            _field("ContactNumber"),
         )
         outcomes: list[Outcome] = []
         for draft, element in zip(drafts, elements, strict=True):
@@ -246,10 +284,20 @@ class XeroConnector(PackageConnector):
             elif element.get("StatusAttributeString") == "ERROR" or element.get("HasValidationErrors"):
                 outcomes.append(await self._contact_conflict(draft, element_problems(element)))
             else:
-                outcomes.append(Created(draft.key, str(element["ContactID"]), number=draft.source_id))
+                outcomes.append(
+                    Created(
+                        draft.key,
+                        str(element["ContactID"]),
+                        number=draft.source_id,
+                        warnings=mapping.fitted_notes(draft),
+                    )
+                )
         return outcomes
 
-    async def _contacts_where(self, expression: str) -> list[dict[str, Any]]:
+    async def _contacts_named(self, name: str) -> list[dict[str, Any]]:
+        """Active contacts whose name is `name` in any case: Xero refuses a name that differs only in
+        case, but its `where` compares case and all, so the look-up lowers both sides."""
+        expression = f"Name!=null AND Name.ToLower()=={quoted(name.lower())}"
         body = await self._get("/Contacts", params={"where": expression, "includeArchived": "false"})
         found: list[dict[str, Any]] = body.get("Contacts", [])
         return found
@@ -265,17 +313,20 @@ class XeroConnector(PackageConnector):
                 )
         if NAME_TAKEN not in texts:
             return Refused(draft.key, problems)
-        holders = await self._contacts_where(f"Name=={_quoted(draft.name)}")
+        holders = await self._contacts_named(draft.name)
         for holder in holders:
             number = str(holder.get("ContactNumber") or "")
-            if number and number != draft.source_id:
+            if number and number != mapping.contact_number(draft.source_id):
                 continue  # the contact of another jobs-side record (two sites of one firm): never the same
             same = (
-                number == draft.source_id
+                number == mapping.contact_number(draft.source_id)
                 or (
                     draft.email and str(holder.get("EmailAddress") or "").casefold() == draft.email.casefold()
                 )
-                or (draft.reference and str(holder.get("AccountNumber") or "") == draft.reference)
+                or (
+                    draft.reference
+                    and str(holder.get("AccountNumber") or "") == mapping.account_number(draft)
+                )
             )
             if same:
                 message = f"linked to the existing Xero contact '{holder.get('Name')}', the same party by email or reference"
@@ -287,8 +338,12 @@ class XeroConnector(PackageConnector):
             if draft.reference and suffix == " (2)":
                 candidate = f"{draft.name} ({draft.reference})"
             warning = f"Xero already has another contact named '{draft.name}': created as '{candidate}'"
-            named = await self._contacts_where(f"Name=={_quoted(candidate)}")
-            ours = [c for c in named if str(c.get("ContactNumber") or "") == draft.source_id]
+            named = await self._contacts_named(candidate)
+            ours = [
+                c
+                for c in named
+                if str(c.get("ContactNumber") or "") == mapping.contact_number(draft.source_id)
+            ]
             if ours:  # made under this name by an earlier try whose reply was lost
                 return Created(
                     draft.key, str(ours[0]["ContactID"]), number=draft.source_id, warnings=(warning,)
@@ -313,14 +368,6 @@ class XeroConnector(PackageConnector):
             return Created(draft.key, str(element["ContactID"]), number=draft.source_id, warnings=(warning,))
         return Refused(draft.key, problems)
 
-    async def _contact_by_number(self, number: str) -> str | None:
-        try:
-            body = await self._get(f"/Contacts/{number[:50]}")
-        except NotFound:
-            return None
-        contacts = body.get("Contacts") or []
-        return str(contacts[0]["ContactID"]) if contacts else None
-
     async def _create_documents(self, drafts: list[DocumentDraft]) -> list[Outcome]:
         credit = drafts[0].document_type in mapping.CREDIT_NOTES
         collection, id_field, number_field = (
@@ -330,7 +377,11 @@ class XeroConnector(PackageConnector):
         )
         key = mapping.batch_key(f"PUT /{collection}", [d.key for d in drafts])
         reply = await self._write(
-            "PUT", f"/{collection}", {collection: [mapping.document_body(d) for d in drafts]}, key
+            "PUT",
+            f"/{collection}",
+            {collection: [mapping.document_body(d) for d in drafts]},
+            key,
+            unit_places=max(mapping.unit_places(d) for d in drafts),
         )
         elements = self._match(reply.get(collection, []), [d.number for d in drafts], _field(number_field))
         outcomes: list[Outcome] = []
@@ -377,7 +428,11 @@ class XeroConnector(PackageConnector):
         """One Xero Payment per document settled, and an overpayment for any money left on account.
 
         The payments go in one batch and the overpayments in another, each under its own key; a draft
-        is Created only when every part of it was recorded, and a refusal says which parts were.
+        is Created only when every part of it was recorded, and a refusal says which parts were. When the
+        payments were recorded and the overpayments then fail in any way (a limit, an outage, a lost
+        access), the whole batch is uncertain, never "nothing applied": the engine then settles it by
+        replaying the same drafts under the same keys, which Xero answers with the payments it recorded,
+        instead of sending them again in another batch under a fresh key.
         """
         problems: dict[str, list[Problem]] = {draft.key: [] for draft in drafts}
         recorded: dict[str, list[str]] = {draft.key: [] for draft in drafts}
@@ -390,7 +445,7 @@ class XeroConnector(PackageConnector):
                     Problem("the allocations add up to more than the payment", "allocations")
                 )
                 continue
-            if draft.on_account > 0 and draft.document_type is DocumentType.CUSTOMER_REFUND:
+            if draft.on_account > 0 and draft.document_type in mapping.REFUNDS:
                 problems[draft.key].append(
                     Problem(
                         f"{draft.on_account} of this refund is set against no credit note; Xero refunds money "
@@ -423,7 +478,15 @@ class XeroConnector(PackageConnector):
         if on_account:
             overpayments = [mapping.overpayment_body(draft) for draft in on_account]
             key = mapping.batch_key("PUT /BankTransactions", [draft.key for draft in on_account])
-            reply = await self._write("PUT", "/BankTransactions", {"BankTransactions": overpayments}, key)
+            try:
+                reply = await self._write("PUT", "/BankTransactions", {"BankTransactions": overpayments}, key)
+            except PackageError as error:
+                if any(recorded.values()):  # the payments are in Xero: "nothing was applied" is untrue now
+                    raise UncertainOutcome(
+                        f"Xero recorded this batch's payments, then the money on account could not be sent "
+                        f"({error}): the batch is to be replayed under its own keys, never sent afresh"
+                    ) from error
+                raise
             answers = self._match(
                 reply.get("BankTransactions", []),
                 [_overpayment_key(b) for b in overpayments],
@@ -488,87 +551,7 @@ class XeroConnector(PackageConnector):
         collection, id_field = ("CreditNotes", "CreditNoteID") if credit else ("Invoices", "InvoiceID")
         key = mapping.batch_key(f"VOID /{collection}", [package_id])
         body = {collection: [{id_field: package_id, "Status": "VOIDED"}]}
-        reply = await self._write("POST", f"/{collection}/{package_id}", body, key)
+        reply = await self._write("POST", f"/{collection}/{package_id}", body, key, batch=False)
         element = (reply.get(collection) or [{}])[0]
         if element.get("StatusAttributeString") == "ERROR" or element.get("HasErrors"):
             raise Rejected(element_problems(element) or (Problem("Xero refused to void the document"),))
-
-    # --- finding ---------------------------------------------------------------------------------
-
-    async def find(self, draft: Draft) -> str | None:
-        if isinstance(draft, ContactDraft):
-            return await self._contact_by_number(draft.source_id)
-        if isinstance(draft, DocumentDraft):
-            return await self._find_document(draft)
-        if isinstance(draft, PaymentDraft):
-            return await self._find_payment(draft)
-        return await self._find_allocation(draft)
-
-    async def _find_document(self, draft: DocumentDraft) -> str | None:
-        kind = mapping.DOCUMENT_TYPES[draft.document_type]
-        live = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")
-        if draft.document_type in mapping.CREDIT_NOTES:
-            where = f"CreditNoteNumber=={_quoted(draft.number)} AND Type=={_quoted(kind)}"
-            found = (await self._get("/CreditNotes", params={"where": where})).get("CreditNotes", [])
-            matches = [
-                c
-                for c in found
-                if c.get("Status") in live and c.get("Contact", {}).get("ContactID") == draft.contact_id
-            ]
-            return str(matches[0]["CreditNoteID"]) if matches else None
-        params = {"InvoiceNumbers": draft.number}
-        if kind == "ACCPAY":  # bill numbers are the supplier's, unique only with the supplier
-            params["ContactIDs"] = draft.contact_id
-        found = (await self._get("/Invoices", params=params)).get("Invoices", [])
-        matches = [
-            i
-            for i in found
-            if i.get("Type") == kind and i.get("Status") in live and i.get("InvoiceNumber") == draft.number
-        ]
-        return str(matches[0]["InvoiceID"]) if matches else None
-
-    async def _find_payment(self, draft: PaymentDraft) -> str | None:
-        if not draft.allocations:
-            return await self._find_overpayment(draft)
-        first = draft.allocations[0]
-        target = (
-            "CreditNote.CreditNoteID" if first.document_type in mapping.CREDIT_NOTES else "Invoice.InvoiceID"
-        )
-        clauses = [
-            f'{target}==guid("{first.document_id}")',
-            f"Amount=={first.amount}",
-            'Status=="AUTHORISED"',
-        ]
-        if draft.reference:
-            clauses.insert(0, f"Reference=={_quoted(draft.reference)}")
-        found = (await self._get("/Payments", params={"where": " AND ".join(clauses)})).get("Payments", [])
-        return str(found[0]["PaymentID"]) if found else None
-
-    async def _find_overpayment(self, draft: PaymentDraft) -> str | None:
-        kind = mapping.overpayment_type(draft)
-        clauses = [
-            f"Type=={_quoted(kind)}",
-            f'Contact.ContactID==guid("{draft.contact_id}")',
-            f"Total=={draft.on_account}",
-            'Status=="AUTHORISED"',
-        ]
-        if draft.reference:
-            clauses.insert(0, f"Reference=={_quoted(draft.reference)}")
-        where = " AND ".join(clauses)
-        found = (await self._get("/BankTransactions", params={"where": where})).get("BankTransactions", [])
-        return str(found[0].get("OverpaymentID") or found[0]["BankTransactionID"]) if found else None
-
-    async def _find_allocation(self, draft: CreditAllocationDraft) -> str | None:
-        try:
-            body = await self._get(f"/CreditNotes/{draft.credit_note_id}")
-        except NotFound:
-            return None
-        for credit in body.get("CreditNotes", []):
-            for allocation in credit.get("Allocations") or ():
-                invoice = allocation.get("Invoice") or {}
-                if (
-                    invoice.get("InvoiceID") == draft.invoice_id
-                    and mapping.money(allocation.get("Amount")) == draft.amount
-                ):
-                    return str(allocation.get("AllocationID") or "") or None
-        return None

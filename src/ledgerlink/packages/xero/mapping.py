@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ledgerlink.domain.money import to_pennies
+from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.domain.records import Address
 from ledgerlink.packages.base import (
     AccountClass,
@@ -17,10 +20,13 @@ from ledgerlink.packages.base import (
     DocumentDraft,
     DocumentType,
     LedgerAccount,
-    PackageContact,
+    LedgerAccountDraft,
+    LineDraft,
     PackageTotals,
     PaymentDraft,
     TaxRate,
+    fitted_note,
+    fitted_reference,
 )
 
 _MS_DATE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{2})(\d{2}))?\)/$")
@@ -33,6 +39,7 @@ DOCUMENT_TYPES: dict[DocumentType, str] = {
     DocumentType.PURCHASE_CREDIT_NOTE: "ACCPAYCREDIT",
 }
 CREDIT_NOTES = frozenset({DocumentType.SALES_CREDIT_NOTE, DocumentType.PURCHASE_CREDIT_NOTE})
+REFUNDS = frozenset({DocumentType.CUSTOMER_REFUND, DocumentType.SUPPLIER_REFUND})  # paid against credit notes
 # Xero holds one ACCREC invoice and one ACCRECCREDIT credit note per number; bills may share numbers
 NUMBERED_UNIQUELY = frozenset({DocumentType.SALES_INVOICE, DocumentType.SALES_CREDIT_NOTE})
 
@@ -109,6 +116,27 @@ def batch_key(operation: str, keys: Sequence[str]) -> str:
 # --- reading ---------------------------------------------------------------------------------------
 
 
+# the Type a new account of each class is made with
+ACCOUNT_TYPES: dict[AccountClass, str] = {
+    AccountClass.INCOME: "REVENUE",
+    AccountClass.OTHER_INCOME: "OTHERINCOME",
+    AccountClass.COST_OF_SALES: "DIRECTCOSTS",
+    AccountClass.EXPENSE: "OVERHEADS",
+}
+
+
+def account_body(draft: LedgerAccountDraft) -> dict[str, Any]:
+    """`PUT /Accounts`: the code, name, Type and default TaxType of a new account."""
+    body: dict[str, Any] = {
+        "Code": draft.code,
+        "Name": draft.name,
+        "Type": ACCOUNT_TYPES[draft.account_class],
+    }
+    if draft.tax_rate_id:
+        body["TaxType"] = draft.tax_rate_id
+    return body
+
+
 def ledger_account(item: Mapping[str, Any]) -> LedgerAccount:
     kind = str(item.get("Type", ""))
     return LedgerAccount(
@@ -155,49 +183,109 @@ def tax_rate(item: Mapping[str, Any]) -> TaxRate:
     )
 
 
-def _phone(item: Mapping[str, Any], kind: str) -> str:
-    for phone in item.get("Phones") or ():
-        if phone.get("PhoneType") == kind and phone.get("PhoneNumber"):
-            parts = (phone.get("PhoneCountryCode"), phone.get("PhoneAreaCode"), phone.get("PhoneNumber"))
-            return " ".join(str(p) for p in parts if p)
+# What a contact is read from: the import's field table is made from these, so it shows what is read.
+CONTACT_ID = "ContactID"
+ROLE_FLAGS = ("IsCustomer", "IsSupplier")
+STATUS = "ContactStatus"
+CONTACT_FIELDS: dict[str, tuple[str, ...]] = {  # the first that holds a value wins
+    "name": ("Name",),
+    "reference": ("AccountNumber", "ContactNumber"),
+    "first_name": ("FirstName",),
+    "last_name": ("LastName",),
+    "email": ("EmailAddress",),
+    "vat_number": ("TaxNumber",),
+}
+PHONES = "Phones"
+PHONE_TYPES = {"phone": "DEFAULT", "mobile": "MOBILE"}
+PHONE_PARTS = ("PhoneCountryCode", "PhoneAreaCode", "PhoneNumber")
+ADDRESSES = "Addresses"
+PREFERRED_ADDRESS = "POBOX"  # the postal address, else the first with a line
+ADDRESS_FIELDS = {
+    "line1": "AddressLine1",
+    "line2": "AddressLine2",
+    "line3": "AddressLine3",
+    "town": "City",
+    "county": "Region",
+    "postcode": "PostalCode",
+    "country": "Country",
+}
+
+
+def _field(item: Mapping[str, Any], part: str) -> str:
+    return next((str(item[name]) for name in CONTACT_FIELDS[part] if item.get(name)), "")
+
+
+def _phone(item: Mapping[str, Any], part: str) -> str:
+    for phone in item.get(PHONES) or ():
+        if phone.get("PhoneType") == PHONE_TYPES[part] and phone.get("PhoneNumber"):
+            return " ".join(str(phone[name]) for name in PHONE_PARTS if phone.get(name))
     return ""
 
 
 def _address(item: Mapping[str, Any]) -> Address:
-    addresses = item.get("Addresses") or []
-    chosen = next((a for a in addresses if a.get("AddressType") == "POBOX" and a.get("AddressLine1")), None)
-    chosen = chosen or next((a for a in addresses if a.get("AddressLine1")), None)
+    addresses = item.get(ADDRESSES) or []
+    line1 = ADDRESS_FIELDS["line1"]
+    chosen = next((a for a in addresses if a.get("AddressType") == PREFERRED_ADDRESS and a.get(line1)), None)
+    chosen = chosen or next((a for a in addresses if a.get(line1)), None)
     if chosen is None:
         return Address()
+
+    def read(part: str) -> str:
+        return str(chosen.get(ADDRESS_FIELDS[part]) or "")
+
     return Address(
-        line1=str(chosen.get("AddressLine1") or ""),
-        line2=str(chosen.get("AddressLine2") or ""),
-        line3=str(chosen.get("AddressLine3") or ""),
-        town=str(chosen.get("City") or ""),
-        county=str(chosen.get("Region") or ""),
-        postcode=str(chosen.get("PostalCode") or ""),
-        country=str(chosen.get("Country") or "GB") or "GB",
+        line1=read("line1"),
+        line2=read("line2"),
+        line3=read("line3"),
+        town=read("town"),
+        county=read("county"),
+        postcode=read("postcode"),
+        country=read("country") or "GB",
     )
 
 
 def package_contact(item: Mapping[str, Any]) -> PackageContact:
+    is_customer, is_supplier = ROLE_FLAGS
     return PackageContact(
-        id=str(item["ContactID"]),
-        name=str(item.get("Name") or ""),
-        reference=str(item.get("AccountNumber") or item.get("ContactNumber") or ""),
-        is_customer=bool(item.get("IsCustomer")),
-        is_supplier=bool(item.get("IsSupplier")),
-        first_name=str(item.get("FirstName") or ""),
-        last_name=str(item.get("LastName") or ""),
-        email=str(item.get("EmailAddress") or ""),
-        phone=_phone(item, "DEFAULT"),
-        mobile=_phone(item, "MOBILE"),
+        id=str(item[CONTACT_ID]),
+        name=_field(item, "name"),
+        reference=_field(item, "reference"),
+        is_customer=bool(item.get(is_customer)),
+        is_supplier=bool(item.get(is_supplier)),
+        first_name=_field(item, "first_name"),
+        last_name=_field(item, "last_name"),
+        email=_field(item, "email"),
+        phone=_phone(item, "phone"),
+        mobile=_phone(item, "mobile"),
         address=_address(item),
-        vat_number=str(item.get("TaxNumber") or ""),
-        active=item.get("ContactStatus", "ACTIVE") == "ACTIVE",
+        vat_number=_field(item, "vat_number"),
+        active=item.get(STATUS, "ACTIVE") == "ACTIVE",
         updated_at=parse_xero_date(item.get("UpdatedDateUTC")),
         raw=dict(item),
     )
+
+
+def money_against(document: Mapping[str, Any]) -> str:
+    """What is paid or credited against a document, in words ("paid 50.00"), or "" when nothing is."""
+    parts = [
+        f"{word} {money(document.get(field)):.2f}"
+        for word, field in (
+            ("paid", "AmountPaid"),
+            ("credited", "AmountCredited"),
+            ("allocated", "AppliedAmount"),
+        )
+        if money(document.get(field))
+    ]
+    if not parts and document.get("Status") == "PAID":
+        parts.append("payments")
+    if not parts and (document.get("Allocations") or document.get("Payments")):
+        parts.append("payments or allocations")
+    return " and ".join(parts)
+
+
+def fingerprint(body: Mapping[str, Any]) -> str:
+    """A body's digest: an update's Idempotency-Key changes whenever what it sets does."""
+    return hashlib.sha256(json.dumps(wire(body), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def totals(item: Mapping[str, Any]) -> PackageTotals:
@@ -209,11 +297,36 @@ def totals(item: Mapping[str, Any]) -> PackageTotals:
 # --- writing ---------------------------------------------------------------------------------------
 
 
+NUMBER_LENGTH = 50  # ContactNumber and AccountNumber: Xero cuts a longer one to 50 without a word
+
+
+def contact_number(source_id: str) -> str:
+    """The job system's id as Xero's ContactNumber holds it: fitted to 50 characters, never cut short."""
+    return fitted_reference(source_id, NUMBER_LENGTH)
+
+
+def account_number(draft: ContactDraft) -> str:
+    return fitted_reference(draft.reference, NUMBER_LENGTH)
+
+
+def fitted_notes(draft: ContactDraft) -> tuple[str, ...]:
+    """What was fitted to Xero's lengths, said on the entry so the person can choose otherwise."""
+    notes = []
+    if account_number(draft) != draft.reference:
+        notes.append(fitted_note("reference", draft.reference, account_number(draft), NUMBER_LENGTH, "Xero"))
+    if contact_number(draft.source_id) != draft.source_id:
+        notes.append(
+            f"Xero keeps a contact number of up to {NUMBER_LENGTH} characters: the id {draft.source_id!r} "
+            f"is held there as {contact_number(draft.source_id)!r}"
+        )
+    return tuple(notes)
+
+
 def contact_body(draft: ContactDraft, *, name: str | None = None) -> dict[str, Any]:
     """A contact carrying the job system's id in ContactNumber, the handle Xero lets only the API set."""
-    body: dict[str, Any] = {"Name": name or draft.name, "ContactNumber": draft.source_id[:50]}
+    body: dict[str, Any] = {"Name": name or draft.name, "ContactNumber": contact_number(draft.source_id)}
     if draft.reference:
-        body["AccountNumber"] = draft.reference[:50]
+        body["AccountNumber"] = account_number(draft)
     if draft.first_name:
         body["FirstName"] = draft.first_name
     if draft.last_name:
@@ -239,15 +352,50 @@ def contact_body(draft: ContactDraft, *, name: str | None = None) -> dict[str, A
     return body
 
 
+FOUR_PLACES = Decimal("0.0001")
+
+
+def _places(value: Decimal) -> int:
+    """How many decimal places `value` really has (10.50 has one, 0.125 three)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
+def unit_places(draft: DocumentDraft) -> int:
+    """The unit-amount places a document needs Xero to keep: 2 (Xero's own) or 4 (`unitdp=4`)."""
+    return 4 if any(_places(line.unit_price) > 2 for line in draft.lines) else 2
+
+
+def _priced(line: LineDraft) -> tuple[str, Decimal, Decimal]:
+    """Description, quantity and unit amount for Xero, which keeps at most 4 decimals of a price.
+
+    A price finer than that goes as it is only where rounding it to 4 places leaves the line total
+    as ours; otherwise the line goes as one of its total, its quantity and price said in its words.
+    """
+    description = line.description or "-"
+    if _places(line.unit_price) <= 4:
+        return description, line.quantity, line.unit_price
+    rounded = line.unit_price.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    if to_pennies(line.quantity * rounded) == line.net:
+        return description, line.quantity, rounded
+    said = f"{line.quantity.normalize():f} at {line.unit_price.normalize():f}"
+    return f"{description} ({said})", Decimal(1), line.net
+
+
 def document_body(draft: DocumentDraft) -> dict[str, Any]:
-    """An invoice, bill or credit note, approved, with net lines and the VAT we computed per line."""
+    """An invoice, bill or credit note, approved, with net lines and the VAT we computed per line.
+
+    Send it with `unitdp=<unit_places(draft)>`: Xero rounds a price to 2 places unless asked for 4,
+    and refuses a line amount that then disagrees with quantity x price.
+    """
     kind = DOCUMENT_TYPES[draft.document_type]
     lines = []
     for line in draft.lines:
+        description, quantity, unit = _priced(line)
         item: dict[str, Any] = {
-            "Description": line.description or "-",
-            "Quantity": line.quantity,
-            "UnitAmount": line.unit_price,
+            "Description": description,
+            "Quantity": quantity,
+            "UnitAmount": unit,
             "TaxType": line.tax_rate_id,
             "TaxAmount": line.vat,
             "LineAmount": line.net,

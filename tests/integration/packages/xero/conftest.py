@@ -7,7 +7,7 @@ published spec; a test that sent a body the spec refuses fails at teardown.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -16,7 +16,7 @@ from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.xero import XeroConnector
 from ledgerlink.sandbox.kit import ManualClock, in_process_transport
 from ledgerlink.sandbox.kit.oauth import Grant
-from ledgerlink.sandbox.xero.app import XeroSandbox, XeroSandboxConfig
+from ledgerlink.sandbox.xero.app import XeroSandbox, XeroSandboxConfig, create_app
 from ledgerlink.sandbox.xero.models import Organisation
 from tests.support.xero_spec import SpecCheckingTransport, spec_path
 
@@ -58,9 +58,10 @@ class XeroWorld:
 
 def make_world(config: XeroSandboxConfig | None = None) -> XeroWorld:
     clock = ManualClock(1_780_000_000.0)
-    sandbox = XeroSandbox(config or XeroSandboxConfig(), clock=clock)
+    app = create_app(replace(config or XeroSandboxConfig(), clock=clock))
+    sandbox: XeroSandbox = app.state.sandbox
     tenant = sandbox.seed({"name": "Hartley Heating Ltd"})
-    transport = SpecCheckingTransport(in_process_transport(sandbox.app))
+    transport = SpecCheckingTransport(in_process_transport(app))
     slept: list[float] = []
 
     async def sleep(seconds: float) -> None:  # waiting moves the sandbox's clock, not the test's

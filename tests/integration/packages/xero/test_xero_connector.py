@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerlink.errors import RateLimited, Rejected, UncertainOutcome
+from ledgerlink.errors import PartlyApplied, RateLimited, Rejected, UncertainOutcome
 from ledgerlink.packages.base import (
     AllocationLine,
     ContactDraft,
@@ -477,3 +477,78 @@ async def test_money_received_on_account_alone_becomes_an_overpayment_found_agai
     assert "credit note" in refused.problems[0].message
     assert await world.connector.outstanding_balance(contact_id) == Decimal("-250.00")
     assert await world.connector.find(deposit) == created.package_id
+
+
+async def test_a_partly_recorded_payment_batch_is_uncertain_and_its_replay_records_each_part_once() -> None:
+    # contact, invoice, payments: the day's limit is spent before the money on account can go
+    made = make_world(XeroSandboxConfig(day_limit=3))
+    try:
+        contact_id = await customer(made)
+        [sent] = await made.connector.create([invoice("INV-P", contact_id)])
+        assert isinstance(sent, Created)
+        settles_and_leaves_some = PaymentDraft(
+            key="pay-part",
+            source_id="P-PART",
+            document_type=DocumentType.CUSTOMER_RECEIPT,
+            contact_id=contact_id,
+            bank_account_id="",
+            bank_account_code="090",
+            date=TODAY,
+            amount=Decimal("150.00"),
+            reference="BACS 7",
+            allocations=(AllocationLine(sent.package_id, DocumentType.SALES_INVOICE, Decimal("120.00")),),
+        )
+
+        with pytest.raises(UncertainOutcome, match="replayed under its own keys"):
+            await made.connector.create([settles_and_leaves_some])
+        assert len(made.organisation.payments) == 1  # recorded, though the batch did not finish
+
+        made.clock.advance(86_400)  # the next day: the same batch again, as the engine replays it
+        [replayed] = await made.connector.create([settles_and_leaves_some])
+    finally:
+        await made.connector.aclose()
+
+    assert isinstance(replayed, Created)
+    assert len(made.organisation.payments) == 1  # answered from the first time, not recorded twice
+    assert [o.total for o in made.organisation.overpayments.values()] == [Decimal("30.00")]
+
+
+async def test_a_payment_found_only_in_part_is_said_part_by_part_never_answered_found_or_absent(
+    world: XeroWorld,
+) -> None:
+    contact_id = await customer(world)
+    [a, b] = await world.connector.create([invoice("INV-A", contact_id), invoice("INV-B", contact_id)])
+    assert isinstance(a, Created)
+    assert isinstance(b, Created)
+    receipt = PaymentDraft(
+        key="pay-parts",
+        source_id="P-PARTS",
+        document_type=DocumentType.CUSTOMER_RECEIPT,
+        contact_id=contact_id,
+        bank_account_id="",
+        bank_account_code="090",
+        date=TODAY,
+        amount=Decimal("200.00"),
+        reference="BACS 9",
+        allocations=(
+            AllocationLine(a.package_id, DocumentType.SALES_INVOICE, Decimal("120.00")),
+            AllocationLine(b.package_id, DocumentType.SALES_INVOICE, Decimal("60.00")),
+        ),
+    )
+    [paid] = await world.connector.create([receipt])
+    assert isinstance(paid, Created)
+    whole = await world.connector.find(receipt)
+    for payment_id in (paid.package_id, *paid.related_ids[:1]):  # both payments gone, money on account kept
+        world.organisation.delete_payment(payment_id)
+
+    with pytest.raises(PartlyApplied) as partly:
+        await world.connector.find(receipt)
+
+    assert whole == paid.package_id
+    [overpayment] = world.organisation.overpayments.values()
+    assert (
+        f"Xero holds only part of this payment: 20.00 on account (Xero overpayment {overpayment.id})"
+        in str(partly.value)
+    )
+    assert "It does not hold 120.00 on INV-A nor 60.00 on INV-B" in str(partly.value)
+    assert await world.connector.find(replace(receipt, amount=Decimal("180.00"))) is None  # no part at all

@@ -23,6 +23,7 @@ from ledgerlink.packages.xero.mapping import (
     batch_key,
     contact_body,
     document_body,
+    package_contact,
     parse_xero_date,
     payment_bodies,
     tax_rate,
@@ -197,3 +198,48 @@ def test_a_forbidden_organisation_asks_for_a_reconnect() -> None:
     )
 
     assert isinstance(error, ReconnectNeeded)
+
+
+def test_a_xero_contact_is_read_from_its_postal_address_default_phone_and_account_number() -> None:
+    contact = package_contact(
+        {
+            "ContactID": "c1",
+            "Name": "Plumb Center",
+            "ContactNumber": "PC-7",
+            "IsSupplier": True,
+            "Phones": [
+                {"PhoneType": "MOBILE", "PhoneNumber": "07700 900123"},
+                {
+                    "PhoneType": "DEFAULT",
+                    "PhoneCountryCode": "44",
+                    "PhoneAreaCode": "113",
+                    "PhoneNumber": "4960000",
+                },
+            ],
+            "Addresses": [
+                {"AddressType": "STREET", "AddressLine1": "Unit 4", "City": "Leeds"},
+                {
+                    "AddressType": "POBOX",
+                    "AddressLine1": "PO Box 12",
+                    "City": "York",
+                    "PostalCode": "YO1 1AA",
+                },
+            ],
+            "ContactStatus": "ARCHIVED",
+        }
+    )
+    assert (contact.reference, contact.phone, contact.mobile) == ("PC-7", "44 113 4960000", "07700 900123")
+    assert (contact.address.line1, contact.address.town, contact.address.postcode) == (
+        "PO Box 12",
+        "York",
+        "YO1 1AA",
+    )
+    assert (contact.address.country, contact.is_customer, contact.is_supplier, contact.active) == (
+        "GB",
+        False,
+        True,
+        False,
+    )
+    assert (
+        package_contact({"ContactID": "c2", "AccountNumber": "A1", "ContactNumber": "N1"}).reference == "A1"
+    )
