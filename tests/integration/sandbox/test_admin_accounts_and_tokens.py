@@ -10,8 +10,8 @@ import pytest
 
 from ledgerlink.domain.records import Customer, DocumentLine, Invoice
 from ledgerlink.packages.base import LedgerAccount
-from ledgerlink.services.sandbox_session import sandbox_client
-from ledgerlink.services.sending import Sender
+from ledgerlink.services.demo.sandbox_session import sandbox_client
+from ledgerlink.services.sending.engine import Sender
 from ledgerlink.store import Store
 from tests.support.sandbox_books import PACKAGES, Books, books_for, feed
 
@@ -31,7 +31,7 @@ SALE = Invoice(
 
 
 async def _chart(books: Books) -> dict[str, LedgerAccount]:
-    connector = books.runtime.connector(books.current())
+    connector = books.connectors.connector(books.current())
     try:
         return {account.code: account for account in await connector.ledger_accounts()}
     finally:
@@ -75,7 +75,7 @@ async def test_an_unknown_account_or_status_is_refused_with_the_reason(
 ) -> None:
     books = books_for(package, sqlite_store, tmp_path)
     await books.connect()
-    async with sandbox_client(books.runtime, package) as client:
+    async with sandbox_client(books.connectors, package) as client:
         unknown = await client.post("/_sandbox/ledger_accounts/99999", json={"status": "archived"})
         wrong = await client.post(
             f"/_sandbox/ledger_accounts/{SPARE_SALES[package]}", json={"status": "gone"}
@@ -110,13 +110,13 @@ async def test_an_account_with_transactions_cannot_be_deleted_only_archived(
     feed(books, [CUSTOMER, SALE])
     await books.connect(cut_off=date(2025, 1, 1))
     await books.read_lists()
-    books.nominals().accept_suggestions()
-    connector = books.runtime.connector(books.current())
+    books.nominals().accept_suggestions(checked=True)
+    connector = books.connectors.connector(books.current())
     sent = await Sender(books.store, connection=books.current(), connector=connector).run()
     await connector.aclose()
     used = SALES_ACCOUNT[package]
 
-    async with sandbox_client(books.runtime, package) as client:
+    async with sandbox_client(books.connectors, package) as client:
         refused = await client.post(f"/_sandbox/ledger_accounts/{used}", json={"status": "deleted"})
 
     assert sent.sent["invoice"] == 1

@@ -1,10 +1,12 @@
-"""What every sandbox shares: faults, rate limits, idempotency, OAuth2, the admin API and transports.
+"""What every sandbox shares: its config and state base, faults, rate limits, idempotency, OAuth2,
+routing, the admin API and transports.
 
 Nothing here knows any one package; a sandbox composes these parts and answers in its package's words.
 """
 
-from ledgerlink.sandbox.kit.admin import AdminError, AdminHooks, admin_routes
+from ledgerlink.sandbox.kit.admin import AdminError, admin_routes
 from ledgerlink.sandbox.kit.clock import Clock, ManualClock
+from ledgerlink.sandbox.kit.config import SandboxConfig, limit
 from ledgerlink.sandbox.kit.faults import FaultKind, Faults, FaultSettings
 from ledgerlink.sandbox.kit.idempotency import IdempotencyStore, KeyConflict, StoredReply, body_hash
 from ledgerlink.sandbox.kit.oauth import (
@@ -17,6 +19,8 @@ from ledgerlink.sandbox.kit.oauth import (
     token_route,
 )
 from ledgerlink.sandbox.kit.ratelimit import RateLimitConfig, SlidingWindowLimiter, Verdict
+from ledgerlink.sandbox.kit.routing import ApiRouter, NoRoute, Reply, route
+from ledgerlink.sandbox.kit.sandbox import Sandbox
 from ledgerlink.sandbox.kit.server import BackgroundServer, serve
 from ledgerlink.sandbox.kit.transport import (
     DROP_REPLY_HEADER,
@@ -29,7 +33,7 @@ __all__ = [
     "DROP_REPLY_HEADER",
     "AccessToken",
     "AdminError",
-    "AdminHooks",
+    "ApiRouter",
     "BackgroundServer",
     "Clock",
     "DropReplyMiddleware",
@@ -40,11 +44,15 @@ __all__ = [
     "IdempotencyStore",
     "KeyConflict",
     "ManualClock",
+    "NoRoute",
     "OAuthConfig",
     "OAuthError",
     "OAuthServer",
     "RateLimitConfig",
+    "Reply",
     "ReplyDropped",
+    "Sandbox",
+    "SandboxConfig",
     "SlidingWindowLimiter",
     "StoredReply",
     "Verdict",
@@ -52,6 +60,8 @@ __all__ = [
     "body_hash",
     "consent_routes",
     "in_process_transport",
+    "limit",
+    "route",
     "serve",
     "token_route",
 ]

@@ -1,22 +1,23 @@
-"""The admin API every sandbox shares, under /_sandbox/: state, seed, token, faults, reset, accounts.
+"""The admin API every sandbox shares, under /_sandbox/: state, seed, token, faults, limits, reset, accounts.
 
-Each sandbox supplies what only it knows (how to seed a business, how to count its resources) through
-`AdminHooks`; the token, fault and reset plumbing is the same for all of them.
+It is built from the kit's `Sandbox` alone: what only a package knows (how to seed a business, how to
+count its resources, how an account is archived) it asks of the sandbox's own methods, so the routes,
+their bodies and their refusals are the same in every sandbox.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.kit.faults import Faults, FaultSettings
-from ledgerlink.sandbox.kit.oauth import Grant, OAuthServer
-from ledgerlink.sandbox.kit.ratelimit import RateLimitConfig, SlidingWindowLimiter
+from ledgerlink.sandbox.kit.faults import FaultSettings
+from ledgerlink.sandbox.kit.oauth import Grant
+from ledgerlink.sandbox.kit.ratelimit import RateLimitConfig
+from ledgerlink.sandbox.kit.sandbox import Sandbox
 
 
 class AdminError(Exception):
@@ -25,23 +26,6 @@ class AdminError(Exception):
     def __init__(self, message: str, *, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-@dataclass(frozen=True)
-class AdminHooks:
-    """What a sandbox tells the admin API about itself."""
-
-    businesses: Callable[[], list[dict[str, Any]]]  # each with at least "id", "name" and "counts"
-    seed: Callable[[dict[str, Any]], str]  # a new business from the payload; returns its id
-    reset: Callable[[], None]  # forget every business and record
-    oauth: OAuthServer
-    faults: Faults
-    extra_state: Callable[[], dict[str, Any]] | None = None
-    limiter: SlidingWindowLimiter | None = None  # makes POST /_sandbox/limits available
-    time_scale: float = 1.0  # how much faster than real time the limits run; clients pace to match
-    # (business id, account id or code, "active" | "archived" | "deleted") -> the account as now held;
-    # makes POST /_sandbox/ledger_accounts/{key} available (what a person does in the package's own screens)
-    ledger_account: Callable[[str, str, str], dict[str, Any]] | None = None
 
 
 ACCOUNT_STATUSES = ("active", "archived", "deleted")
@@ -60,26 +44,25 @@ async def _json(request: Request) -> dict[str, Any]:
     return payload
 
 
-def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]:
+def admin_routes(sandbox: Sandbox, *, prefix: str = "/_sandbox") -> list[Route]:
     def known_ids() -> set[str]:
-        return {str(business["id"]) for business in hooks.businesses()}
+        return {str(business["id"]) for business in sandbox.businesses()}
 
     async def state(request: Request) -> Response:
         body: dict[str, Any] = {
-            "businesses": hooks.businesses(),
-            "oauth": hooks.oauth.counter_json(),
-            "refreshes": hooks.oauth.counters.refreshes,
-            "faults": hooks.faults.describe(),
-            "tokens": hooks.oauth.issued_json(),
-            "time_scale": hooks.time_scale,
+            "businesses": sandbox.businesses(),
+            "oauth": sandbox.oauth.counter_json(),
+            "refreshes": sandbox.oauth.counters.refreshes,
+            "faults": sandbox.faults.describe(),
+            "tokens": sandbox.oauth.issued_json(),
+            "time_scale": sandbox.config.time_scale,
+            **sandbox.state_json(),
         }
-        if hooks.extra_state is not None:
-            body.update(hooks.extra_state())
         return JSONResponse(body)
 
     async def seed(request: Request) -> Response:
         payload = await _json(request)
-        business_id = hooks.seed(payload)
+        business_id = sandbox.seed(payload)
         return JSONResponse({"id": business_id, "business_id": business_id}, status_code=201)
 
     async def token(request: Request) -> Response:
@@ -89,7 +72,7 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
         if not business_id:
             if not ids:
                 raise AdminError("no business exists yet: POST /_sandbox/seed first")
-            business_id = next(iter(hooks.businesses()))["id"]
+            business_id = next(iter(sandbox.businesses()))["id"]
         if business_id not in ids:
             raise AdminError(f"no business {business_id!r}", status=404)
         extra = [str(b) for b in payload.get("other_business_ids", []) if str(b) in ids and b != business_id]
@@ -99,7 +82,9 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
             business_ids=(business_id, *extra),
             scope=str(payload.get("scope", "full_access")),
         )
-        return JSONResponse({**hooks.oauth.issue_tokens(grant), "business_id": business_id}, status_code=201)
+        return JSONResponse(
+            {**sandbox.oauth.issue_tokens(grant), "business_id": business_id}, status_code=201
+        )
 
     async def faults(request: Request) -> Response:
         payload = await _json(request)
@@ -110,18 +95,16 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
             settings = FaultSettings.from_json(payload)
         except (TypeError, ValueError) as error:
             raise AdminError(str(error)) from error
-        hooks.faults.set(settings, business_id=None if business_id is None else str(business_id))
+        sandbox.faults.set(settings, business_id=None if business_id is None else str(business_id))
         if settings.expire_tokens:
             for bid in [str(business_id)] if business_id is not None else sorted(known_ids()):
-                hooks.oauth.expire_tokens(bid)
-        return JSONResponse({"faults": hooks.faults.describe()})
+                sandbox.oauth.expire_tokens(bid)
+        return JSONResponse({"faults": sandbox.faults.describe()})
 
     async def limits(request: Request) -> Response:
         """Change the request budget: {"per_minute": 600, "per_day": null, "concurrency": null}."""
-        if hooks.limiter is None:
-            raise AdminError("this sandbox has no configurable limits", status=404)
         payload = await _json(request)
-        current = hooks.limiter.config
+        current = sandbox.limiter.config
         values: dict[str, int | None] = {}
         for name in ("per_minute", "per_day", "concurrency"):
             value = payload.get(name, getattr(current, name))
@@ -129,14 +112,12 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
                 values[name] = None if value is None else int(value)
             except (TypeError, ValueError) as error:
                 raise AdminError(f"{name} must be a whole number or null") from error
-        hooks.limiter.config = RateLimitConfig(**values)
-        hooks.limiter.reset()
+        sandbox.limiter.config = RateLimitConfig(**values)
+        sandbox.limiter.reset()
         return JSONResponse(values)
 
     async def ledger_account(request: Request) -> Response:
         """Archive, delete or restore one ledger account: {"status": ..., "business_id"?: ...}."""
-        if hooks.ledger_account is None:
-            raise AdminError("this sandbox cannot change its ledger accounts", status=404)
         payload = await _json(request)
         status = str(payload.get("status", ""))
         if status not in ACCOUNT_STATUSES:
@@ -147,13 +128,11 @@ def admin_routes(hooks: AdminHooks, *, prefix: str = "/_sandbox") -> list[Route]
         )
         if business_id not in ids:
             raise AdminError("name the business (business_id): there is none, or more than one", status=404)
-        account = hooks.ledger_account(business_id, str(request.path_params["key"]), status)
+        account = sandbox.change_ledger_account(business_id, str(request.path_params["key"]), status)
         return JSONResponse(account)
 
     async def reset(request: Request) -> Response:
-        hooks.reset()
-        hooks.faults.reset()
-        hooks.oauth.reset()
+        sandbox.reset()
         return Response(status_code=204)
 
     def guarded(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:

@@ -1,20 +1,18 @@
 """The Sage sandbox over HTTP: Sage Accounting v3.1 at /v3.1, its OAuth2 pages, and the admin API.
 
-Only HTTP lives here (auth, business selection, limits, faults, paging, rendering); Sage's rules are in
-`models.py`. Build one with `create_app()`; `app.state.sandbox` is the `SageSandbox` behind it.
+Routes only: each handler reads the request, calls the rules in `models.py` and renders with
+`responses.py`. Every API request passes the same gate first (a live token, the business it names,
+the subscription, the request budget, injected faults, the tier), and every refusal is a `SageError`
+rendered in one place. Build one with `create_app()`; `app.state.sandbox` is the `SageSandbox` behind it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
-import math
-import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,296 +23,152 @@ from starlette.routing import Route
 from ledgerlink.sandbox.kit import (
     DROP_REPLY_HEADER,
     AccessToken,
-    AdminError,
-    AdminHooks,
+    ApiRouter,
     DropReplyMiddleware,
     FaultKind,
-    Faults,
-    IdempotencyStore,
     KeyConflict,
-    OAuthConfig,
-    OAuthServer,
-    RateLimitConfig,
-    SlidingWindowLimiter,
+    NoRoute,
+    Reply,
     StoredReply,
     admin_routes,
     body_hash,
     consent_routes,
+    route,
     token_route,
 )
-from ledgerlink.sandbox.kit.clock import Clock
-from ledgerlink.sandbox.kit.idempotency import ConflictPolicy
-from ledgerlink.sandbox.sage import bodies, responses
-from ledgerlink.sandbox.sage.models import (
-    TIER_DISABLED,
-    ArtefactKind,
-    Business,
-    Diagnosis,
-    SageError,
-    SageState,
-    SandboxRules,
-    Tier,
-    not_found,
-)
+from ledgerlink.sandbox.kit.person import person_route
+from ledgerlink.sandbox.sage import bodies, opening, query, responses
+from ledgerlink.sandbox.sage.errors import BodyError, Diagnosis, SageError, not_found
+from ledgerlink.sandbox.sage.records import TIER_DISABLED, ArtefactKind, Business, Tier
+from ledgerlink.sandbox.sage.sandbox import SageSandbox, SageSandboxConfig
 
 API = "/v3.1"
 AUTHORISE_PATH = "/oauth2/auth/central"
 TOKEN_PATH = "/token"
-MAX_ITEMS_PER_PAGE = 200
 
 
 @dataclass(frozen=True)
-class SageSandboxConfig:
-    rate_limit_per_minute: int | None = 200
-    rate_limit_per_day: int | None = None
-    concurrency: int | None = None
-    retry_after_header: bool = True  # whether a 429 says when to come back
-    idempotency_conflict: ConflictPolicy = "replay"
-    rules: SandboxRules = field(default_factory=SandboxRules)
-    oauth: OAuthConfig = field(default_factory=OAuthConfig)
-    clients: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (client_id, secret, redirect URIs)
-    fault_seed: int = 0
-    clock: Clock = time.time
-    time_scale: float = 1.0  # >1 runs the limits' windows faster (a minute lasts 60/time_scale s)
+class Call:
+    """An API request that passed the gate, resolved to its business."""
+
+    sandbox: SageSandbox
+    request: Request
+    token: AccessToken
+    business: Business
+    params: Mapping[str, str]  # the route's path parameters
+
+    @property
+    def key(self) -> str:
+        return self.params["key"]
+
+    @property
+    def query_params(self) -> Mapping[str, str]:
+        return self.request.query_params
+
+    def page(
+        self,
+        items: list[Any],
+        render: Callable[[Any], dict[str, Any]],
+        *,
+        base: tuple[str, ...] = query.BASE_ATTRIBUTES,
+    ) -> Reply:
+        path = self.request.url.path.removeprefix(API)
+        return Reply(200, query.page(self.query_params, path, items, render, base=base))
 
 
-class SageSandbox:
-    """Everything one Sage sandbox holds: businesses, tokens, limits, faults and first replies."""
-
-    def __init__(self, config: SageSandboxConfig | None = None) -> None:
-        self.config = config or SageSandboxConfig()
-        self.state = SageState(rules=self.config.rules, clock=self.config.clock)
-        self.oauth = OAuthServer(config=self.config.oauth, clock=self.config.clock)
-        for client_id, secret, redirect_uris in self.config.clients:
-            self.oauth.register_client(client_id, secret, redirect_uris)
-        self.faults = Faults(seed=self.config.fault_seed)
-        self.limiter = SlidingWindowLimiter(
-            RateLimitConfig(
-                per_minute=self.config.rate_limit_per_minute,
-                per_day=self.config.rate_limit_per_day,
-                concurrency=self.config.concurrency,
-            ),
-            clock=lambda: self.config.clock() * self.config.time_scale,
-        )
-        self.replies = IdempotencyStore(on_conflict=self.config.idempotency_conflict)
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    def retry_after(self, seconds: float) -> str:
-        """Whole seconds as Sage sends them; fractions when the limits run faster than real time."""
-        real = seconds / self.config.time_scale
-        return str(max(1, math.ceil(real))) if self.config.time_scale == 1 else f"{max(real, 0.001):.3f}"
-
-    def lock(self, business_id: str) -> asyncio.Lock:
-        lock = self._locks.get(business_id)
-        if lock is None:
-            lock = self._locks[business_id] = asyncio.Lock()
-        return lock
-
-    def seed(self, payload: dict[str, Any]) -> str:
-        return self.state.seed(payload).id
-
-    def reset(self) -> None:
-        self.state.reset()
-        self.limiter.reset()
-        self.replies.reset()
-        self._locks.clear()
-
-    def business_summaries(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": b.id,
-                "name": b.name,
-                "tier": b.tier.value,
-                "subscription_active": b.subscription_active,
-                "counts": b.counts(),
-            }
-            for b in self.state.businesses.values()
-        ]
+Handler = Callable[[Call], Awaitable[Reply]]
 
 
-# --- the request pipeline --------------------------------------------------------------------------
+# --- the gate --------------------------------------------------------------------------------------
 
 
 def _auth_failure(message: str) -> SageError:
     return SageError(401, [Diagnosis(message, "", "AuthorizationFailure")])
 
 
-@dataclass(frozen=True)
-class Call:
-    """An authenticated request, resolved to its business."""
-
-    request: Request
-    token: AccessToken
-    business: Business
+def _too_many() -> SageError:
+    return SageError(429, [Diagnosis("Too many requests: slow down", "", "RateLimitExceeded")])
 
 
-Handler = Callable[[SageSandbox, Call], Awaitable[Response]]
+async def _admit(
+    sandbox: SageSandbox, request: Request, resource: str, headers: dict[str, str]
+) -> tuple[AccessToken, Business]:
+    """Let a request through as Sage would, or raise its refusal; `headers` go on either reply."""
+    token = sandbox.oauth.authenticate(request.headers.get("authorization", ""))
+    if token is None:
+        raise _auth_failure("The access token is missing, invalid or has expired")
+    business_id = request.headers.get("x-business", "").strip() or token.grant.business_ids[0]
+    if business_id not in token.grant.business_ids or business_id not in sandbox.state.businesses:
+        raise _auth_failure(f"Access to business {business_id} is denied")
+    business = sandbox.state.business(business_id)
+    headers["X-Business"] = business.id
+    faults = sandbox.faults.settings_for(business.id)
+    if not business.subscription_active or faults.subscription_lapsed:
+        raise _auth_failure("The business has no active subscription")
+    verdict = sandbox.limiter.check(business.id)
+    if not verdict.allowed:
+        if sandbox.config.retry_after_header:
+            headers["Retry-After"] = sandbox.retry_after(verdict.retry_after)
+        raise _too_many()
+    fault = await sandbox.faults.before_request(business.id)
+    if fault in (FaultKind.RATE_LIMITED, FaultKind.UNAVAILABLE) and faults.retry_after is not None:
+        headers["Retry-After"] = str(faults.retry_after)
+    if fault is FaultKind.RATE_LIMITED:
+        raise _too_many()
+    if fault is FaultKind.SERVER_ERROR:
+        raise SageError(500, [Diagnosis("An internal error occurred", "", "InternalServerError")])
+    if fault is FaultKind.UNAVAILABLE:
+        raise SageError(503, [Diagnosis("The service is temporarily unavailable", "", "ServiceUnavailable")])
+    if (request.method, resource) in TIER_DISABLED[business.tier]:
+        message = f"This feature is not available on your subscription ({business.tier.value})"
+        raise SageError(403, [Diagnosis(message, "", "FeatureNotAvailable")])
+    return token, business
 
 
-def _resource_of(request: Request) -> str:
-    return request.url.path.removeprefix(API).strip("/").split("/")[0]
-
-
-async def _run(
-    sandbox: SageSandbox, request: Request, handler: Handler, *, needs_business: bool = True
-) -> Response:
+async def api(request: Request) -> Response:
+    """Every request under /v3.1: find its route, pass the gate, run the handler, render the reply."""
+    sandbox: SageSandbox = request.app.state.sandbox
+    path = "/" + str(request.path_params["path"])
     headers: dict[str, str] = {}
     try:
-        token = sandbox.oauth.authenticate(request.headers.get("authorization", ""))
-        if token is None:
-            raise _auth_failure("The access token is missing, invalid or has expired")
-        requested = request.headers.get("x-business", "").strip()
-        business_id = requested or token.grant.business_ids[0]
-        if business_id not in token.grant.business_ids or business_id not in sandbox.state.businesses:
-            raise _auth_failure(f"Access to business {business_id} is denied")
-        business = sandbox.state.business(business_id)
-        headers["X-Business"] = business.id
-        faults = sandbox.faults.settings_for(business.id)
-        if not business.subscription_active or faults.subscription_lapsed:
-            raise _auth_failure("The business has no active subscription")
-        verdict = sandbox.limiter.check(business.id)
-        if not verdict.allowed:
-            if sandbox.config.retry_after_header:
-                headers["Retry-After"] = sandbox.retry_after(verdict.retry_after)
-            raise SageError(429, [Diagnosis("Too many requests: slow down", "", "RateLimitExceeded")])
-        fault = await sandbox.faults.before_request(business.id)
-        if fault is FaultKind.RATE_LIMITED:
-            if faults.retry_after is not None:
-                headers["Retry-After"] = str(faults.retry_after)
-            raise SageError(429, [Diagnosis("Too many requests: slow down", "", "RateLimitExceeded")])
-        if fault is FaultKind.SERVER_ERROR:
-            raise SageError(500, [Diagnosis("An internal error occurred", "", "InternalServerError")])
-        if fault is FaultKind.UNAVAILABLE:
-            if faults.retry_after is not None:
-                headers["Retry-After"] = str(faults.retry_after)
-            raise SageError(
-                503, [Diagnosis("The service is temporarily unavailable", "", "ServiceUnavailable")]
-            )
-        if needs_business and (request.method, _resource_of(request)) in TIER_DISABLED[business.tier]:
-            raise SageError(
-                403,
-                [
-                    Diagnosis(
-                        f"This feature is not available on your subscription ({business.tier.value})",
-                        "",
-                        "FeatureNotAvailable",
-                    )
-                ],
-            )
+        match = ROUTES.resolve(request.method, path)
+    except NoRoute as miss:
+        return _no_route(miss.status)
+    try:
+        token, business = await _admit(sandbox, request, path.strip("/").split("/")[0], headers)
         with sandbox.limiter.in_flight(business.id):
-            response = await handler(sandbox, Call(request, token, business))
+            reply = await match.handler(Call(sandbox, request, token, business, match.params))
     except SageError as error:
         return responses.error_response(error, headers=headers)
-    response.headers.update(headers)
-    return response
+    return responses.render(reply, headers=headers)
 
 
-def endpoint(handler: Handler, *, needs_business: bool = True) -> Callable[[Request], Awaitable[Response]]:
-    async def run(request: Request) -> Response:
-        sandbox: SageSandbox = request.app.state.sandbox
-        return await _run(sandbox, request, handler, needs_business=needs_business)
-
-    return run
+def _no_route(status: int) -> Response:
+    if status == 405:
+        return responses.diagnoses_response(405, [Diagnosis("Method not allowed", "", "MethodNotAllowed")])
+    return responses.diagnoses_response(404, [Diagnosis("Resource not found", "", "RecordNotFound")])
 
 
 # --- lists -----------------------------------------------------------------------------------------
 
 
-def _parse_since(value: str, source: str) -> dt.datetime:
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise SageError(422, [Diagnosis("is not a valid date and time", source)]) from error
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-BASE_ATTRIBUTES = ("id", "displayed_as", "$path")
-
-
-def _parse_date(value: str, source: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise SageError(422, [Diagnosis("is not a valid date (YYYY-MM-DD)", source)]) from error
-
-
-def _page(
-    call: Call,
-    items: list[dict[str, Any]] | list[Any],
-    render: Callable[[Any], dict[str, Any]],
-    *,
-    base: tuple[str, ...] = BASE_ATTRIBUTES,
-) -> Response:
-    params = call.request.query_params
-    try:
-        per_page = int(params.get("items_per_page", "20"))
-        page = max(int(params.get("page", "1")), 1)
-    except ValueError as error:
-        raise SageError(422, [Diagnosis("must be an integer", "items_per_page")]) from error
-    if not 1 <= per_page <= MAX_ITEMS_PER_PAGE:
-        raise SageError(422, [Diagnosis(f"must be between 1 and {MAX_ITEMS_PER_PAGE}", "items_per_page")])
-    total = len(items)
-    last = max(math.ceil(total / per_page), 1)
-    page = min(page, last)  # past the end: the last page again
-    chunk = items[(page - 1) * per_page : page * per_page]
-    attributes = params.get("attributes", "")
-    wanted = None if attributes == "all" else {name.strip() for name in attributes.split(",") if name.strip()}
-    rendered = []
-    for item in chunk:
-        full = render(item)
-        if wanted is not None:
-            full = {k: v for k, v in full.items() if k in base or k in wanted}
-        rendered.append(full)
-    path = call.request.url.path.removeprefix(API)
-
-    def link_to(number: int) -> str:
-        query = {k: v for k, v in params.items() if k != "page"}
-        return f"{path}?{urlencode({**query, 'page': number})}"
-
-    return JSONResponse(
-        {
-            "$total": total,
-            "$page": page,
-            "$next": link_to(page + 1) if page < last else None,
-            "$back": link_to(page - 1) if page > 1 else None,
-            "$itemsPerPage": per_page,
-            "$items": rendered,
-        }
-    )
-
-
-def _since_filter(call: Call, records: Iterable[Any]) -> list[Any]:
-    since = call.request.query_params.get("updated_or_created_since")
-    if not since:
-        return list(records)
-    bound = _parse_since(since, "updated_or_created_since")
-    return [record for record in records if record.updated_at >= bound]  # inclusive, as Sage's is
-
-
-def _deleted(call: Call, resource: str) -> Response | None:
-    """With `deleted_since` (exclusive, as Sage's is), a list reports what was deleted after it."""
-    since = call.request.query_params.get("deleted_since")
-    if not since:
+def _deleted(call: Call, resource: str) -> Reply | None:
+    """With `deleted_since`, a list reports what was deleted after it instead of what is held."""
+    if not call.query_params.get("deleted_since"):
         return None
-    bound = _parse_since(since, "deleted_since")
     gone = [
         {"id": key, "displayed_as": key, "$path": f"/{resource}/{key}", "deleted_at": responses.stamp(when)}
-        for key, when in call.business.deletions.get(resource, {}).items()
-        if when > bound
+        for key, when in query.deleted_after(call.query_params, call.business.deletions.get(resource, {}))
     ]
-    return _page(call, gone, lambda item: item, base=(*BASE_ATTRIBUTES, "deleted_at"))
+    return call.page(gone, lambda item: item, base=(*query.BASE_ATTRIBUTES, "deleted_at"))
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("true", "1", "yes")
-
-
-async def list_contacts(sandbox: SageSandbox, call: Call) -> Response:
+async def list_contacts(call: Call) -> Reply:
     if (deleted := _deleted(call, "contacts")) is not None:
         return deleted
-    params = call.request.query_params
+    params = call.query_params
     business = call.business
-    records = _since_filter(call, business.contacts.values())
+    records = query.since_filter(params, business.contacts.values())
     search = params.get("search", "").strip().lower()
     if search:
         exact = business.contacts_by_reference.get(search)
@@ -326,17 +180,16 @@ async def list_contacts(sandbox: SageSandbox, call: Call) -> Response:
         records = [c for c in records if type_ids & set(c.contact_type_ids)]
     if params.get("email"):
         records = [c for c in records if c.email.lower() == params["email"].lower()]
-    show_balance = _truthy(params.get("show_balance"))
-    return _page(
-        call,
+    show_balance = query.truthy(params.get("show_balance"))
+    return call.page(
         records,
         lambda c: responses.contact(c, balance=business.contact_balance(c.id) if show_balance else None),
     )
 
 
-async def list_ledger_accounts(sandbox: SageSandbox, call: Call) -> Response:
-    params = call.request.query_params
-    records = _since_filter(call, call.business.ledger_accounts.values())
+async def list_ledger_accounts(call: Call) -> Reply:
+    params = call.query_params
+    records = query.since_filter(params, call.business.ledger_accounts.values())
     if params.get("ledger_account_type_id"):
         wanted = set(params["ledger_account_type_id"].split(","))
         records = [r for r in records if r.ledger_account_type_id in wanted]
@@ -345,39 +198,43 @@ async def list_ledger_accounts(sandbox: SageSandbox, call: Call) -> Response:
         records = [r for r in records if r.visible_in_sales]
     elif visible_in == "expenses":
         records = [r for r in records if r.visible_in_expenses]
-    return _page(call, records, responses.ledger_account)
+    return call.page(records, responses.ledger_account)
 
 
-async def list_bank_accounts(sandbox: SageSandbox, call: Call) -> Response:
-    return _page(call, _since_filter(call, call.business.bank_accounts.values()), responses.bank_account)
+async def list_bank_accounts(call: Call) -> Reply:
+    return call.page(
+        query.since_filter(call.query_params, call.business.bank_accounts.values()), responses.bank_account
+    )
 
 
-async def list_tax_rates(sandbox: SageSandbox, call: Call) -> Response:
-    return _page(call, list(call.business.tax_rates.values()), responses.tax_rate)
+async def list_tax_rates(call: Call) -> Reply:
+    return call.page(list(call.business.tax_rates.values()), responses.tax_rate)
 
 
-async def list_payment_methods(sandbox: SageSandbox, call: Call) -> Response:
-    return _page(
-        call, list(call.business.payment_methods.items()), lambda item: responses.payment_method(*item)
+async def list_payment_methods(call: Call) -> Reply:
+    return call.page(
+        list(call.business.payment_methods.items()), lambda item: responses.payment_method(*item)
     )
 
 
 def list_artefacts(kind: ArtefactKind) -> Handler:
-    async def run(sandbox: SageSandbox, call: Call) -> Response:
+    async def run(call: Call) -> Reply:
         if (deleted := _deleted(call, kind.value)) is not None:
             return deleted
-        params = call.request.query_params
+        params = call.query_params
         business = call.business
-        records = [r for r in _since_filter(call, business.artefacts[kind].values()) if r.deleted_at is None]
+        records = [
+            r for r in query.since_filter(params, business.artefacts[kind].values()) if r.deleted_at is None
+        ]
         if params.get("contact_id"):
             records = [r for r in records if r.contact_id == params["contact_id"]]
         if params.get("status_id"):
             records = [r for r in records if r.status == params["status_id"]]
         if params.get("from_date"):
-            start = _parse_date(params["from_date"], "from_date")
+            start = query.parse_date(params["from_date"], "from_date")
             records = [r for r in records if r.date >= start]
         if params.get("to_date"):
-            end = _parse_date(params["to_date"], "to_date")
+            end = query.parse_date(params["to_date"], "to_date")
             records = [r for r in records if r.date <= end]
         search = params.get("search", "").strip().lower()
         if search:
@@ -393,111 +250,114 @@ def list_artefacts(kind: ArtefactKind) -> Handler:
                 return any(search in text.lower() for text in texts)
 
             records = [r for r in records if matches(r)]
-        return _page(call, records, lambda r: responses.artefact(r, business))
+        return call.page(records, lambda r: responses.artefact(r, business))
 
     return run
 
 
-async def list_payments(sandbox: SageSandbox, call: Call) -> Response:
+async def list_payments(call: Call) -> Reply:
     if (deleted := _deleted(call, "contact_payments")) is not None:
         return deleted
-    params = call.request.query_params
-    records = [p for p in _since_filter(call, call.business.payments.values()) if p.deleted_at is None]
+    params = call.query_params
+    records = [p for p in query.since_filter(params, call.business.payments.values()) if p.deleted_at is None]
     for name in ("contact_id", "bank_account_id", "transaction_type_id"):
         if params.get(name):
             records = [p for p in records if getattr(p, name) == params[name]]
-    return _page(call, records, lambda p: responses.contact_payment(p, call.business))
+    return call.page(records, lambda p: responses.contact_payment(p, call.business))
 
 
-async def list_allocations(sandbox: SageSandbox, call: Call) -> Response:
+async def list_opening_balances(call: Call) -> Reply:
+    records = opening.listed(call.business, dict(call.query_params))
+    return call.page(records, lambda record: opening.response(record, call.business))
+
+
+async def get_opening_balance(call: Call) -> Reply:
+    record = call.business.opening_balances.get(call.key)
+    if record is None:
+        raise not_found("Contact opening balance")
+    return Reply(200, opening.response(record, call.business))
+
+
+async def list_allocations(call: Call) -> Reply:
     if (deleted := _deleted(call, "contact_allocations")) is not None:
         return deleted
-    records = _since_filter(call, call.business.allocations.values())
-    if call.request.query_params.get("contact_id"):
-        records = [a for a in records if a.contact_id == call.request.query_params["contact_id"]]
-    return _page(call, records, lambda a: responses.contact_allocation(a, call.business))
+    records = query.since_filter(call.query_params, call.business.allocations.values())
+    if call.query_params.get("contact_id"):
+        records = [a for a in records if a.contact_id == call.query_params["contact_id"]]
+    return call.page(records, lambda a: responses.contact_allocation(a, call.business))
+
+
+async def list_businesses(call: Call) -> Reply:
+    held = call.sandbox.state.businesses
+    return call.page([held[b] for b in call.token.grant.business_ids if b in held], responses.business)
 
 
 # --- single records --------------------------------------------------------------------------------
 
 
-def _key(call: Call) -> str:
-    return str(call.request.path_params["key"])
+async def get_contact(call: Call) -> Reply:
+    contact = call.sandbox.state.contact(call.business, call.key)
+    return Reply(200, responses.contact(contact, balance=call.business.contact_balance(contact.id)))
 
 
-async def get_contact(sandbox: SageSandbox, call: Call) -> Response:
-    contact = sandbox.state._contact(call.business, _key(call))
-    return JSONResponse(responses.contact(contact, balance=call.business.contact_balance(contact.id)))
-
-
-async def get_ledger_account(sandbox: SageSandbox, call: Call) -> Response:
-    record = call.business.ledger_accounts.get(_key(call))
+async def get_ledger_account(call: Call) -> Reply:
+    record = call.business.ledger_accounts.get(call.key)
     if record is None:
         raise not_found("Ledger account")
-    return JSONResponse(responses.ledger_account(record))
+    return Reply(200, responses.ledger_account(record))
 
 
-async def get_bank_account(sandbox: SageSandbox, call: Call) -> Response:
-    record = call.business.bank_accounts.get(_key(call))
+async def get_bank_account(call: Call) -> Reply:
+    record = call.business.bank_accounts.get(call.key)
     if record is None:
         raise not_found("Bank account")
-    return JSONResponse(responses.bank_account(record))
+    return Reply(200, responses.bank_account(record))
 
 
-async def get_tax_rate(sandbox: SageSandbox, call: Call) -> Response:
-    record = call.business.tax_rates.get(_key(call))
+async def get_tax_rate(call: Call) -> Reply:
+    record = call.business.tax_rates.get(call.key)
     if record is None:
         raise not_found("Tax rate")
-    return JSONResponse(responses.tax_rate(record))
+    return Reply(200, responses.tax_rate(record))
 
 
 def get_artefact(kind: ArtefactKind) -> Handler:
-    async def run(sandbox: SageSandbox, call: Call) -> Response:
-        record = call.business.artefacts[kind].get(_key(call))
+    async def run(call: Call) -> Reply:
+        record = call.business.artefacts[kind].get(call.key)
         if record is None or record.deleted_at is not None:
             raise not_found(kind.root)
-        return JSONResponse(responses.artefact(record, call.business))
+        return Reply(200, responses.artefact(record, call.business))
 
     return run
 
 
-async def get_payment(sandbox: SageSandbox, call: Call) -> Response:
-    return JSONResponse(
-        responses.contact_payment(sandbox.state.payment(call.business, _key(call)), call.business)
-    )
+async def get_payment(call: Call) -> Reply:
+    payment = call.sandbox.state.payment(call.business, call.key)
+    return Reply(200, responses.contact_payment(payment, call.business))
 
 
-async def get_allocation(sandbox: SageSandbox, call: Call) -> Response:
-    record = call.business.allocations.get(_key(call))
+async def get_allocation(call: Call) -> Reply:
+    record = call.business.allocations.get(call.key)
     if record is None:
         raise not_found("Contact allocation")
-    return JSONResponse(responses.contact_allocation(record, call.business))
+    return Reply(200, responses.contact_allocation(record, call.business))
 
 
-async def get_financial_settings(sandbox: SageSandbox, call: Call) -> Response:
-    return JSONResponse(responses.financial_settings(call.business))
+async def get_financial_settings(call: Call) -> Reply:
+    return Reply(200, responses.financial_settings(call.business))
 
 
-async def list_businesses(sandbox: SageSandbox, call: Call) -> Response:
-    records = [
-        sandbox.state.businesses[b] for b in call.token.grant.business_ids if b in sandbox.state.businesses
-    ]
-    return _page(call, records, responses.business)
-
-
-async def get_business(sandbox: SageSandbox, call: Call) -> Response:
-    key = _key(call)
-    if key == "lead":
-        key = call.token.grant.business_ids[0]
-    if key not in call.token.grant.business_ids or key not in sandbox.state.businesses:
+async def get_business(call: Call) -> Reply:
+    key = call.token.grant.business_ids[0] if call.key == "lead" else call.key
+    if key not in call.token.grant.business_ids or key not in call.sandbox.state.businesses:
         raise not_found("Business")
-    return JSONResponse(responses.business(sandbox.state.businesses[key]))
+    return Reply(200, responses.business(call.sandbox.state.businesses[key]))
 
 
-async def get_user(sandbox: SageSandbox, call: Call) -> Response:
+async def get_user(call: Call) -> Reply:
     name = call.token.grant.user
-    return JSONResponse(
-        {"id": name, "displayed_as": name, "first_name": name, "last_name": "", "locale": "en-GB"}
+    return Reply(
+        200, {"id": name, "displayed_as": name, "first_name": name, "last_name": "", "locale": "en-GB"}
     )
 
 
@@ -518,61 +378,64 @@ async def _json_body(request: Request) -> Any:
 def _parse(root: str, payload: Any, *, update: bool = False) -> Any:
     try:
         return bodies.parse_body(root, payload, update=update)
-    except bodies.BodyError as error:
+    except BodyError as error:
         raise SageError(422, [Diagnosis(message, source) for source, message in error.problems]) from error
 
 
+def _dropped(call: Call) -> dict[str, str]:
+    """The mark that makes the reply of a stored write go missing, when the faults say so."""
+    return {DROP_REPLY_HEADER: "1"} if call.sandbox.faults.drop_after_store(call.business.id) else {}
+
+
 Creator = Callable[[SageSandbox, Business, Any], dict[str, Any]]
+Updater = Callable[[SageSandbox, Business, str, Any], dict[str, Any]]
+Remover = Callable[[Call], None]
 
 
 def create(root: str, creator: Creator) -> Handler:
-    """POST: parse, replay a known idempotency_id, apply Sage's rules, store, answer 201."""
+    """POST: parse, replay a known idempotency_id (unless set to ignore it), apply Sage's rules, store,
+    answer 201."""
 
-    async def run(sandbox: SageSandbox, call: Call) -> Response:
+    async def run(call: Call) -> Reply:
+        sandbox = call.sandbox
         payload = await _json_body(call.request)
         parsed = _parse(root, payload)
-        key = getattr(parsed, "idempotency_id", None)
+        key = None if sandbox.config.ignore_idempotency_id else getattr(parsed, "idempotency_id", None)
         request_hash = body_hash(payload)
         scope = (call.business.id, root, key or "")
         if key:
             known = sandbox.replies.lookup(scope, request_hash)
             if isinstance(known, KeyConflict):
-                raise SageError(
-                    422,
-                    [
-                        Diagnosis(
-                            "has already been used for a different request", "idempotency_id", "Conflict"
-                        )
-                    ],
+                conflict = Diagnosis(
+                    "has already been used for a different request", "idempotency_id", "Conflict"
                 )
+                raise SageError(422, [conflict])
             if known is not None:
-                return JSONResponse(known.body, status_code=known.status, headers=dict(known.headers))
+                return Reply(known.status, known.body, known.headers)
         async with sandbox.lock(call.business.id):
             body = creator(sandbox, call.business, parsed)
         if key:
             sandbox.replies.store(scope, StoredReply(201, body, request_hash=request_hash))
-        headers = {DROP_REPLY_HEADER: "1"} if sandbox.faults.drop_after_store(call.business.id) else {}
-        return JSONResponse(body, status_code=201, headers=headers)
+        return Reply(201, body, _dropped(call))
 
     return run
 
 
-def update(root: str, updater: Callable[[SageSandbox, Business, str, Any], dict[str, Any]]) -> Handler:
-    async def run(sandbox: SageSandbox, call: Call) -> Response:
+def update(root: str, updater: Updater) -> Handler:
+    async def run(call: Call) -> Reply:
         parsed = _parse(root, await _json_body(call.request), update=True)
-        async with sandbox.lock(call.business.id):
-            body = updater(sandbox, call.business, _key(call), parsed)
-        headers = {DROP_REPLY_HEADER: "1"} if sandbox.faults.drop_after_store(call.business.id) else {}
-        return JSONResponse(body, headers=headers)
+        async with call.sandbox.lock(call.business.id):
+            body = updater(call.sandbox, call.business, call.key, parsed)
+        return Reply(200, body, _dropped(call))
 
     return run
 
 
-def remove(remover: Callable[[SageSandbox, Call, str], None]) -> Handler:
-    async def run(sandbox: SageSandbox, call: Call) -> Response:
-        async with sandbox.lock(call.business.id):
-            remover(sandbox, call, _key(call))
-        return Response(status_code=204)
+def remove(remover: Remover) -> Handler:
+    async def run(call: Call) -> Reply:
+        async with call.sandbox.lock(call.business.id):
+            remover(call)
+        return Reply(204)
 
     return run
 
@@ -584,17 +447,24 @@ def _create_artefact(kind: ArtefactKind) -> Creator:
     return run
 
 
-def _update_artefact(kind: ArtefactKind) -> Callable[[SageSandbox, Business, str, Any], dict[str, Any]]:
+def _update_artefact(kind: ArtefactKind) -> Updater:
     def run(sandbox: SageSandbox, business: Business, key: str, parsed: Any) -> dict[str, Any]:
         return responses.artefact(sandbox.state.update_artefact(business, kind, key, parsed), business)
 
     return run
 
 
-def _void_artefact(kind: ArtefactKind) -> Callable[[SageSandbox, Call, str], None]:
-    def run(sandbox: SageSandbox, call: Call, key: str) -> None:
-        reason = call.request.query_params.get("void_reason", "")
-        sandbox.state.void_artefact(call.business, kind, key, reason)
+def void_artefact(kind: ArtefactKind) -> Handler:
+    """DELETE: a sales document is voided and answered (200, the voided document); a purchase one is
+    deleted and answers nothing (204), as Sage's spec has it."""
+
+    async def run(call: Call) -> Reply:
+        reason = call.query_params.get("void_reason", "")
+        async with call.sandbox.lock(call.business.id):
+            call.sandbox.state.void_artefact(call.business, kind, call.key, reason)
+            record = call.business.artefacts[kind][call.key]
+            body = responses.artefact(record, call.business) if kind.is_sales else None
+        return Reply(204) if body is None else Reply(200, body)
 
     return run
 
@@ -621,145 +491,128 @@ async def change_business(request: Request) -> Response:
             business.artefacts_by_id[str(artefact_id)].tax_reconciled = True
     except (ValueError, KeyError) as error:
         return JSONResponse({"error": str(error)}, status_code=400)
-    return JSONResponse(sandbox.business_summaries())
-
-
-def change_ledger_account(sandbox: SageSandbox, business_id: str, key: str, status: str) -> dict[str, Any]:
-    """Hide (Sage's archive: `included_in_chart` false), restore or delete an unused ledger account."""
-    business = sandbox.state.businesses[business_id]
-    account = business.ledger_accounts.get(key) or next(
-        (a for a in business.ledger_accounts.values() if str(a.nominal_code) == key), None
-    )
-    if account is None:
-        raise AdminError(f"no ledger account {key!r} in {business.name}", status=404)
-    if status == "deleted":
-        used = any(
-            line.ledger_account_id == account.id
-            for records in business.artefacts.values()
-            for artefact in records.values()
-            for line in artefact.lines
-        ) or any(bank.ledger_account_id == account.id for bank in business.bank_accounts.values())
-        if used:
-            raise AdminError(
-                f"{account.nominal_code} {account.name} has transactions: hide it instead", status=409
-            )
-        del business.ledger_accounts[account.id]
-    else:
-        account.included_in_chart = status == "active"
-        account.updated_at = sandbox.state.now()
-    return {
-        "id": account.id,
-        "code": str(account.nominal_code),
-        "name": account.name,
-        "status": status,
-    }
+    return JSONResponse(sandbox.businesses())
 
 
 # --- wiring ----------------------------------------------------------------------------------------
 
 
-def _routes() -> list[Route]:
-    routes = [
-        Route(f"{API}/businesses", endpoint(list_businesses, needs_business=False)),
-        Route(f"{API}/businesses/{{key}}", endpoint(get_business, needs_business=False)),
-        Route(f"{API}/user", endpoint(get_user, needs_business=False)),
-        Route(f"{API}/financial_settings", endpoint(get_financial_settings)),
-        Route(f"{API}/ledger_accounts", endpoint(list_ledger_accounts)),
-        Route(f"{API}/ledger_accounts/{{key}}", endpoint(get_ledger_account)),
-        Route(f"{API}/bank_accounts", endpoint(list_bank_accounts)),
-        Route(f"{API}/bank_accounts/{{key}}", endpoint(get_bank_account)),
-        Route(f"{API}/tax_rates", endpoint(list_tax_rates)),
-        Route(f"{API}/tax_rates/{{key}}", endpoint(get_tax_rate)),
-        Route(f"{API}/payment_methods", endpoint(list_payment_methods)),
-        Route(f"{API}/contacts", endpoint(list_contacts), methods=["GET"]),
-        Route(
-            f"{API}/contacts",
-            endpoint(create("contact", lambda s, b, p: responses.contact(s.state.create_contact(b, p)))),
-            methods=["POST"],
-        ),
-        Route(f"{API}/contacts/{{key}}", endpoint(get_contact), methods=["GET"]),
-        Route(
-            f"{API}/contacts/{{key}}",
-            endpoint(
-                update("contact", lambda s, b, k, p: responses.contact(s.state.update_contact(b, k, p)))
-            ),
-            methods=["PUT"],
-        ),
-        Route(
-            f"{API}/contacts/{{key}}",
-            endpoint(remove(lambda s, c, k: s.state.delete_contact(c.business, k))),
-            methods=["DELETE"],
-        ),
-        Route(f"{API}/contact_payments", endpoint(list_payments), methods=["GET"]),
-        Route(
-            f"{API}/contact_payments",
-            endpoint(
-                create(
-                    "contact_payment",
-                    lambda s, b, p: responses.contact_payment(s.state.create_payment(b, p), b),
-                )
-            ),
-            methods=["POST"],
-        ),
-        Route(f"{API}/contact_payments/{{key}}", endpoint(get_payment), methods=["GET"]),
-        Route(
-            f"{API}/contact_payments/{{key}}",
-            endpoint(remove(lambda s, c, k: s.state.delete_payment(c.business, k))),
-            methods=["DELETE"],
-        ),
-        Route(f"{API}/contact_allocations", endpoint(list_allocations), methods=["GET"]),
-        Route(
-            f"{API}/contact_allocations",
-            endpoint(
-                create(
-                    "contact_allocation",
-                    lambda s, b, p: responses.contact_allocation(s.state.create_allocation(b, p), b),
-                )
-            ),
-            methods=["POST"],
-        ),
-        Route(f"{API}/contact_allocations/{{key}}", endpoint(get_allocation), methods=["GET"]),
-        Route(
-            f"{API}/contact_allocations/{{key}}",
-            endpoint(remove(lambda s, c, k: s.state.delete_allocation(c.business, k))),
-            methods=["DELETE"],
-        ),
-    ]
+def _artefact_routes() -> list[Any]:
+    routes = []
     for kind in ArtefactKind:
-        path = f"{API}/{kind.value}"
+        path = f"/{kind.value}"
         routes += [
-            Route(path, endpoint(list_artefacts(kind)), methods=["GET"]),
-            Route(path, endpoint(create(kind.root, _create_artefact(kind))), methods=["POST"]),
-            Route(f"{path}/{{key}}", endpoint(get_artefact(kind)), methods=["GET"]),
-            Route(f"{path}/{{key}}", endpoint(update(kind.root, _update_artefact(kind))), methods=["PUT"]),
-            Route(f"{path}/{{key}}", endpoint(remove(_void_artefact(kind))), methods=["DELETE"]),
+            route("GET", path, list_artefacts(kind)),
+            route("POST", path, create(kind.root, _create_artefact(kind))),
+            route("GET", f"{path}/{{key}}", get_artefact(kind)),
+            route("PUT", f"{path}/{{key}}", update(kind.root, _update_artefact(kind))),
+            route("DELETE", f"{path}/{{key}}", void_artefact(kind)),
         ]
     return routes
 
 
+ROUTES: ApiRouter[Handler] = ApiRouter(
+    [
+        route("GET", "/businesses", list_businesses),
+        route("GET", "/businesses/{key}", get_business),
+        route("GET", "/user", get_user),
+        route("GET", "/financial_settings", get_financial_settings),
+        route("GET", "/ledger_accounts", list_ledger_accounts),
+        route(
+            "POST",
+            "/ledger_accounts",
+            create(
+                "ledger_account",
+                lambda s, b, p: responses.ledger_account(s.state.create_ledger_account(b, p)),
+            ),
+        ),
+        route("GET", "/ledger_accounts/{key}", get_ledger_account),
+        route("GET", "/bank_accounts", list_bank_accounts),
+        route("GET", "/bank_accounts/{key}", get_bank_account),
+        route("GET", "/tax_rates", list_tax_rates),
+        route("GET", "/tax_rates/{key}", get_tax_rate),
+        route("GET", "/payment_methods", list_payment_methods),
+        route("GET", "/contacts", list_contacts),
+        route(
+            "POST",
+            "/contacts",
+            create("contact", lambda s, b, p: responses.contact(s.state.create_contact(b, p))),
+        ),
+        route("GET", "/contacts/{key}", get_contact),
+        route(
+            "PUT",
+            "/contacts/{key}",
+            update("contact", lambda s, b, k, p: responses.contact(s.state.update_contact(b, k, p))),
+        ),
+        route(
+            "DELETE", "/contacts/{key}", remove(lambda c: c.sandbox.state.delete_contact(c.business, c.key))
+        ),
+        route("GET", "/contact_payments", list_payments),
+        route(
+            "POST",
+            "/contact_payments",
+            create(
+                "contact_payment", lambda s, b, p: responses.contact_payment(s.state.create_payment(b, p), b)
+            ),
+        ),
+        route("GET", "/contact_payments/{key}", get_payment),
+        route(
+            "PUT",
+            "/contact_payments/{key}",
+            update(
+                "contact_payment",
+                lambda s, b, k, p: responses.contact_payment(s.state.update_payment(b, k, p), b),
+            ),
+        ),
+        route(
+            "DELETE",
+            "/contact_payments/{key}",
+            remove(lambda c: c.sandbox.state.delete_payment(c.business, c.key)),
+        ),
+        route("GET", "/contact_allocations", list_allocations),
+        route(
+            "POST",
+            "/contact_allocations",
+            create(
+                "contact_allocation",
+                lambda s, b, p: responses.contact_allocation(s.state.create_allocation(b, p), b),
+            ),
+        ),
+        route("GET", "/contact_allocations/{key}", get_allocation),
+        route(
+            "DELETE",
+            "/contact_allocations/{key}",
+            remove(lambda c: c.sandbox.state.delete_allocation(c.business, c.key)),
+        ),
+        route("GET", f"/{opening.PATH}", list_opening_balances),
+        route(
+            "POST",
+            f"/{opening.PATH}",
+            create(
+                "contact_opening_balance",
+                lambda s, b, p: opening.response(opening.create(b, p, s.state.now()), b),
+            ),
+        ),
+        route("GET", f"/{opening.PATH}/{{key}}", get_opening_balance),
+        *_artefact_routes(),
+    ]
+)
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return responses.diagnoses_response(404, [Diagnosis("Resource not found", "", "RecordNotFound")])
+    return _no_route(404)
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
-    return responses.diagnoses_response(405, [Diagnosis("Method not allowed", "", "MethodNotAllowed")])
+    return _no_route(405)
 
 
 def create_app(config: SageSandboxConfig | None = None) -> Starlette:
-    """A fresh Sage sandbox app (no businesses yet: seed one through /_sandbox/seed)."""
-    sandbox = SageSandbox(config)
-    hooks = AdminHooks(
-        businesses=sandbox.business_summaries,
-        seed=sandbox.seed,
-        reset=sandbox.reset,
-        oauth=sandbox.oauth,
-        faults=sandbox.faults,
-        limiter=sandbox.limiter,
-        time_scale=sandbox.config.time_scale,
-        ledger_account=lambda business_id, key, status: change_ledger_account(
-            sandbox, business_id, key, status
-        ),
-    )
+    """A fresh Sage sandbox app (no businesses yet: seed one through /_sandbox/seed).
+
+    Without a config, the environment's `LEDGERLINK_SAGE_SANDBOX_*` settings apply.
+    """
+    sandbox = SageSandbox(config or SageSandboxConfig.from_env())
     routes = [
         *consent_routes(
             sandbox.oauth,
@@ -778,9 +631,10 @@ def create_app(config: SageSandboxConfig | None = None) -> Starlette:
             ),
         ),
         token_route(sandbox.oauth, path=TOKEN_PATH),
-        *admin_routes(hooks),
+        *admin_routes(sandbox),
+        person_route(sandbox, api_prefix=API, business_header="X-Business"),
         Route("/_sandbox/businesses/{key}", change_business, methods=["POST"]),
-        *_routes(),
+        Route(API + "/{path:path}", api, methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]),
     ]
     app = Starlette(
         routes=routes,
@@ -789,3 +643,6 @@ def create_app(config: SageSandboxConfig | None = None) -> Starlette:
     )
     app.state.sandbox = sandbox
     return app
+
+
+__all__ = ["API", "ROUTES", "SageSandbox", "SageSandboxConfig", "api", "create_app"]

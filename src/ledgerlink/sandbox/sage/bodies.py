@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, StrictInt, StrictStr, ValidationError
 
+from ledgerlink.sandbox.sage.errors import BodyError
+
 
 def _number(value: Any) -> Decimal:
     if isinstance(value, Decimal):  # built in code, not read from JSON
@@ -143,7 +145,6 @@ class SalesInvoiceCreate(SalesInvoiceUpdate):
 
 class SalesCreditNoteUpdate(DocumentUpdate):
     credit_note_number: StrictStr | None = None
-    original_invoice_number: StrictStr | None = None
     original_invoice_date: Date | None = None
     credit_note_lines: list[LineUpdate] | None = None
 
@@ -168,7 +169,6 @@ class PurchaseInvoiceCreate(PurchaseInvoiceUpdate):
 
 class PurchaseCreditNoteUpdate(DocumentUpdate):
     vendor_reference: StrictStr | None = None
-    original_invoice_number: StrictStr | None = None
     original_invoice_date: Date | None = None
     inverse_exchange_rate: StrictStr | None = None  # typed string in Sage's spec, unlike elsewhere
     credit_note_lines: list[LineUpdate] | None = None
@@ -227,6 +227,15 @@ class ContactAllocationCreate(_Body):
     idempotency_id: StrictStr | None = None
 
 
+class LedgerAccountCreate(_Body):
+    ledger_account_type_id: StrictStr
+    included_in_chart: StrictBool
+    name: StrictStr
+    display_name: StrictStr
+    nominal_code: StrictInt
+    tax_rate_id: StrictStr | None = None
+
+
 # root key -> (create model, update model); every body is wrapped in its singular resource name
 BODIES: dict[str, tuple[type[_Body], type[_Body] | None]] = {
     "contact": (ContactCreate, ContactUpdate),
@@ -236,6 +245,7 @@ BODIES: dict[str, tuple[type[_Body], type[_Body] | None]] = {
     "purchase_credit_note": (PurchaseCreditNoteCreate, PurchaseCreditNoteUpdate),
     "contact_payment": (ContactPaymentCreate, ContactPaymentUpdate),
     "contact_allocation": (ContactAllocationCreate, None),
+    "ledger_account": (LedgerAccountCreate, None),
 }
 
 _MESSAGES = {
@@ -248,14 +258,6 @@ _MESSAGES = {
     "model_attributes_type": "must be an object",
     "dict_type": "must be an object",
 }
-
-
-class BodyError(Exception):
-    """The body does not have the shape Sage's schema asks for; `problems` are (field, message) pairs."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{source}: {message}" for source, message in problems))
-        self.problems = problems
 
 
 def parse_body(root: str, payload: Any, *, update: bool = False) -> _Body:

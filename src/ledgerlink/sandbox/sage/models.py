@@ -9,98 +9,41 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from ledgerlink.sandbox.kit.clock import Clock
 from ledgerlink.sandbox.sage import bodies
+from ledgerlink.sandbox.sage.errors import BodyError, Diagnosis, Problems, SageError, invalid, not_found
+from ledgerlink.sandbox.sage.records import (
+    PENNY,
+    ZERO,
+    Allocation,
+    Artefact,
+    ArtefactKind,
+    BankAccount,
+    Business,
+    Contact,
+    FinancialSettings,
+    LedgerAccount,
+    Line,
+    Payment,
+    TaxRate,
+    Tier,
+    new_id,
+    pennies,
+)
 from ledgerlink.sandbox.sage.seed import (
     BANK_ACCOUNTS,
     CONTACT_TYPES,
     GB_TAX_RATES,
+    LEDGER_ACCOUNT_TYPE_NAMES,
     PAYMENT_METHODS,
-    PURCHASE_TYPES,
-    SALES_TYPES,
     UK_CHART,
+    chart_from,
 )
-
-PENNY = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-
-def pennies(amount: Decimal) -> Decimal:
-    return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-class Tier(StrEnum):
-    START = "start"
-    STANDARD = "standard"
-    PLUS = "plus"
-
-
-# (method, resource) pairs a tier does not offer, per the spec's tier flags
-TIER_DISABLED: dict[Tier, frozenset[tuple[str, str]]] = {
-    Tier.START: frozenset(
-        {("POST", "purchase_invoices"), ("POST", "contact_allocations"), ("POST", "purchase_credit_notes")}
-    ),
-    Tier.STANDARD: frozenset({("POST", "purchase_credit_notes")}),
-    Tier.PLUS: frozenset(),
-}
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    message: str
-    source: str = ""
-    data_code: str = "ValidationError"
-    severity: str = "error"
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "$severity": self.severity,
-            "$dataCode": self.data_code,
-            "$message": self.message,
-            "$source": self.source,
-        }
-
-
-class SageError(Exception):
-    """A refusal in Sage's words: an HTTP status and the diagnosis array."""
-
-    def __init__(self, status: int, diagnoses: Sequence[Diagnosis]) -> None:
-        super().__init__("; ".join(f"{d.source}: {d.message}" for d in diagnoses))
-        self.status = status
-        self.diagnoses = tuple(diagnoses)
-
-
-def invalid(source: str, message: str) -> SageError:
-    return SageError(422, [Diagnosis(message, source)])
-
-
-def not_found(resource: str) -> SageError:
-    return SageError(404, [Diagnosis(f"{resource} not found", "", "RecordNotFound")])
-
-
-class Problems:
-    """Collects every diagnosis of one request, so a caller sees all of them at once."""
-
-    def __init__(self) -> None:
-        self.items: list[Diagnosis] = []
-
-    def add(self, source: str, message: str) -> None:
-        self.items.append(Diagnosis(message, source))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise SageError(422, self.items)
 
 
 @dataclass(frozen=True)
@@ -110,252 +53,6 @@ class SandboxRules:
     tax_tolerance: Decimal = ZERO  # how far a line's tax_amount may stray from net x rate
     refuse_void_with_allocations: bool = True
     default_credit_days: int = 30
-
-
-# --- records ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Stamped:
-    id: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-@dataclass
-class LedgerAccount(Stamped):
-    nominal_code: int
-    name: str
-    ledger_account_type_id: str
-    tax_rate_id: str = ""
-    included_in_chart: bool = True
-
-    @property
-    def visible_in_sales(self) -> bool:
-        return self.ledger_account_type_id in SALES_TYPES
-
-    @property
-    def visible_in_expenses(self) -> bool:
-        return self.ledger_account_type_id in PURCHASE_TYPES
-
-
-@dataclass
-class BankAccount(Stamped):
-    name: str
-    bank_account_type_id: str
-    ledger_account_id: str
-    nominal_code: int
-    balance: Decimal = ZERO
-
-
-@dataclass
-class TaxRate:
-    id: str
-    name: str
-    percentage: Decimal
-    taxable: bool
-
-
-@dataclass
-class Contact(Stamped):
-    name: str
-    contact_type_ids: list[str]
-    reference: str = ""
-    tax_number: str = ""
-    notes: str = ""
-    source_guid: str = ""
-    credit_days: int | None = None
-    default_sales_ledger_account_id: str = ""
-    default_purchase_ledger_account_id: str = ""
-    default_sales_tax_rate_id: str = ""
-    main_address: dict[str, str] = field(default_factory=dict)
-    main_contact_person: dict[str, str] = field(default_factory=dict)
-    transactions: int = 0
-
-    @property
-    def email(self) -> str:
-        return self.main_contact_person.get("email", "")
-
-
-class ArtefactKind(StrEnum):
-    SALES_INVOICE = "sales_invoices"
-    SALES_CREDIT_NOTE = "sales_credit_notes"
-    PURCHASE_INVOICE = "purchase_invoices"
-    PURCHASE_CREDIT_NOTE = "purchase_credit_notes"
-
-    @property
-    def is_sales(self) -> bool:
-        return self in (ArtefactKind.SALES_INVOICE, ArtefactKind.SALES_CREDIT_NOTE)
-
-    @property
-    def is_credit(self) -> bool:
-        return self in (ArtefactKind.SALES_CREDIT_NOTE, ArtefactKind.PURCHASE_CREDIT_NOTE)
-
-    @property
-    def root(self) -> str:
-        return self.value[:-1]
-
-    @property
-    def lines_key(self) -> str:
-        return "credit_note_lines" if self.is_credit else "invoice_lines"
-
-    @property
-    def number_prefix(self) -> str:
-        return {"sales_invoices": "SI-", "sales_credit_notes": "SCN-", "purchase_invoices": "PI-"}.get(
-            self.value, "PCN-"
-        )
-
-
-@dataclass
-class Line:
-    id: str
-    description: str
-    ledger_account_id: str
-    tax_rate_id: str
-    quantity: Decimal
-    unit_price: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    total_amount: Decimal
-
-
-@dataclass
-class Artefact(Stamped):
-    kind: ArtefactKind
-    number: str
-    contact_id: str
-    date: dt.date
-    due_date: dt.date | None
-    lines: list[Line]
-    reference: str = ""
-    vendor_reference: str = ""
-    notes: str = ""
-    original_invoice_number: str = ""
-    paid: Decimal = ZERO
-    void_reason: str = ""
-    tax_reconciled: bool = False
-    deleted_at: dt.datetime | None = None
-    allocations: dict[str, Decimal] = field(default_factory=dict)  # payment/allocation id -> amount
-
-    @property
-    def net_amount(self) -> Decimal:
-        return sum((line.net_amount for line in self.lines), ZERO)
-
-    @property
-    def tax_amount(self) -> Decimal:
-        return sum((line.tax_amount for line in self.lines), ZERO)
-
-    @property
-    def total_amount(self) -> Decimal:
-        return sum((line.total_amount for line in self.lines), ZERO)
-
-    @property
-    def voided(self) -> bool:
-        return bool(self.void_reason) or self.deleted_at is not None
-
-    @property
-    def outstanding_amount(self) -> Decimal:
-        return ZERO if self.voided else self.total_amount - self.paid
-
-    @property
-    def status(self) -> str:
-        if self.voided:
-            return "VOID"
-        if self.paid <= ZERO:
-            return "UNPAID"
-        return "PAID" if self.outstanding_amount <= ZERO else "PART_PAID"
-
-    @property
-    def editable(self) -> bool:
-        return not self.voided and self.paid == ZERO and not self.tax_reconciled
-
-
-@dataclass
-class Payment(Stamped):
-    transaction_type_id: str
-    contact_id: str
-    bank_account_id: str
-    date: dt.date
-    total_amount: Decimal
-    reference: str = ""
-    payment_method_id: str = ""
-    allocated: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)  # artefact, amount, discount
-    on_account: Decimal = ZERO
-    deleted_at: dt.datetime | None = None
-
-
-@dataclass
-class Allocation(Stamped):
-    transaction_type_id: str
-    contact_id: str
-    date: dt.date
-    allocated: list[tuple[str, Decimal]] = field(default_factory=list)
-
-
-@dataclass
-class FinancialSettings:
-    year_end_date: dt.date
-    accounts_start_date: dt.date
-    year_end_lockdown_date: dt.date | None = None
-
-
-@dataclass
-class Business:
-    id: str
-    name: str
-    country: str
-    tier: Tier
-    settings: FinancialSettings
-    created_at: dt.datetime
-    subscription_active: bool = True
-    ledger_accounts: dict[str, LedgerAccount] = field(default_factory=dict)
-    bank_accounts: dict[str, BankAccount] = field(default_factory=dict)
-    tax_rates: dict[str, TaxRate] = field(default_factory=dict)
-    payment_methods: dict[str, str] = field(default_factory=dict)
-    contacts: dict[str, Contact] = field(default_factory=dict)
-    contacts_by_reference: dict[str, str] = field(default_factory=dict)
-    artefacts: dict[ArtefactKind, dict[str, Artefact]] = field(
-        default_factory=lambda: {kind: {} for kind in ArtefactKind}
-    )
-    artefacts_by_id: dict[str, Artefact] = field(default_factory=dict)
-    artefacts_by_contact: dict[str, list[str]] = field(default_factory=dict)
-    payments: dict[str, Payment] = field(default_factory=dict)
-    payments_by_contact: dict[str, list[str]] = field(default_factory=dict)
-    allocations: dict[str, Allocation] = field(default_factory=dict)
-    numbers: dict[ArtefactKind, int] = field(default_factory=lambda: dict.fromkeys(ArtefactKind, 0))
-    deletions: dict[str, dict[str, dt.datetime]] = field(default_factory=dict)  # resource -> id -> when
-
-    def record_deletion(self, resource: str, record_id: str, when: dt.datetime) -> None:
-        """Remember a deletion, so `deleted_since` can report it."""
-        self.deletions.setdefault(resource, {})[record_id] = when
-
-    def counts(self) -> dict[str, int]:
-        counts = {
-            "contacts": len(self.contacts),
-            "ledger_accounts": len(self.ledger_accounts),
-            "bank_accounts": len(self.bank_accounts),
-            "tax_rates": len(self.tax_rates),
-            "payment_methods": len(self.payment_methods),
-        }
-        for kind, records in self.artefacts.items():
-            counts[kind.value] = sum(1 for record in records.values() if record.deleted_at is None)
-        counts["contact_payments"] = sum(1 for p in self.payments.values() if p.deleted_at is None)
-        counts["contact_allocations"] = len(self.allocations)
-        return counts
-
-    def contact_balance(self, contact_id: str) -> Decimal:
-        """What a customer owes us, or what we owe a supplier."""
-        balance = ZERO
-        for artefact_id in self.artefacts_by_contact.get(contact_id, ()):
-            artefact = self.artefacts_by_id[artefact_id]
-            sign = -1 if artefact.kind.is_credit else 1
-            balance += sign * artefact.outstanding_amount
-        for payment_id in self.payments_by_contact.get(contact_id, ()):
-            payment = self.payments[payment_id]
-            if payment.deleted_at is None and payment.on_account:
-                refund = payment.transaction_type_id in ("CUSTOMER_REFUND", "VENDOR_REFUND")
-                balance += payment.on_account if refund else -payment.on_account
-        return balance
 
 
 # --- the state and its rules -----------------------------------------------------------------------
@@ -392,7 +89,7 @@ class SageState:
             settings=FinancialSettings(
                 year_end_date=dt.date(today.year, 12, 31),
                 accounts_start_date=dt.date.fromisoformat(
-                    str(payload.get("accounts_start_date", "2000-01-01"))
+                    str(payload.get("accounts_start_date", today.isoformat()))  # a business starts today
                 ),
                 year_end_lockdown_date=dt.date.fromisoformat(str(lockdown)) if lockdown else None,
             ),
@@ -400,24 +97,36 @@ class SageState:
         )
         if business.id in self.businesses:
             raise ValueError(f"business {business.id} exists already")
+        chart = chart_from(payload["chart"]) if payload.get("chart") else UK_CHART
         by_code: dict[int, str] = {}
-        for code, name, type_id in UK_CHART:
-            default_rate = "GB_STANDARD" if type_id in SALES_TYPES | PURCHASE_TYPES else ""
+        for code, name, type_id, default_rate in chart:
             account = LedgerAccount(new_id(), now, now, code, name, type_id, default_rate)
             business.ledger_accounts[account.id] = account
             by_code[code] = account.id
-        for code, name, type_id in BANK_ACCOUNTS:
-            bank = BankAccount(new_id(), now, now, name, type_id, by_code[code], code)
-            business.bank_accounts[bank.id] = bank
+        # the default chart's banks carry Sage's own bank names; a given chart's are named as its accounts
+        banks = {code: (name, kind) for code, name, kind in BANK_ACCOUNTS} if chart is UK_CHART else {}
+        for code, name, type_id, _ in chart:
+            if type_id in ("BANK", "CASH_IN_HAND"):
+                bank_name, kind = banks.get(code, (name, "CHECKING" if type_id == "BANK" else "CASH_IN_HAND"))
+                bank = BankAccount(new_id(), now, now, bank_name, kind, by_code[code], code)
+                business.bank_accounts[bank.id] = bank
         for rate_id, name, percentage, taxable in GB_TAX_RATES:
             business.tax_rates[rate_id] = TaxRate(rate_id, name, percentage, taxable)
         business.payment_methods = dict(PAYMENT_METHODS)
-        self.businesses[business.id] = business
-        for item in payload.get("contacts", []) or []:
-            self._seed_contact(business, item)
+        for index, item in enumerate(payload.get("contacts", []) or []):
+            try:
+                self._seed_contact(business, item)
+            except SageError as error:  # named by its place in the seed; the business is not kept
+                raise SageError(
+                    error.status,
+                    [replace(d, source=f"contacts.{index}.{d.source}".rstrip(".")) for d in error.diagnoses],
+                ) from error
+        self.businesses[business.id] = business  # only once every part of it was accepted
         return business
 
     def _seed_contact(self, business: Business, item: dict[str, Any]) -> Contact:
+        if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+            raise invalid("name", "must be present")
         kind = str(item.get("type", item.get("role", "customer"))).lower()
         type_id = "VENDOR" if kind in ("supplier", "vendor") else "CUSTOMER"
         address = item.get("address") or {}
@@ -432,7 +141,12 @@ class SageState:
             or None,
             "tax_number": item.get("tax_number"),
         }
-        parsed = bodies.parse_body("contact", {"contact": {k: v for k, v in body.items() if v}})
+        try:
+            parsed = bodies.parse_body("contact", {"contact": {k: v for k, v in body.items() if v}})
+        except BodyError as error:
+            raise SageError(
+                422, [Diagnosis(message, source) for source, message in error.problems]
+            ) from error
         assert isinstance(parsed, bodies.ContactCreate)
         return self.create_contact(business, parsed)
 
@@ -476,8 +190,37 @@ class SageState:
         business.contacts[contact.id] = contact
         return contact
 
+    def create_ledger_account(self, business: Business, body: bodies.LedgerAccountCreate) -> LedgerAccount:
+        """A new nominal code, as Sage's chart of accounts screen makes one: its code unique, its type
+        one of Sage's, its default tax rate one the business has."""
+        problems = Problems()
+        if body.ledger_account_type_id not in LEDGER_ACCOUNT_TYPE_NAMES:
+            problems.add("ledger_account_type_id", "is not a valid ledger account type")
+        if not 1 <= body.nominal_code <= 99_999_999:
+            problems.add("nominal_code", "must be between 1 and 99999999")
+        elif any(a.nominal_code == body.nominal_code for a in business.ledger_accounts.values()):
+            problems.add("nominal_code", "has already been taken")
+        if not body.name.strip():
+            problems.add("name", "can't be blank")
+        if body.tax_rate_id and body.tax_rate_id not in business.tax_rates:
+            problems.add("tax_rate_id", "is not a valid tax rate")
+        problems.raise_if_any()
+        now = self.now()
+        account = LedgerAccount(
+            new_id(),
+            now,
+            now,
+            body.nominal_code,
+            body.name.strip(),
+            body.ledger_account_type_id,
+            body.tax_rate_id or "",
+            included_in_chart=body.included_in_chart,
+        )
+        business.ledger_accounts[account.id] = account
+        return account
+
     def update_contact(self, business: Business, contact_id: str, body: bodies.ContactUpdate) -> Contact:
-        contact = self._contact(business, contact_id)
+        contact = self.contact(business, contact_id)
         self._check_contact_fields(business, body, own_id=contact.id)
         if body.name is not None:
             contact.name = body.name
@@ -515,14 +258,14 @@ class SageState:
             contact.main_contact_person = person
 
     def delete_contact(self, business: Business, contact_id: str) -> None:
-        contact = self._contact(business, contact_id)
+        contact = self.contact(business, contact_id)
         if contact.transactions:
             raise invalid("", "Contact cannot be deleted as it has transactions")
         business.contacts_by_reference.pop(contact.reference.lower(), None)
         del business.contacts[contact.id]
         business.record_deletion("contacts", contact.id, self.now())
 
-    def _contact(self, business: Business, contact_id: str) -> Contact:
+    def contact(self, business: Business, contact_id: str) -> Contact:
         contact = business.contacts.get(contact_id)
         if contact is None:
             raise not_found("Contact")
@@ -673,7 +416,7 @@ class SageState:
             reference=body.reference or "",
             vendor_reference=str(getattr(body, "vendor_reference", None) or ""),
             notes=body.notes or "",
-            original_invoice_number=str(getattr(body, "original_invoice_number", None) or ""),
+            original_invoice_date=getattr(body, "original_invoice_date", None),
         )
         business.artefacts[kind][artefact.id] = artefact
         business.artefacts_by_id[artefact.id] = artefact
@@ -842,6 +585,70 @@ class SageState:
         inflow = type_id in ("CUSTOMER_RECEIPT", "VENDOR_REFUND")
         bank.balance += payment.total_amount if inflow else -payment.total_amount
         return payment
+
+    def update_payment(
+        self, business: Business, payment_id: str, body: bodies.ContactPaymentUpdate
+    ) -> Payment:
+        """A payment changed in place (its allocations, amount, date or bank account), checked by the
+        rules a new one meets; refused, it stands as it was."""
+        payment = self.payment(business, payment_id)
+        given = body.model_dump(exclude_none=True)
+        if "date" in given:
+            given["date"] = given["date"].isoformat()
+        kept = {
+            "transaction_type_id": payment.transaction_type_id,
+            "contact_id": payment.contact_id,
+            "bank_account_id": payment.bank_account_id,
+            "date": payment.date.isoformat(),
+            "total_amount": payment.total_amount,
+            "reference": payment.reference or None,
+            "payment_method_id": payment.payment_method_id or None,
+            "allocated_artefacts": [
+                {"artefact_id": artefact_id, "amount": amount, "discount": discount}
+                for artefact_id, amount, discount in payment.allocated
+            ],
+            "payment_on_account": {"total_amount": payment.on_account} if payment.on_account else None,
+        }
+        merged = bodies.ContactPaymentCreate.model_validate({**kept, **given})
+        self._unpost(business, payment)
+        try:
+            made = self.create_payment(business, merged)
+        except Exception:
+            self._repost(business, payment)
+            raise
+        # the new one's effects stand under the old id
+        del business.payments[made.id]
+        business.payments_by_contact[made.contact_id].remove(made.id)
+        business.contacts[made.contact_id].transactions -= 1
+        for artefact_id, _amount, _discount in made.allocated:
+            allocations = business.artefacts_by_id[artefact_id].allocations
+            allocations[payment.id] = allocations.pop(made.id)
+        payment.bank_account_id = made.bank_account_id
+        payment.date = made.date
+        payment.total_amount = made.total_amount
+        payment.reference = made.reference
+        payment.payment_method_id = made.payment_method_id
+        payment.allocated = made.allocated
+        payment.on_account = made.on_account
+        payment.updated_at = made.updated_at
+        return payment
+
+    def _unpost(self, business: Business, payment: Payment) -> None:
+        for artefact_id, _amount, _discount in payment.allocated:
+            artefact = business.artefacts_by_id[artefact_id]
+            artefact.paid -= artefact.allocations.pop(payment.id, ZERO)
+        bank = business.bank_accounts[payment.bank_account_id]
+        inflow = payment.transaction_type_id in ("CUSTOMER_RECEIPT", "VENDOR_REFUND")
+        bank.balance -= payment.total_amount if inflow else -payment.total_amount
+
+    def _repost(self, business: Business, payment: Payment) -> None:
+        for artefact_id, amount, discount in payment.allocated:
+            artefact = business.artefacts_by_id[artefact_id]
+            artefact.paid += amount + discount
+            artefact.allocations[payment.id] = amount + discount
+        bank = business.bank_accounts[payment.bank_account_id]
+        inflow = payment.transaction_type_id in ("CUSTOMER_RECEIPT", "VENDOR_REFUND")
+        bank.balance += payment.total_amount if inflow else -payment.total_amount
 
     def payment(self, business: Business, payment_id: str) -> Payment:
         payment = business.payments.get(payment_id)

@@ -7,19 +7,19 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
-from ledgerlink.sandbox.sage.models import (
+from ledgerlink.sandbox.kit import Reply
+from ledgerlink.sandbox.sage.errors import Diagnosis, SageError
+from ledgerlink.sandbox.sage.records import (
     Allocation,
     Artefact,
     BankAccount,
     Business,
     Contact,
-    Diagnosis,
     LedgerAccount,
     Line,
     Payment,
-    SageError,
     TaxRate,
 )
 from ledgerlink.sandbox.sage.seed import (
@@ -52,6 +52,14 @@ def diagnoses_response(
     status: int, diagnoses: Sequence[Diagnosis], *, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     return error_response(SageError(status, diagnoses), headers=headers)
+
+
+def render(reply: Reply, *, headers: Mapping[str, str] | None = None) -> Response:
+    """A handler's reply as Sage sends it: JSON, or nothing at all for a 204."""
+    merged = {**reply.headers, **(headers or {})}
+    if reply.body is None:
+        return Response(status_code=reply.status, headers=merged)
+    return JSONResponse(reply.body, status_code=reply.status, headers=merged)
 
 
 def business(record: Business) -> dict[str, Any]:
@@ -145,7 +153,7 @@ def tax_rate(record: TaxRate) -> dict[str, Any]:
         "editable": False,
         "deletable": False,
         "is_combined_rate": False,
-        "components": [],
+        "component_tax_rates": [],
     }
 
 
@@ -170,7 +178,7 @@ def contact(record: Contact, *, balance: Decimal | None = None) -> dict[str, Any
         "source_guid": record.source_guid or None,
         "credit_days": record.credit_days,
         "email": person.get("email"),
-        "main_address": dict(record.main_address) or None,
+        "main_address": _address(record.main_address),
         "main_contact_person": {
             "name": person.get("name"),
             "telephone": person.get("telephone"),
@@ -194,6 +202,24 @@ def contact(record: Contact, *, balance: Decimal | None = None) -> dict[str, Any
     }
     if balance is not None:
         body["balance"] = money(balance)
+    return body
+
+
+COUNTRY_NAMES = {"GB": "United Kingdom (GB)", "IE": "Ireland (IE)"}
+
+
+def _address(stored: Mapping[str, str]) -> dict[str, Any] | None:
+    """Sage's read model names the country by a link (`country`), never by the `country_id` written."""
+    if not stored:
+        return None
+    body: dict[str, Any] = {
+        key: value for key, value in stored.items() if key not in ("country_id", "address_type_id")
+    }
+    country = stored.get("country_id")
+    if country:
+        body["country"] = link("countries", country, COUNTRY_NAMES.get(country, country))
+    if stored.get("address_type_id"):
+        body["address_type"] = link("address_types", stored["address_type_id"], stored["address_type_id"])
     return body
 
 
@@ -224,18 +250,15 @@ def artefact(record: Artefact, business_record: Business) -> dict[str, Any]:
     kind = record.kind
     contact_record = business_record.contacts.get(record.contact_id)
     contact_name = contact_record.name if contact_record else ""
-    number_key = "credit_note_number" if kind.is_credit else "invoice_number"
     body: dict[str, Any] = {
         **link(kind.value, record.id, record.number),
         "created_at": stamp(record.created_at),
         "updated_at": stamp(record.updated_at),
         "deleted_at": stamp(record.deleted_at),
-        number_key: record.number,
         "contact": link("contacts", record.contact_id, contact_name),
         "contact_name": contact_name,
         "contact_reference": contact_record.reference if contact_record else "",
         "date": record.date.isoformat(),
-        "due_date": record.due_date.isoformat() if record.due_date else None,
         "reference": record.reference,
         "notes": record.notes,
         "net_amount": money(record.net_amount),
@@ -250,14 +273,41 @@ def artefact(record: Artefact, business_record: Business) -> dict[str, Any]:
         "tax_reconciled": record.tax_reconciled,
         kind.lines_key: [_line(line, business_record) for line in record.lines],
         "payments_allocations": [
-            {"id": key, "amount": money(amount)} for key, amount in record.allocations.items()
+            _payment_allocation(key, amount, business_record) for key, amount in record.allocations.items()
         ],
     }
-    if not kind.is_sales:
+    # Each read model has only its own fields: a number Sage gives only to sales documents, a due date
+    # only to invoices, the supplier's reference only to purchases, the original date only to credits.
+    if kind.is_sales:
+        body["credit_note_number" if kind.is_credit else "invoice_number"] = record.number
+    else:
         body["vendor_reference"] = record.vendor_reference
     if kind.is_credit:
-        body["original_invoice_number"] = record.original_invoice_number or None
+        date = record.original_invoice_date
+        body["original_invoice_date"] = date.isoformat() if date else None
+    else:
+        body["due_date"] = record.due_date.isoformat() if record.due_date else None
     return body
+
+
+def _payment_allocation(key: str, amount: Decimal, business_record: Business) -> dict[str, Any]:
+    """One line of a document's `payments_allocations`: the payment or allocation that settled it."""
+    if key in business_record.payments:
+        payment = business_record.payments[key]
+        return {
+            "contact_payment": link("contact_payments", key, payment.reference or key),
+            "date": payment.date.isoformat(),
+            "reference": payment.reference,
+            "amount": money(amount),
+            "type": "payment",
+        }
+    allocation = business_record.allocations.get(key)
+    return {
+        "contact_allocation": link("contact_allocations", key, key),
+        "date": allocation.date.isoformat() if allocation else None,
+        "amount": money(amount),
+        "type": "allocation",
+    }
 
 
 def contact_payment(record: Payment, business_record: Business) -> dict[str, Any]:
@@ -290,7 +340,9 @@ def contact_payment(record: Payment, business_record: Business) -> dict[str, Any
             for index, (key, amount, discount) in enumerate(record.allocated)
         ],
         "payment_on_account": {
-            "contact_id": record.contact_id,
+            "contact": link("contacts", record.contact_id, contact_record.name if contact_record else ""),
+            "date": record.date.isoformat(),
+            "reference": record.reference,
             "total_amount": money(record.on_account),
             "outstanding_amount": money(record.on_account),
         }

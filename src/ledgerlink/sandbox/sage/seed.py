@@ -1,42 +1,63 @@
-"""What a new sandbox business starts with: a UK chart of accounts, bank accounts and GB tax rates."""
+"""What a new sandbox business starts with: a UK chart of accounts, bank accounts and GB tax rates.
+
+The chart (`uk_chart.csv`) is Sage 50 Accounts' standard UK nominal list, the one Sage publishes for
+Sage 50 and UK bookkeepers reproduce (4000 Sales Type A, 5001 Cost of sales - materials, 6002
+Sub-contractors, 7300 Fuel and Oil, 7301 Repairs and Servicing, 7502 Telephone, 7901 Bank Charges, 8204
+Insurance), its control accounts named as Sage Accounting names them (1100 Trade Debtors, 2100 Trade
+Creditors), each account with the `ledger_account_type_id` Sage Accounting's API uses for its range and
+the default VAT rate a UK business would expect. It is not the chart a new Sage Accounting business
+starts from: that one, as the examples in Sage's own Accounting API reference and its help on control
+accounts show, numbers and names many accounts differently (4000 Sales - Products and 4010 Sales -
+Services, 5000 Cost of Sales - Goods and 5020 Cost of Sales - Materials, 7530 Telephone, 7900 Bank
+Charges and Interest, 9999 Suspense). That complete list is not published where it can be checked
+account by account, so the sandbox keeps a whole chart UK businesses really use rather than a guessed
+one; a test that needs other names seeds its own `chart`.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
-# (nominal code, name, ledger_account_type_id)
-UK_CHART: tuple[tuple[int, str, str], ...] = (
-    (10, "Freehold Property", "FIXED_ASSETS"),
-    (30, "Office Equipment", "FIXED_ASSETS"),
-    (1100, "Trade Debtors", "CURRENT_ASSETS"),
-    (1200, "Bank Current Account", "BANK"),
-    (1210, "Bank Deposit Account", "BANK"),
-    (1230, "Petty Cash", "CASH_IN_HAND"),
-    (2100, "Trade Creditors", "CURRENT_LIABILITY"),
-    (2200, "Sales Tax Control Account", "CURRENT_LIABILITY"),
-    (2201, "Purchase Tax Control Account", "CURRENT_LIABILITY"),
-    (2202, "VAT Liability", "CURRENT_LIABILITY"),
-    (3000, "Capital introduced", "EQUITY"),
-    (3200, "Profit and Loss Account", "EQUITY"),
-    (4000, "Sales Type A", "SALES"),
-    (4001, "Sales Type B", "SALES"),
-    (4002, "Sales Type C", "SALES"),
-    (4009, "Discounts Allowed", "SALES"),
-    (4900, "Other income", "OTHER_INCOME"),
-    (5000, "Cost of sales - goods", "DIRECT_EXPENSES"),
-    (5001, "Cost of sales - materials", "DIRECT_EXPENSES"),
-    (5100, "Carriage", "DIRECT_EXPENSES"),
-    (7000, "Gross Wages", "OVERHEADS"),
-    (7100, "Rent", "OVERHEADS"),
-    (7200, "Electricity", "OVERHEADS"),
-    (7300, "Motor Fuel", "OVERHEADS"),
-    (7400, "Travelling", "OVERHEADS"),
-    (7500, "Printing", "OVERHEADS"),
-    (7502, "Telephone", "OVERHEADS"),
-    (7600, "Legal Fees", "OVERHEADS"),
-    (7800, "Repairs and Renewals", "OVERHEADS"),
-    (7900, "Bank charges and interest", "OVERHEADS"),
-)
+from ledgerlink.sandbox.kit import AdminError
+
+# (nominal code, name, ledger_account_type_id, default tax rate id), read from `uk_chart.csv`.
+ChartRow = tuple[int, str, str, str]
+
+
+def _read_chart() -> tuple[ChartRow, ...]:
+    text = (Path(__file__).parent / "uk_chart.csv").read_text(encoding="utf-8")
+    return tuple(
+        (int(row["nominal_code"]), row["name"], row["ledger_account_type_id"], row["tax_rate_id"])
+        for row in csv.DictReader(io.StringIO(text))
+    )
+
+
+UK_CHART: tuple[ChartRow, ...] = _read_chart()
+
+
+def chart_from(rows: Any) -> tuple[ChartRow, ...]:
+    """A business's own chart from `POST /_sandbox/seed`'s `chart`: `[{code, name, type, tax_rate?}]`
+    in Sage's words (`type` a `ledger_account_type_id`), so a test can start from any customised chart."""
+    if not isinstance(rows, list) or not rows:
+        raise AdminError("chart must be a non-empty list of {code, name, type}")
+    chart: list[ChartRow] = []
+    for row in rows:
+        if not isinstance(row, dict) or not {"code", "name", "type"} <= row.keys():
+            raise AdminError(f"each chart entry needs code, name and type: {row!r}")
+        kind = str(row["type"]).upper()
+        if kind not in LEDGER_ACCOUNT_TYPE_NAMES:
+            raise AdminError(f"unknown ledger_account_type_id {kind!r} for {row['code']}")
+        default_tax = "GB_STANDARD" if kind in SALES_TYPES | PURCHASE_TYPES else ""
+        chart.append((int(str(row["code"])), str(row["name"]), kind, str(row.get("tax_rate", default_tax))))
+    codes = [row[0] for row in chart]
+    if len(set(codes)) != len(codes):
+        raise AdminError("chart codes must be unique")
+    return tuple(chart)
+
 
 LEDGER_ACCOUNT_TYPE_NAMES = {
     "SALES": "Sales",

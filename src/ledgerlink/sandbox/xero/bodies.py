@@ -16,11 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from ledgerlink.sandbox.xero.errors import BodyInvalid
+
 MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
-
-
-class BodyInvalid(Exception):
-    """The body could not be read as Xero reads it: Xero's PostDataInvalidException (ErrorNumber 14)."""
 
 
 def _number(value: Any) -> Any:
@@ -185,6 +183,41 @@ class CreditNoteBody(_Body):
     CreditNoteID: Str | None = None
 
 
+AccountType = Literal[
+    "BANK",
+    "CURRENT",
+    "CURRLIAB",
+    "DEPRECIATN",
+    "DIRECTCOSTS",
+    "EQUITY",
+    "EXPENSE",
+    "FIXED",
+    "INVENTORY",
+    "LIABILITY",
+    "NONCURRENT",
+    "OTHERINCOME",
+    "OVERHEADS",
+    "PREPAYMENT",
+    "REVENUE",
+    "SALES",
+    "TERMLIAB",
+    "PAYG",
+]
+
+
+class AccountBody(_Body):
+    """An account as `PUT /Accounts` takes it (Xero's `Account` schema)."""
+
+    AccountID: Str | None = None
+    Code: Str | None = None
+    Name: Annotated[str, BeforeValidator(_string), Field(max_length=150)] | None = None
+    Type: AccountType | None = None
+    TaxType: Str | None = None
+    Description: Str | None = None
+    BankAccountNumber: Str | None = None
+    EnablePaymentsToAccount: Bool | None = None
+
+
 class AccountRef(_Body):
     AccountID: Str | None = None
     Code: Str | None = None
@@ -250,6 +283,7 @@ class BankTransactionBody(_Body):
 
 
 RESOURCE_MODELS: dict[str, type[_Body]] = {
+    "Accounts": AccountBody,
     "BankTransactions": BankTransactionBody,
     "Contacts": ContactBody,
     "Invoices": InvoiceBody,

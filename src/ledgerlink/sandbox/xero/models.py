@@ -9,226 +9,37 @@ thousands of records answers as quickly as an empty one.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
 
 from ledgerlink.sandbox.xero import bodies
-from ledgerlink.sandbox.xero.seed import UK_ACCOUNTS, UK_TAX_RATES
-
-PENNY = Decimal("0.01")
-ZERO = Decimal("0.00")
-ZERO_ID = "00000000-0000-0000-0000-000000000000"
-
-AccountClass = Literal["ASSET", "EQUITY", "EXPENSE", "LIABILITY", "REVENUE"]
-CLASS_OF_TYPE: dict[str, AccountClass] = {
-    "BANK": "ASSET",
-    "CURRENT": "ASSET",
-    "FIXED": "ASSET",
-    "INVENTORY": "ASSET",
-    "NONCURRENT": "ASSET",
-    "PREPAYMENT": "ASSET",
-    "CURRLIAB": "LIABILITY",
-    "LIABILITY": "LIABILITY",
-    "TERMLIAB": "LIABILITY",
-    "PAYG": "LIABILITY",
-    "EQUITY": "EQUITY",
-    "DIRECTCOSTS": "EXPENSE",
-    "EXPENSE": "EXPENSE",
-    "OVERHEADS": "EXPENSE",
-    "DEPRECIATN": "EXPENSE",
-    "REVENUE": "REVENUE",
-    "SALES": "REVENUE",
-    "OTHERINCOME": "REVENUE",
-}
-FLAG_OF_CLASS = {
-    "ASSET": "ASSETS",
-    "EQUITY": "EQUITY",
-    "EXPENSE": "EXPENSES",
-    "LIABILITY": "LIABILITIES",
-    "REVENUE": "REVENUE",
-}
-SALES_TYPES = frozenset({"ACCREC", "ACCRECCREDIT"})
-CREDIT_TYPES = frozenset({"ACCRECCREDIT", "ACCPAYCREDIT"})
-
-
-class Invalid(Exception):
-    """Xero's ValidationException for one element: its messages, in Xero's words."""
-
-    def __init__(self, *messages: str) -> None:
-        super().__init__("; ".join(messages))
-        self.messages = list(messages)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def pennies(amount: Decimal) -> Decimal:
-    return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+from ledgerlink.sandbox.xero.errors import Invalid
+from ledgerlink.sandbox.xero.records import (
+    CLASS_OF_TYPE,
+    CREDIT_TYPES,
+    FLAG_OF_CLASS,
+    SALES_TYPES,
+    ZERO,
+    Account,
+    Allocation,
+    BatchPayment,
+    Connection,
+    Contact,
+    Document,
+    Line,
+    OrganisationSettings,
+    Overpayment,
+    Payment,
+    TaxRate,
+    new_id,
+    pennies,
+)
+from ledgerlink.sandbox.xero.seed import DEFAULT_TAX_TYPE, UK_ACCOUNTS, UK_TAX_RATES, ChartRow
 
 
 def _norm(name: str) -> str:
     return " ".join(name.split()).casefold()
-
-
-@dataclass
-class Account:
-    id: str
-    code: str
-    name: str
-    type: str
-    tax_type: str = "NONE"
-    status: str = "ACTIVE"
-    system_account: str = ""
-    enable_payments: bool = False
-    bank_account_number: str = ""
-    updated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-
-    @property
-    def account_class(self) -> AccountClass:
-        return CLASS_OF_TYPE.get(self.type, "ASSET")
-
-
-@dataclass
-class TaxRate:
-    tax_type: str
-    name: str
-    rate: Decimal
-    report_tax_type: str
-    can_apply: dict[str, bool]
-    status: str = "ACTIVE"
-
-
-@dataclass
-class Contact:
-    id: str
-    name: str
-    updated: dt.datetime
-    number: str = ""
-    account_number: str = ""
-    status: str = "ACTIVE"
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    tax_number: str = ""
-    addresses: list[dict[str, Any]] = field(default_factory=list)
-    phones: list[dict[str, Any]] = field(default_factory=list)
-    is_customer: bool = False
-    is_supplier: bool = False
-
-
-@dataclass
-class Line:
-    id: str
-    description: str
-    quantity: Decimal
-    unit_amount: Decimal
-    account_code: str
-    tax_type: str
-    tax_amount: Decimal
-    line_amount: Decimal
-    discount_rate: Decimal | None = None
-
-
-@dataclass
-class Document:
-    """An invoice (ACCREC, ACCPAY) or a credit note (ACCRECCREDIT, ACCPAYCREDIT)."""
-
-    id: str
-    type: str
-    contact_id: str
-    number: str
-    date: dt.date
-    status: str
-    line_amount_types: str
-    lines: list[Line]
-    updated: dt.datetime
-    due_date: dt.date | None = None
-    reference: str = ""
-    url: str = ""
-    currency: str = "GBP"
-    subtotal: Decimal = ZERO
-    total_tax: Decimal = ZERO
-    total: Decimal = ZERO
-    amount_paid: Decimal = ZERO
-    amount_credited: Decimal = ZERO  # invoices: credit allocated to them; credit notes: allocated away
-    payment_ids: list[str] = field(default_factory=list)
-    allocation_ids: list[str] = field(default_factory=list)
-    fully_paid_on: dt.date | None = None
-
-    @property
-    def is_credit(self) -> bool:
-        return self.type in CREDIT_TYPES
-
-    @property
-    def amount_due(self) -> Decimal:
-        """What is left to pay (invoice) or to use (a credit note's RemainingCredit)."""
-        if self.status in ("VOIDED", "DELETED"):
-            return ZERO
-        return self.total - self.amount_paid - self.amount_credited
-
-    @property
-    def collection(self) -> str:
-        return "CreditNotes" if self.is_credit else "Invoices"
-
-
-@dataclass
-class Payment:
-    id: str
-    document_id: str
-    account_id: str
-    date: dt.date
-    amount: Decimal
-    payment_type: str
-    updated: dt.datetime
-    reference: str = ""
-    status: str = "AUTHORISED"
-    is_reconciled: bool = False
-    batch_payment_id: str = ""
-
-
-@dataclass
-class Allocation:
-    id: str
-    credit_note_id: str
-    invoice_id: str
-    amount: Decimal
-    date: dt.date
-
-
-@dataclass
-class Overpayment:
-    """Money received (RECEIVE) or paid (SPEND) on account, as Xero holds it after an overpayment bank transaction."""
-
-    id: str
-    bank_transaction_id: str
-    type: str  # RECEIVE-OVERPAYMENT | SPEND-OVERPAYMENT
-    contact_id: str
-    account_id: str
-    date: dt.date
-    total: Decimal
-    updated: dt.datetime
-    reference: str = ""
-    status: str = "AUTHORISED"
-    allocated: Decimal = ZERO
-
-    @property
-    def remaining(self) -> Decimal:
-        return ZERO if self.status == "VOIDED" else self.total - self.allocated
-
-
-@dataclass
-class BatchPayment:
-    id: str
-    account_id: str
-    date: dt.date
-    reference: str
-    payment_ids: list[str]
-    updated: dt.datetime
 
 
 def _document_on_payment(payment: Payment, document: Document) -> str:
@@ -237,16 +48,6 @@ def _document_on_payment(payment: Payment, document: Document) -> str:
     if document.type == "ACCPAY":
         return "ACCPAYPAYMENT"
     return "ARCREDITPAYMENT" if document.type == "ACCRECCREDIT" else "APCREDITPAYMENT"
-
-
-@dataclass
-class OrganisationSettings:
-    """Per-organisation switches for the behaviours Xero does not document."""
-
-    put_with_existing_id: Literal["refuse", "update"] = "refuse"
-    authorised_documents_per_month: int | None = None  # a plan cap: extras are saved as DRAFT
-    period_lock_date: dt.date | None = None
-    end_of_year_lock_date: dt.date | None = None
 
 
 class Organisation:
@@ -287,10 +88,10 @@ class Organisation:
 
     # --- seeding ---------------------------------------------------------------------------------
 
-    def seed_uk(self) -> None:
+    def seed_uk(self, chart: tuple[ChartRow, ...] = UK_ACCOUNTS) -> None:
         for tax_type, name, rate, report, flags in UK_TAX_RATES:
             self.tax_rates[tax_type] = TaxRate(tax_type, name, rate, report, dict(flags))
-        for code, name, kind, tax, system, payments in UK_ACCOUNTS:
+        for code, name, kind, tax, system, payments in chart:
             self.add_account(
                 Account(new_id(), code, name, kind, tax, system_account=system, enable_payments=payments)
             )
@@ -301,6 +102,45 @@ class Organisation:
         if account.code:
             self.account_by_code[account.code] = account.id
         return account
+
+    def create_account(self, body: bodies.AccountBody) -> Account:
+        """A new account, as `PUT /Accounts` makes one: its code and name unique, its tax type one that
+        may be used on its class (the type's default when none is sent)."""
+        problems: list[str] = []
+        code = (body.Code or "").strip()
+        name = (body.Name or "").strip()
+        if body.AccountID:
+            problems.append("An account can not be created with an AccountID.")
+        if body.Type is None:
+            problems.append("Please select an Account Type.")
+        if not name:
+            problems.append("Please enter a Name.")
+        elif any(_norm(a.name) == _norm(name) for a in self.accounts.values() if a.status != "DELETED"):
+            problems.append("Please enter a unique Name.")
+        if body.Type != "BANK" and not code:
+            problems.append("Please enter a Code.")
+        elif len(code) > 10:
+            problems.append("Code must not be more than 10 characters long.")
+        elif code and code in self.account_by_code:
+            problems.append("Please enter a unique Code.")
+        kind = body.Type or "EXPENSE"
+        tax_type = body.TaxType or DEFAULT_TAX_TYPE.get(kind, "NONE")
+        rate = self.tax_rates.get(tax_type)
+        flag = FLAG_OF_CLASS[CLASS_OF_TYPE.get(kind, "ASSET")]
+        if rate is None or rate.status != "ACTIVE" or not rate.can_apply.get(flag, False):
+            problems.append(f"The TaxType code '{tax_type}' cannot be used with account type '{kind}'.")
+        if problems:
+            raise Invalid(*problems)
+        account = Account(
+            new_id(),
+            code,
+            name,
+            kind,
+            tax_type,
+            enable_payments=bool(body.EnablePaymentsToAccount),
+            bank_account_number=body.BankAccountNumber or "",
+        )
+        return self.add_account(account)
 
     def counts(self) -> dict[str, int]:
         invoices = sum(1 for d in self.documents.values() if not d.is_credit)
@@ -512,19 +352,24 @@ class Organisation:
             raise Invalid("The document number must not be more than 255 characters long.")
         return number
 
-    def _lines(self, kind: str, items: list[bodies.LineItemBody], amount_types: str) -> list[Line]:
+    def _lines(
+        self, kind: str, items: list[bodies.LineItemBody], amount_types: str, unit_places: int = 2
+    ) -> list[Line]:
         lines: list[Line] = []
         problems: list[str] = []
         for item in items:
             try:
-                lines.append(self._line(kind, item, amount_types))
+                lines.append(self._line(kind, item, amount_types, unit_places))
             except Invalid as error:
                 problems.extend(error.messages)
         if problems:
             raise Invalid(*dict.fromkeys(problems))
         return lines
 
-    def _line(self, kind: str, item: bodies.LineItemBody, amount_types: str) -> Line:
+    def _line(self, kind: str, item: bodies.LineItemBody, amount_types: str, unit_places: int) -> Line:
+        """One line as Xero keeps it: the unit amount to 2 decimals (4 when the request asked for
+        `unitdp=4`), the line amount quantity x that unit amount to the penny, and a line amount sent
+        that disagrees refused rather than replaced."""
         if not (item.Description or "").strip():
             raise Invalid("Description must be at least 1 character long.")
         if (item.DiscountRate is not None or item.DiscountAmount is not None) and kind != "ACCREC":
@@ -532,16 +377,24 @@ class Organisation:
         account = self._line_account(item)
         rate = self._line_tax(item, account)
         quantity = item.Quantity if item.Quantity is not None else Decimal(1)
+        places = Decimal(1).scaleb(-unit_places)
         if item.UnitAmount is None and item.LineAmount is not None:
             unit = item.LineAmount / quantity if quantity else item.LineAmount
+            unit = unit.quantize(places, rounding=ROUND_HALF_UP)
             amount = pennies(item.LineAmount)
         else:
-            unit = item.UnitAmount if item.UnitAmount is not None else ZERO
+            unit = (item.UnitAmount if item.UnitAmount is not None else ZERO).quantize(
+                places, rounding=ROUND_HALF_UP
+            )
             amount = pennies(quantity * unit)
             if item.DiscountRate is not None:
                 amount = pennies(amount * (Decimal(100) - item.DiscountRate) / Decimal(100))
             elif item.DiscountAmount is not None:
                 amount = pennies(amount - item.DiscountAmount)
+            if item.LineAmount is not None and pennies(item.LineAmount) != amount:
+                raise Invalid(
+                    f"The line total {pennies(item.LineAmount)} does not match the expected line total {amount}."
+                )
         if amount_types == "NoTax":
             tax = ZERO
         elif item.TaxAmount is not None:
@@ -568,7 +421,12 @@ class Organisation:
                 raise Invalid(f"The document date cannot be before the period lock date of {lock:%d %B %Y}.")
 
     def save_document(
-        self, body: bodies.InvoiceBody | bodies.CreditNoteBody, *, create_only: bool, credit: bool
+        self,
+        body: bodies.InvoiceBody | bodies.CreditNoteBody,
+        *,
+        create_only: bool,
+        credit: bool,
+        unit_places: int = 2,
     ) -> tuple[Document, bool]:
         """Create or (POST) update an invoice or credit note; returns it and whether it was created."""
         wanted_id = body.CreditNoteID if isinstance(body, bodies.CreditNoteBody) else body.InvoiceID
@@ -578,7 +436,7 @@ class Organisation:
         if existing is not None and create_only and self.settings.put_with_existing_id == "refuse":
             raise Invalid("This document already exists. Use POST to update it.")
         if existing is not None:
-            return self._update_document(existing, body), False
+            return self._update_document(existing, body, unit_places), False
         kind = body.Type
         allowed = CREDIT_TYPES if credit else frozenset({"ACCREC", "ACCPAY"})
         if kind is None:
@@ -592,7 +450,7 @@ class Organisation:
         if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
             raise Invalid(f"A new document cannot have a Status of {status}.")
         amount_types = body.LineAmountTypes or "Exclusive"
-        lines = self._lines(kind, body.LineItems or [], amount_types)
+        lines = self._lines(kind, body.LineItems or [], amount_types, unit_places)
         if status == "AUTHORISED" and not lines:
             raise Invalid("A document must have at least one line item to be approved.")
         wanted_number = (
@@ -646,7 +504,7 @@ class Organisation:
         document.total_tax = tax
 
     def _update_document(
-        self, document: Document, body: bodies.InvoiceBody | bodies.CreditNoteBody
+        self, document: Document, body: bodies.InvoiceBody | bodies.CreditNoteBody, unit_places: int = 2
     ) -> Document:
         status = body.Status
         settled = bool(document.payment_ids or document.allocation_ids)
@@ -678,7 +536,9 @@ class Organisation:
         if body.LineAmountTypes is not None:
             document.line_amount_types = body.LineAmountTypes
         if body.LineItems is not None:
-            document.lines = self._lines(document.type, body.LineItems, document.line_amount_types)
+            document.lines = self._lines(
+                document.type, body.LineItems, document.line_amount_types, unit_places
+            )
             self._total(document)
         wanted_number = (
             body.CreditNoteNumber if isinstance(body, bodies.CreditNoteBody) else body.InvoiceNumber
@@ -921,14 +781,6 @@ class Organisation:
                     yield document
 
 
-@dataclass
-class Connection:
-    id: str
-    tenant_id: str
-    auth_event_id: str
-    created: dt.datetime
-
-
 class XeroState:
     """Every organisation in the sandbox, and which app and user connected to which."""
 
@@ -944,8 +796,14 @@ class XeroState:
         self.connections.clear()
         self.disconnected_at.clear()
 
-    def seed(self, name: str = "Demo Company (UK)", *, organisation_id: str | None = None) -> Organisation:
+    def seed(
+        self,
+        name: str = "Demo Company (UK)",
+        *,
+        organisation_id: str | None = None,
+        chart: tuple[ChartRow, ...] = UK_ACCOUNTS,
+    ) -> Organisation:
         organisation = Organisation(name, clock=self.clock, organisation_id=organisation_id)
-        organisation.seed_uk()
+        organisation.seed_uk(chart)
         self.organisations[organisation.id] = organisation
         return organisation

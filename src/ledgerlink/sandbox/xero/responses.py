@@ -10,19 +10,21 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from starlette.responses import Response
 
-from ledgerlink.sandbox.xero.models import (
+from ledgerlink.sandbox.kit import Reply
+from ledgerlink.sandbox.xero.errors import Refused
+from ledgerlink.sandbox.xero.models import Organisation
+from ledgerlink.sandbox.xero.records import (
     ZERO_ID,
     Account,
     Allocation,
     BatchPayment,
     Contact,
     Document,
-    Organisation,
     Overpayment,
     Payment,
     TaxRate,
@@ -61,6 +63,13 @@ class XeroJSON(Response):
 
     def render(self, content: Any) -> bytes:
         return json.dumps(content, default=_default, separators=(",", ":")).encode()
+
+
+def render(reply: Reply) -> Response:
+    """A handler's reply as Xero sends it: JSON, or nothing at all when it has no body."""
+    if reply.body is None:
+        return Response(status_code=reply.status, headers=dict(reply.headers))
+    return XeroJSON(reply.body, status_code=reply.status, headers=dict(reply.headers))
 
 
 def envelope(collection: str, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -160,13 +169,14 @@ def _contact_ref(organisation: Organisation, contact_id: str) -> dict[str, Any]:
     return ref
 
 
-def _line_json(document: Document, index: int) -> dict[str, Any]:
+def _line_json(document: Document, index: int, unit_places: int = 2) -> dict[str, Any]:
+    """A line as Xero shows it: the unit amount to 2 decimals unless `unitdp=4` was asked for."""
     line = document.lines[index]
     body: dict[str, Any] = {
         "LineItemID": line.id,
         "Description": line.description,
         "Quantity": line.quantity,
-        "UnitAmount": line.unit_amount,
+        "UnitAmount": line.unit_amount.quantize(Decimal(1).scaleb(-unit_places), rounding=ROUND_HALF_UP),
         "AccountCode": line.account_code,
         "TaxType": line.tax_type,
         "TaxAmount": line.tax_amount,
@@ -230,7 +240,16 @@ def allocation_json(organisation: Organisation, allocation: Allocation) -> dict[
     }
 
 
-def document_json(organisation: Organisation, document: Document, *, summary: bool = False) -> dict[str, Any]:
+def document_json(
+    organisation: Organisation,
+    document: Document,
+    *,
+    summary: bool = False,
+    lines: bool = True,
+    unit_places: int = 2,
+) -> dict[str, Any]:
+    """An invoice or credit note; `lines=False` leaves out its line items, as Xero's lists do unless
+    a page was asked for; `summary` leaves out its payments and allocations too."""
     body: dict[str, Any] = {
         "Type": document.type,
         "Contact": _contact_ref(organisation, document.contact_id),
@@ -286,8 +305,9 @@ def document_json(organisation: Organisation, document: Document, *, summary: bo
                 }
                 for a in document.allocation_ids
             ]
+    if not summary and lines:
+        body["LineItems"] = [_line_json(document, i, unit_places) for i in range(len(document.lines))]
     if not summary:
-        body["LineItems"] = [_line_json(document, i) for i in range(len(document.lines))]
         body["Payments"] = [
             payment_json(organisation, organisation.payments[p], nested=True) for p in document.payment_ids
         ]
@@ -426,3 +446,9 @@ def post_data_invalid(message: str) -> dict[str, Any]:
 def plain_error(status: int, title: str, detail: str) -> dict[str, Any]:
     """The problem-details shape Xero uses for 401, 403, 404 and 429."""
     return {"Type": None, "Title": title, "Status": status, "Detail": detail, "Instance": str(uuid.uuid4())}
+
+
+def refused_response(refused: Refused) -> Response:
+    """A request turned away before any handler ran, in Xero's problem shape."""
+    body = plain_error(refused.status, refused.title, refused.detail)
+    return XeroJSON(body, status_code=refused.status, headers=refused.headers)

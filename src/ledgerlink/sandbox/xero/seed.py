@@ -2,46 +2,69 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
+from pathlib import Path
+from typing import Any, get_args
 
-# (code, name, type, tax type, system account, payments enabled)
-UK_ACCOUNTS: tuple[tuple[str, str, str, str, str, bool], ...] = (
-    ("090", "Business Bank Account", "BANK", "NONE", "", False),
-    ("091", "Business Savings Account", "BANK", "NONE", "", False),
-    ("200", "Sales", "REVENUE", "OUTPUT2", "", False),
-    ("260", "Other Revenue", "REVENUE", "OUTPUT2", "", False),
-    ("270", "Interest Income", "OTHERINCOME", "EXEMPTOUTPUT", "", False),
-    ("310", "Cost of Goods Sold", "DIRECTCOSTS", "INPUT2", "", False),
-    ("320", "Direct Wages", "DIRECTCOSTS", "NONE", "", False),
-    ("325", "Direct Expenses", "DIRECTCOSTS", "INPUT2", "", False),
-    ("400", "Advertising & Marketing", "OVERHEADS", "INPUT2", "", False),
-    ("401", "Audit & Accountancy fees", "OVERHEADS", "INPUT2", "", False),
-    ("404", "Bank Fees", "OVERHEADS", "EXEMPTINPUT", "", False),
-    ("408", "Cleaning", "OVERHEADS", "INPUT2", "", False),
-    ("412", "Consulting", "OVERHEADS", "INPUT2", "", False),
-    ("420", "Entertainment-100% business", "OVERHEADS", "INPUT2", "", False),
-    ("429", "General Expenses", "OVERHEADS", "INPUT2", "", False),
-    ("433", "Insurance", "OVERHEADS", "EXEMPTINPUT", "", False),
-    ("445", "Light, Power, Heating", "OVERHEADS", "INPUT2", "", False),
-    ("449", "Motor Vehicle Expenses", "OVERHEADS", "INPUT2", "", False),
-    ("461", "Printing & Stationery", "OVERHEADS", "INPUT2", "", False),
-    ("469", "Rent", "OVERHEADS", "INPUT2", "", False),
-    ("473", "Repairs & Maintenance", "OVERHEADS", "INPUT2", "", False),
-    ("477", "Salaries", "EXPENSE", "NONE", "", False),
-    ("489", "Telephone & Internet", "OVERHEADS", "INPUT2", "", False),
-    ("493", "Travel - National", "OVERHEADS", "INPUT2", "", False),
-    ("610", "Accounts Receivable", "CURRENT", "NONE", "DEBTORS", False),
-    ("620", "Prepayments", "PREPAYMENT", "NONE", "", False),
-    ("710", "Office Equipment", "FIXED", "INPUT2", "", False),
-    ("800", "Accounts Payable", "CURRLIAB", "NONE", "CREDITORS", False),
-    ("820", "VAT", "CURRLIAB", "NONE", "GST", False),
-    ("840", "Historical Adjustment", "CURRLIAB", "NONE", "HISTORICAL", False),
-    ("860", "Rounding", "CURRLIAB", "NONE", "ROUNDING", False),
-    ("877", "Tracking Transfers", "CURRLIAB", "NONE", "TRACKINGTRANSFERS", False),
-    ("880", "Owner A Drawings", "CURRLIAB", "NONE", "", True),
-    ("960", "Retained Earnings", "EQUITY", "NONE", "RETAINEDEARNINGS", False),
-    ("970", "Owner A Funds Introduced", "EQUITY", "NONE", "", False),
-)
+from ledgerlink.sandbox.kit import AdminError
+from ledgerlink.sandbox.xero.bodies import AccountType
+
+# (code, name, type, tax type, system account, payments enabled): Xero's default UK chart of accounts, kept
+# as data beside this module (`uk_chart.csv`; docs/sandboxes.md says where it comes from).
+ChartRow = tuple[str, str, str, str, str, bool]
+
+# The default tax type Xero gives a new account of each type when none is said.
+DEFAULT_TAX_TYPE = {
+    "REVENUE": "OUTPUT2",
+    "SALES": "OUTPUT2",
+    "OTHERINCOME": "OUTPUT2",
+    "DIRECTCOSTS": "INPUT2",
+}
+DEFAULT_TAX_TYPE |= {"OVERHEADS": "INPUT2", "EXPENSE": "INPUT2", "FIXED": "INPUT2"}
+# every account type a body may name but PAYG, which a UK organisation's chart has no use for
+ACCOUNT_TYPES = frozenset(get_args(AccountType)) - {"PAYG"}
+
+
+def _read_chart() -> tuple[ChartRow, ...]:
+    text = (Path(__file__).parent / "uk_chart.csv").read_text(encoding="utf-8")
+    return tuple(
+        (
+            row["code"],
+            row["name"],
+            row["type"],
+            row["tax_type"],
+            row["system_account"],
+            row["payments"] == "true",
+        )
+        for row in csv.DictReader(io.StringIO(text))
+    )
+
+
+UK_ACCOUNTS: tuple[ChartRow, ...] = _read_chart()
+
+
+def chart_from(rows: Any) -> tuple[ChartRow, ...]:
+    """An organisation's own chart from `POST /_sandbox/seed`'s `chart`: `[{code, name, type, tax_type?}]`
+    in Xero's words (`type` an account Type such as OVERHEADS), so a test can start from any chart."""
+    if not isinstance(rows, list) or not rows:
+        raise AdminError("chart must be a non-empty list of {code, name, type}")
+    chart: list[ChartRow] = []
+    for row in rows:
+        if not isinstance(row, dict) or not {"code", "name", "type"} <= row.keys():
+            raise AdminError(f"each chart entry needs code, name and type: {row!r}")
+        kind = str(row["type"]).upper()
+        if kind not in ACCOUNT_TYPES:
+            raise AdminError(f"unknown account Type {kind!r} for {row['code']}")
+        tax = str(row.get("tax_type", DEFAULT_TAX_TYPE.get(kind, "NONE")))
+        chart.append((str(row["code"]), str(row["name"]), kind, tax, "", bool(row.get("payments", False))))
+    for position in (0, 1):
+        values = [str(entry[position]).casefold() for entry in chart]
+        if len(set(values)) != len(values):
+            raise AdminError("chart codes and names must be unique")
+    return tuple(chart)
+
 
 _SALES = {"REVENUE": True, "EXPENSES": False, "ASSETS": True, "LIABILITIES": True, "EQUITY": True}
 _PURCHASES = {"REVENUE": False, "EXPENSES": True, "ASSETS": True, "LIABILITIES": True, "EQUITY": True}

@@ -19,6 +19,24 @@ PURCHASE_LINE = {**LINE, "quantity": 1.0}
 
 # path -> (root key, a minimal body the spec accepts, a fuller one)
 ACCEPTED: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "/ledger_accounts": (
+        "ledger_account",
+        {
+            "ledger_account_type_id": "OVERHEADS",
+            "included_in_chart": True,
+            "name": "Tools",
+            "display_name": "Tools",
+            "nominal_code": 7350,
+        },
+        {
+            "ledger_account_type_id": "DIRECT_EXPENSES",
+            "included_in_chart": True,
+            "name": "Skip hire",
+            "display_name": "Skip hire",
+            "nominal_code": 5300,
+            "tax_rate_id": "GB_STANDARD",
+        },
+    ),
     "/contacts": (
         "contact",
         {"name": "Ada", "contact_type_ids": ["CUSTOMER"]},
@@ -94,6 +112,28 @@ ACCEPTED: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
             "payment_method_id": "BANK_TRANSFER",
             "allocated_artefacts": [{"artefact_id": ID, "amount": 6.0}],
             "payment_on_account": {"total_amount": 4.0},
+        },
+    ),
+    "/contact_opening_balances": (
+        "contact_opening_balance",
+        {
+            "contact_opening_balance_type_id": "INVOICE",
+            "date": "2025-02-03",
+            "contact_id": ID,
+            "reference": "INV-1001",
+            "total_amount": 120.0,
+        },
+        {
+            "contact_opening_balance_type_id": "CREDIT_NOTE",
+            "transaction_type_id": "VENDOR_OPENING_BALANCE_CREDIT_NOTE",
+            "date": "2025-02-03",
+            "contact_id": ID,
+            "reference": "CN-7",
+            "details": "Open at 06/04/2025: 30.00 of 60.00",
+            "net_amount": 30.0,
+            "tax_amount": 0.0,
+            "total_amount": 30.0,
+            "idempotency_id": ID,
         },
     ),
     "/contact_allocations": (

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from ledgerlink.sandbox.kit import ManualClock, in_process_transport
-from ledgerlink.sandbox.xero.app import XeroSandbox, XeroSandboxConfig
+from ledgerlink.sandbox.xero.app import XeroSandbox, XeroSandboxConfig, create_app
 
 
 @pytest.fixture
@@ -20,13 +22,19 @@ def config() -> XeroSandboxConfig:
 
 
 @pytest.fixture
-def sandbox(config: XeroSandboxConfig, clock: ManualClock) -> XeroSandbox:
-    return XeroSandbox(config, clock=clock)
+def app(config: XeroSandboxConfig, clock: ManualClock) -> Starlette:
+    return create_app(replace(config, clock=clock))
 
 
 @pytest.fixture
-async def admin(sandbox: XeroSandbox) -> AsyncIterator[httpx.AsyncClient]:
-    transport = in_process_transport(sandbox.app)
+def sandbox(app: Starlette) -> XeroSandbox:
+    result: XeroSandbox = app.state.sandbox
+    return result
+
+
+@pytest.fixture
+async def admin(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = in_process_transport(app)
     async with httpx.AsyncClient(transport=transport, base_url="http://xero.test") as client:
         yield client
 
@@ -44,13 +52,11 @@ async def tenant(admin: httpx.AsyncClient) -> str:
 
 
 @pytest.fixture
-async def api(
-    admin: httpx.AsyncClient, sandbox: XeroSandbox, tenant: str
-) -> AsyncIterator[httpx.AsyncClient]:
+async def api(app: Starlette, admin: httpx.AsyncClient, tenant: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client with a token for the seeded organisation and its tenant id on every call."""
     token = (await admin.post("/_sandbox/token", json={"business_id": tenant})).json()["access_token"]
     async with httpx.AsyncClient(
-        transport=in_process_transport(sandbox.app),
+        transport=in_process_transport(app),
         base_url="http://xero.test/api.xro/2.0",
         headers={"Authorization": f"Bearer {token}", "xero-tenant-id": tenant, "Accept": "application/json"},
     ) as client:

@@ -16,7 +16,7 @@ from ledgerlink.errors import ReconnectNeeded
 from ledgerlink.packages.base import PackageSettings
 from ledgerlink.packages.xero import XeroAuth
 from ledgerlink.sandbox.kit import BackgroundServer, Grant, ManualClock
-from ledgerlink.sandbox.xero.app import XeroSandbox
+from ledgerlink.sandbox.xero.app import XeroSandbox, XeroSandboxConfig, create_app
 
 SCOPES = ("openid", "offline_access", "accounting.contacts", "accounting.settings", "accounting.invoices")
 
@@ -43,11 +43,12 @@ def settings(base: str, redirect: str, scopes: tuple[str, ...] = SCOPES) -> Pack
 
 
 async def test_consent_choosing_an_organisation_then_code_exchange_then_connections_over_loopback() -> None:
-    sandbox = XeroSandbox()
+    app = create_app(XeroSandboxConfig())
+    sandbox: XeroSandbox = app.state.sandbox
     chosen = sandbox.seed({"name": "Hartley Heating Ltd"})
     sandbox.seed({"name": "Another Org Ltd"})
     received: list[dict[str, list[str]]] = []
-    with BackgroundServer(sandbox.app) as xero, BackgroundServer(callback_app(received)) as callback:
+    with BackgroundServer(app) as xero, BackgroundServer(callback_app(received)) as callback:
         auth = XeroAuth(settings(xero.url, f"{callback.url}/connect/callback"))
         async with httpx.AsyncClient(follow_redirects=True) as browser:
             page = await browser.get(auth.authorization_url(state="st-1"))
@@ -86,10 +87,11 @@ async def test_consent_choosing_an_organisation_then_code_exchange_then_connecti
 
 async def test_a_rotated_away_refresh_token_dies_after_the_grace_window_and_asks_for_a_reconnect() -> None:
     clock = ManualClock(1_767_225_600.0)
-    sandbox = XeroSandbox(clock=clock)
+    app = create_app(XeroSandboxConfig(clock=clock))
+    sandbox: XeroSandbox = app.state.sandbox
     tenant = sandbox.seed({})
     auth = XeroAuth(
-        settings("http://xero.test", "http://127.0.0.1/cb"), transport=httpx.ASGITransport(app=sandbox.app)
+        settings("http://xero.test", "http://127.0.0.1/cb"), transport=httpx.ASGITransport(app=app)
     )
     code = sandbox.oauth.issue_code(
         Grant("ledgerlink-app", "owner", (tenant,), " ".join(SCOPES)),
@@ -104,11 +106,12 @@ async def test_a_rotated_away_refresh_token_dies_after_the_grace_window_and_asks
 
 
 async def test_no_refresh_token_without_offline_access() -> None:
-    sandbox = XeroSandbox()
+    app = create_app(XeroSandboxConfig())
+    sandbox: XeroSandbox = app.state.sandbox
     tenant = sandbox.seed({})
     auth = XeroAuth(
         settings("http://xero.test", "http://127.0.0.1/cb", ("accounting.contacts",)),
-        transport=httpx.ASGITransport(app=sandbox.app),
+        transport=httpx.ASGITransport(app=app),
     )
     grant = Grant("ledgerlink-app", "owner", (tenant,), "accounting.contacts")
 

@@ -53,6 +53,8 @@ async def put(
     **headers: str,
 ) -> httpx.Response:
     params = {} if summarize else {"summarizeErrors": "false"}
+    if collection in ("Invoices", "CreditNotes"):
+        params["unitdp"] = "4"  # the bodies here price to the tenth of a penny
     return await api.put(f"/{collection}", params=params, json={collection: list(elements)}, headers=headers)
 
 

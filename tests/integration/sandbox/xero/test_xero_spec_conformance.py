@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerlink.sandbox.xero import bodies
+from ledgerlink.sandbox.xero import bodies, errors
 from tests.support.xero_spec import body_errors, request_examples, requires_spec, schema_validator
 
 pytestmark = [requires_spec, pytest.mark.spec]
@@ -29,6 +29,7 @@ OPERATIONS = [
     ("PUT", "/CreditNotes/{CreditNoteID}/Allocations", "Allocations"),
     ("PUT", "/BatchPayments", "BatchPayments"),
     ("PUT", "/BankTransactions", "BankTransactions"),
+    ("PUT", "/Accounts", "Accounts"),
 ]
 
 INVOICE = {
@@ -147,6 +148,12 @@ REFUSED: list[tuple[str, str, dict[str, Any]]] = [
     ("PUT", "/Payments", mutate({"Payments": [PAYMENT]}, ("Payments", 0, "Amount"), "10.50")),
     ("PUT", "/Payments", mutate({"Payments": [PAYMENT]}, ("Payments", 0, "Status"), "VOIDED")),
     ("PUT", "/CreditNotes", mutate(VALID[2][2], ("CreditNotes", 0, "Type"), "ACCREC")),
+    ("PUT", "/Accounts", {"Code": "450", "Name": "Tools", "Type": "OVERHEAD"}),
+    (
+        "PUT",
+        "/Accounts",
+        {"Code": "450", "Name": "Tools", "Type": "OVERHEADS", "EnablePaymentsToAccount": "yes"},
+    ),
 ]
 
 
@@ -157,7 +164,7 @@ def _collection(template: str) -> str:
 def sandbox_accepts(template: str, body: dict[str, Any]) -> bool:
     try:
         bodies.parse_collection(body, _collection(template))
-    except bodies.BodyInvalid:
+    except errors.BodyInvalid:
         return False
     return True
 
