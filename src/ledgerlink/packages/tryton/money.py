@@ -1,0 +1,131 @@
+"""Money in Tryton: payments and credit allocations as posted moves set against the documents they settle.
+
+A payment is a move in the cash journal, the bank against the party's receivable or payable; a credit
+allocation a move of two lines on the party's account. Each party line is added to the payment lines
+of the document it settles, in the order the lines were made, and a document settled in full has its
+lines reconciled. Every step looks first whether it is done, so finishing a move after a lost reply
+does nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ledgerlink.errors import Problem, Rejected
+from ledgerlink.packages.base import Created, CreditAllocationDraft, DocumentType, PaymentDraft
+from ledgerlink.packages.tryton import mapping
+from ledgerlink.packages.tryton.client import TrytonRpc
+
+
+class MoneyMoves:
+    """One connection's payments and allocations; `setup` answers the ids every move needs."""
+
+    def __init__(self, rpc: TrytonRpc, setup: Callable[[str], Awaitable[int]]) -> None:
+        self.rpc = rpc
+        self.setup = setup
+        self.periods: dict[tuple[int, int], int] = {}
+
+    async def period(self, day: date) -> int:
+        key = (day.year, day.month)
+        if key not in self.periods:
+            rows = await self.rpc.search_read(
+                "account.period",
+                [("start_date", "<=", day), ("end_date", ">=", day), ("type", "=", "standard")],
+                ["id"],
+                limit=1,
+            )
+            if not rows:
+                raise Rejected([Problem(f"Tryton has no open period for {day.isoformat()}")])
+            self.periods[key] = int(rows[0]["id"])
+        return self.periods[key]
+
+    async def move(self, key: str, day: date, journal: str, lines: list[dict[str, Any]]) -> int:
+        values = {
+            "journal": await self.setup(journal),
+            "period": await self.period(day),
+            "date": day,
+            "company": await self.setup("company"),
+            "description": mapping.tag(key),
+            "lines": [["create", lines]],
+        }
+        [move] = await self.rpc.model("account.move", "create", [values], write=True)
+        return int(move)
+
+    async def payment_move(self, draft: PaymentDraft) -> int:
+        purchase = draft.document_type in mapping.PURCHASES
+        lines = mapping.payment_lines(
+            draft,
+            party_account=await self.setup("payable" if purchase else "receivable"),
+            description=draft.reference or draft.source_id,
+        )
+        return await self.move(draft.key, draft.date, "journal_cash", lines)
+
+    async def allocation_move(self, draft: CreditAllocationDraft) -> int:
+        account = await self.setup("payable" if draft.purchase else "receivable")
+        invoice_type = DocumentType.PURCHASE_INVOICE if draft.purchase else DocumentType.SALES_INVOICE
+        credit_type = DocumentType.PURCHASE_CREDIT_NOTE if draft.purchase else DocumentType.SALES_CREDIT_NOTE
+        lines = [
+            {
+                "account": account,
+                "party": int(draft.contact_id),
+                "description": f"credit {draft.source_id}",
+                **mapping.amounts(draft.amount * mapping.payment_side(kind)),
+            }
+            for kind in (invoice_type, credit_type)
+        ]
+        return await self.move(draft.key, draft.date, "journal_general", lines)
+
+    async def complete_payment(self, draft: PaymentDraft, move: int) -> Created:
+        documents = [int(a.document_id) for a in draft.allocations]
+        await self.settle(move, documents)
+        return Created(draft.key, str(move), related_ids=tuple(a.document_id for a in draft.allocations))
+
+    async def complete_allocation(self, draft: CreditAllocationDraft, move: int) -> Created:
+        await self.settle(move, [int(draft.invoice_id), int(draft.credit_note_id)])
+        return Created(draft.key, str(move), related_ids=(draft.invoice_id, draft.credit_note_id))
+
+    async def settle(self, move: int, documents: list[int]) -> None:
+        """Post the move, add its party lines to the documents' payment lines in order, and reconcile
+        each document its lines now settle. Each step is skipped where already done."""
+        lines = await self.rpc.search_read(
+            "account.move.line",
+            [("move", "=", move)],
+            ["party", "invoice_payment", "move_state"],
+            order=[("id", "ASC")],  # as created: one line per document, in the allocations' order
+        )
+        if any(line.get("move_state") == "draft" for line in lines):
+            await self.rpc.model("account.move", "post", [move], write=True)
+        party_lines = [line for line in lines if line.get("party")]
+        for document, line in zip(documents, party_lines, strict=False):
+            if line.get("invoice_payment") is None:
+                await self.rpc.model(
+                    "account.invoice",
+                    "write",
+                    [document],
+                    {"payment_lines": [["add", [int(line["id"])]]]},
+                    write=True,
+                )
+            await self.reconcile_if_settled(document)
+
+    async def reconcile_if_settled(self, document: int) -> None:
+        [row] = await self.rpc.model(
+            "account.invoice",
+            "read",
+            [document],
+            ["amount_to_pay", "reconciled", "lines_to_pay", "payment_lines"],
+        )
+        if row.get("reconciled") or Decimal(str(row.get("amount_to_pay") or 0)) != 0:
+            return
+        ids = [int(i) for i in [*row["lines_to_pay"], *row["payment_lines"]]]
+        lines = await self.rpc.model("account.move.line", "read", ids, ["reconciliation", "date"])
+        open_lines = [line for line in lines if not line.get("reconciliation")]
+        if open_lines:
+            values = {
+                "company": await self.setup("company"),
+                "date": max(line["date"] for line in open_lines),
+                "lines": [["add", [int(line["id"]) for line in open_lines]]],
+            }
+            await self.rpc.model("account.move.reconciliation", "create", [values], write=True)

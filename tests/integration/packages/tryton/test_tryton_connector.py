@@ -1,0 +1,248 @@
+"""The connector on a real `trytond`, record by record: what Tryton's own books say after each kind of
+draft, the job system's VAT kept where Tryton would round a half penny the other way, and a record
+whose reply was lost found again (and finished) by the key it carries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from ledgerlink.packages.base import (
+    AllocationLine,
+    ConnectionContext,
+    ContactDraft,
+    Created,
+    CreditAllocationDraft,
+    DocumentDraft,
+    DocumentType,
+    LineDraft,
+    PackageSettings,
+    PaymentDraft,
+)
+from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.packages.tryton import mapping
+from ledgerlink.packages.tryton.connector import TrytonConnector
+from ledgerlink.packages.tryton.server import TrytonHome, start_business
+
+pytestmark = pytest.mark.slow
+
+
+class Login:
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    async def access_token(self) -> str:
+        return self.secret
+
+    async def refresh(self, stale_access_token: str) -> str:
+        return self.secret
+
+
+@pytest.fixture
+async def connector(home: TrytonHome) -> AsyncIterator[TrytonConnector]:
+    server = await start_business(home, "Hollis Heating", database=f"records{datetime.now(UTC):%H%M%S%f}")
+    context = ConnectionContext(
+        business_id=server.database,
+        tokens=Login(home.credentials()),
+        settings=PackageSettings(api_url=server.url, auth_url="", token_url=""),
+        pacer=UnlimitedPacer(),
+    )
+    found = TrytonConnector(context)
+    yield found
+    await found.aclose()
+    server.stop()
+
+
+async def one(connector: TrytonConnector, draft: object) -> Created:
+    [outcome] = await connector.create([draft])  # type: ignore[list-item]
+    assert isinstance(outcome, Created), outcome
+    return outcome
+
+
+async def test_invoices_credit_notes_payments_and_allocations_settle_in_tryton_s_books(
+    connector: TrytonConnector,
+) -> None:
+    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
+    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
+    bank = next(b for b in await connector.bank_accounts() if b.code == "1200")
+    customer = await one(
+        connector, ContactDraft("c", "C1", "customer", "Jane Smith", email="jane@example.com")
+    )
+    supplier = await one(connector, ContactDraft("s", "S1", "supplier", "Plumb Supplies Ltd"))
+    standard, reduced = taxes["Standard 20% (sales)"], taxes["Reduced 5% (sales)"]
+    lines = (
+        LineDraft(
+            "Boiler service",
+            Decimal(1),
+            Decimal("80.00"),
+            Decimal("80.00"),
+            Decimal("16.00"),
+            accounts["4000"],
+            "4000",
+            standard,
+        ),
+        # 5% of 0.10 is half a penny: the job system rounds it up, Tryton to even
+        LineDraft(
+            "Washer",
+            Decimal(1),
+            Decimal("0.10"),
+            Decimal("0.10"),
+            Decimal("0.01"),
+            accounts["4000"],
+            "4000",
+            reduced,
+        ),
+    )
+    invoice = await one(
+        connector,
+        DocumentDraft(
+            "i",
+            "J1",
+            DocumentType.SALES_INVOICE,
+            customer.package_id,
+            "INV-1",
+            date(2026, 3, 2),
+            lines,
+            Decimal("80.10"),
+            Decimal("16.01"),
+            Decimal("96.11"),
+        ),
+    )
+    credit = await one(
+        connector,
+        DocumentDraft(
+            "n",
+            "N1",
+            DocumentType.SALES_CREDIT_NOTE,
+            customer.package_id,
+            "CN-1",
+            date(2026, 3, 3),
+            lines[:1],
+            Decimal("80.00"),
+            Decimal("16.00"),
+            Decimal("96.00"),
+        ),
+    )
+    await one(
+        connector,
+        CreditAllocationDraft(
+            "a",
+            "N1",
+            customer.package_id,
+            credit.package_id,
+            invoice.package_id,
+            Decimal("96.00"),
+            date(2026, 3, 3),
+        ),
+    )
+    receipt = PaymentDraft(
+        "p",
+        "P1",
+        DocumentType.CUSTOMER_RECEIPT,
+        customer.package_id,
+        bank.id,
+        bank.code,
+        date(2026, 3, 4),
+        Decimal("5.00"),
+        "R1",
+        (AllocationLine(invoice.package_id, DocumentType.SALES_INVOICE, Decimal("0.11")),),
+    )
+    await one(connector, receipt)
+    purchase = taxes["Standard 20% (purchases)"]
+    bill = await one(
+        connector,
+        DocumentDraft(
+            "b",
+            "B1",
+            DocumentType.PURCHASE_INVOICE,
+            supplier.package_id,
+            "SUP-77",
+            date(2026, 3, 5),
+            (
+                LineDraft(
+                    "Copper pipe",
+                    Decimal(2),
+                    Decimal("10.00"),
+                    Decimal("20.00"),
+                    Decimal("4.00"),
+                    accounts["5001"],
+                    "5001",
+                    purchase,
+                ),
+            ),
+            Decimal("20.00"),
+            Decimal("4.00"),
+            Decimal("24.00"),
+        ),
+    )
+
+    assert invoice.totals is not None
+    assert invoice.totals.vat == Decimal("16.01")
+    assert credit.totals is not None
+    assert credit.totals.gross == Decimal("96.00")
+    # the invoice is settled by the credit note and 0.11 of the receipt; 4.89 is the customer's credit
+    assert await connector.outstanding_balances([customer.package_id, supplier.package_id]) == {
+        customer.package_id: Decimal("-4.89"),
+        supplier.package_id: Decimal("24.00"),
+    }
+    states = await connector.rpc.model(
+        "account.invoice",
+        "read",
+        [int(invoice.package_id), int(credit.package_id), int(bill.package_id)],
+        ["state"],
+    )
+    assert [row["state"] for row in states] == ["paid", "paid", "posted"]
+    # a lost reply: the engine asks again, and finds the same records rather than making new ones
+    assert await connector.find(receipt) is not None
+    assert await connector.find(ContactDraft("c2", "C1", "customer", "Jane Smith")) == customer.package_id
+    assert await connector.find(ContactDraft("c3", "C2", "customer", "Someone Else")) is None
+
+
+async def test_an_invoice_left_in_draft_by_a_lost_reply_is_posted_when_found(
+    connector: TrytonConnector,
+) -> None:
+    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
+    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
+    customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
+    draft = DocumentDraft(
+        "i",
+        "J1",
+        DocumentType.SALES_INVOICE,
+        customer.package_id,
+        "INV-1",
+        date(2026, 3, 2),
+        (
+            LineDraft(
+                "Service",
+                Decimal(1),
+                Decimal("50.00"),
+                Decimal("50.00"),
+                Decimal("10.00"),
+                accounts["4000"],
+                "4000",
+                taxes["Standard 20% (sales)"],
+            ),
+        ),
+        Decimal("50.00"),
+        Decimal("10.00"),
+        Decimal("60.00"),
+    )
+    # created, then the reply was lost before it was posted
+    party = int(customer.package_id)
+    values = mapping.invoice_create(
+        draft,
+        address=await connector._address(party),
+        account=await connector._setup("receivable"),
+        journal=await connector._setup("journal_revenue"),
+        currency=await connector._setup("currency"),
+        company=await connector._setup("company"),
+    )
+    made = await connector.rpc.model("account.invoice", "create", [values], write=True)
+
+    assert await connector.find(draft) == str(made[0])
+    [row] = await connector.rpc.model("account.invoice", "read", made, ["state", "total_amount"])
+    assert (row["state"], row["total_amount"]) == ("posted", Decimal("60.00"))
+    assert await connector.outstanding_balance(customer.package_id) == Decimal("60.00")
