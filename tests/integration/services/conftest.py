@@ -11,15 +11,19 @@ from pathlib import Path
 import pytest
 
 from ledgerlink.domain.records import (
+    CreditNote,
+    Invoice,
     NominalAccount,
     NominalKind,
     PaymentMethod,
     Record,
+    SupplierCreditNote,
+    SupplierInvoice,
     standard_vat_rates,
 )
 from ledgerlink.packages.base import ConnectionContext, PackageSettings
 from ledgerlink.packages.pacing import UnlimitedPacer
-from ledgerlink.services.nominals import Nominals
+from ledgerlink.services.onboarding.nominals import Nominals
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection, ConnectionRepository
 from ledgerlink.store.records import RecordWrite
@@ -51,8 +55,17 @@ class World:
         return FakeConnector(context, self.package)
 
     def feed(self, *records: Record) -> None:
+        """Store records as they are, unchecked, with the figures feeding would have worked out."""
         with self.store.unit_of_work() as uow:
-            uow.records(self.company_id).upsert(RecordWrite(record) for record in records)
+            percent = uow.reference(self.company_id).reference_data().percent_by_rate
+            writes = []
+            for record in records:
+                if isinstance(record, Invoice | CreditNote | SupplierInvoice | SupplierCreditNote):
+                    figures = record.figures(percent)
+                    writes.append(RecordWrite(record, figures.totals.gross, line_vat=figures.line_vat))
+                else:
+                    writes.append(RecordWrite(record))
+            uow.records(self.company_id).upsert(writes)
             uow.commit()
 
     def refreshed(self) -> Connection:
@@ -101,7 +114,7 @@ async def world(store: Store) -> World:
     world = World(store, company.id, connection, package)
     nominals = Nominals(store, world.refreshed())
     await nominals.read_lists(world.connector())
-    nominals.accept_suggestions()
+    nominals.accept_suggestions(checked=True)
     return world
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from ledgerlink.errors import ConfigurationError
 from ledgerlink.sandbox.kit.consent_client import approve
-from ledgerlink.services.connect import ConnectFlow, ConnectRefused
-from ledgerlink.services.sandbox_session import sandbox_client, seed_business
+from ledgerlink.services.demo.sandbox_session import sandbox_client, seed_business
+from ledgerlink.services.onboarding.connect import ConnectFlow, ConnectRefused
 from ledgerlink.store import Store
 from ledgerlink.store.connections import ConnectionRepository
 from tests.support.sandbox_books import PACKAGES, Books, books_for
@@ -19,13 +19,13 @@ from tests.support.sandbox_books import PACKAGES, Books, books_for
 async def _signed_in(books: Books, business: str = "") -> tuple[ConnectFlow, dict[str, str]]:
     """A person approves at the consent page; answers the flow and what came back to the callback."""
     flow = ConnectFlow(
-        books.runtime,
+        books.connectors,
         books.company_id,
         books.package,
         sandbox=True,
-        redirect_uri=books.runtime.settings.redirect_uri,
+        redirect_uri=books.connectors.settings.redirect_uri,
     )
-    async with sandbox_client(books.runtime, books.package) as client:
+    async with sandbox_client(books.connectors, books.package) as client:
         callback = await approve(client, flow.authorization_url(), business=business)
     return flow, {name: values[0] for name, values in parse_qs(urlparse(callback).query).items()}
 
@@ -40,7 +40,7 @@ async def test_an_answer_carrying_another_state_is_refused_and_its_code_never_ex
     package: str, sqlite_store: Store, tmp_path: Path
 ) -> None:
     books = books_for(package, sqlite_store, tmp_path)
-    await seed_business(books.runtime, package, "Acme Books")
+    await seed_business(books.connectors, package, "Acme Books")
     flow, answer = await _signed_in(books)
 
     with pytest.raises(ConnectRefused, match="state differs"):
@@ -58,7 +58,7 @@ async def test_a_person_who_declines_at_the_consent_page_is_told_so(
     package: str, sqlite_store: Store, tmp_path: Path
 ) -> None:
     books = books_for(package, sqlite_store, tmp_path)
-    await seed_business(books.runtime, package, "Acme Books")
+    await seed_business(books.connectors, package, "Acme Books")
     flow, answer = await _signed_in(books)
 
     with pytest.raises(ConnectRefused, match="did not grant access: access_denied"):
@@ -71,8 +71,8 @@ async def test_the_business_chosen_must_be_one_granted_and_is_stored_with_sealed
     sqlite_store: Store, tmp_path: Path
 ) -> None:
     books = books_for("sage", sqlite_store, tmp_path)
-    await seed_business(books.runtime, "sage", "Acme Books")
-    await seed_business(books.runtime, "sage", "Acme Rentals")
+    await seed_business(books.connectors, "sage", "Acme Books")
+    await seed_business(books.connectors, "sage", "Acme Rentals")
     flow, answer = await _signed_in(books, business="Acme Rentals")
     granted = await flow.finish(code=answer["code"], state=answer["state"])
 
@@ -88,4 +88,4 @@ async def test_the_business_chosen_must_be_one_granted_and_is_stored_with_sealed
     with books.store.unit_of_work() as uow:
         sealed, _ = ConnectionRepository(uow.session, books.company_id).sealed_tokens(connection.id)
     assert flow.tokens.access_token not in sealed
-    assert books.runtime.box.open(sealed).count(flow.tokens.access_token) == 1
+    assert books.connectors.box.open(sealed).count(flow.tokens.access_token) == 1

@@ -12,18 +12,16 @@ from typing import Any
 import pytest
 
 from ledgerlink.domain.outbox import EntryState
-from ledgerlink.domain.records import Customer, RecordKind, Supplier
+from ledgerlink.domain.records import Address, Customer, RecordKind, Supplier
 from ledgerlink.errors import LinkConflict, StepNotReady
 from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import in_process_transport
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
-from ledgerlink.services.connect import save_settings
-from ledgerlink.services.dashboard import send_now
-from ledgerlink.services.demo_data import DemoData, generate
-from ledgerlink.services.link_review import (
+from ledgerlink.services.demo.books import DemoData, generate
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, sandbox_client, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.linking.proposals import LEFT_FOR_REVIEW, finish_step, link_progress, run_linking
+from ledgerlink.services.linking.review import (
     accept_sure,
     decide,
     export_csv,
@@ -31,12 +29,11 @@ from ledgerlink.services.link_review import (
     review_items,
     search_contacts,
 )
-from ledgerlink.services.linking import LEFT_FOR_REVIEW, finish_step, link_progress, run_linking
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import connect_to_sandbox, sandbox_client, seed_business
-from ledgerlink.services.secrets import SecretBox
+from ledgerlink.services.onboarding.connect import save_settings
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
+from ledgerlink.services.sending.controls import send_now
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection, LinkRepository
@@ -44,10 +41,9 @@ from ledgerlink.store.linking import DecisionRepository, ProposalRepository
 from ledgerlink.store.outbox import OutboxRepository
 
 UNLIMITED_APPS = {
-    "sage": lambda: sage_app(SageSandboxConfig(rate_limit_per_minute=None)),
-    "xero": lambda: xero_app(
-        XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
-    ),
+    "sage": lambda: sandbox_app("sage", limits=False),
+    "xero": lambda: sandbox_app("xero", limits=False),
+    "quickbooks": lambda: sandbox_app("quickbooks", limits=False),
 }
 STREET_WORDS = {"Road": "Rd", "Lane": "Ln", "Street": "St", "Avenue": "Ave", "Drive": "Dr", "Terrace": "Tce"}
 
@@ -60,7 +56,7 @@ async def instant(seconds: float) -> None:
 class Books:
     """The jobs side, the sandbox business beside it, and who is who."""
 
-    runtime: Runtime
+    connectors: ConnectorFactory
     company_id: int
     connection: Connection
     demo: DemoData
@@ -70,7 +66,7 @@ class Books:
 
     @property
     def store(self) -> Store:
-        return self.runtime.store
+        return self.connectors.store
 
     def customers(self) -> list[Customer]:
         return [r for r in self.demo.records if isinstance(r, Customer)]
@@ -105,7 +101,7 @@ class Books:
         return entry.state, entry.reason
 
     async def package_contacts(self) -> int:
-        async with sandbox_client(self.runtime, self.package) as client:
+        async with sandbox_client(self.connectors, self.package) as client:
             state = (await client.get("/_sandbox/state")).json()
         business = next(b for b in state["businesses"] if b["name"] == "Side by Side Books")
         return int(business["counts"]["contacts"])
@@ -160,6 +156,8 @@ def _wire(package: str, spec: dict[str, Any]) -> dict[str, Any]:
             if spec[field]:
                 body[key] = spec[field]
         return body
+    if package == "quickbooks":
+        return _quickbooks_wire(spec)
     body = {
         "Name": spec["name"],
         "AccountNumber": spec["reference"],
@@ -181,6 +179,21 @@ def _wire(package: str, spec: dict[str, Any]) -> dict[str, Any]:
         body["FirstName"], body["LastName"] = spec["first"], spec["last"]
     if spec["email"]:
         body["EmailAddress"] = spec["email"]
+    return body
+
+
+def _quickbooks_wire(spec: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": spec["role"],
+        "DisplayName": spec["name"],
+        "AcctNum": spec["reference"],
+        "BillAddr": {"Line1": spec["line1"], "City": spec["town"], "PostalCode": spec["postcode"]},
+    }
+    if spec["first"] or spec["last"]:
+        body["GivenName"], body["FamilyName"] = spec["first"], spec["last"]
+    for key, field in (("PrimaryEmailAddr", "email"), ("PrimaryPhone", "phone"), ("Mobile", "mobile")):
+        if spec[field]:
+            body[key] = {"Address": spec[field]} if field == "email" else {"FreeFormNumber": spec[field]}
     return body
 
 
@@ -285,7 +298,7 @@ async def side_by_side(package: str, store: Store, tmp_path: Path) -> Books:
         report = ingest(uow, company.id, demo.records)
         uow.commit()
     assert not report.rejected
-    runtime = Runtime(
+    connectors = ConnectorFactory(
         store=store,
         settings=Settings(data_dir=tmp_path),
         box=SecretBox("linking"),
@@ -295,17 +308,19 @@ async def side_by_side(package: str, store: Store, tmp_path: Path) -> Books:
     )
     roles = _roles(demo)
     await seed_business(
-        runtime, package, "Side by Side Books", contacts=_package_contacts(package, demo, roles)
+        connectors, package, "Side by Side Books", contacts=_package_contacts(package, demo, roles)
     )
-    connection = await connect_to_sandbox(runtime, company.id, package, "Side by Side Books")
+    connection = await connect_to_sandbox(connectors, company.id, package, "Side by Side Books")
     connection = save_settings(
-        runtime, company.id, connection.id, onboarding_path="side-by-side", cut_off_date=date(2023, 1, 1)
+        connectors, company.id, connection.id, onboarding_path="side-by-side", cut_off_date=date(2023, 1, 1)
     )
     nominals = Nominals(store, connection)
-    connector = runtime.connector(connection)
+    connector = connectors.connector(connection)
     await nominals.read_lists(connector)
     await connector.aclose()
-    nominals.accept_suggestions()
+    nominals.accept_suggestions(checked=True)
+    nominals.give_every_consent()  # the person allows what the package needs made (QuickBooks' items)
+    connection = nominals.connection
     assert nominals.check().clean
     references = {
         "initials": "PKG1",
@@ -318,7 +333,7 @@ async def side_by_side(package: str, store: Store, tmp_path: Path) -> Books:
         "supplier_2": "PKG8",
     }
     return Books(
-        runtime,
+        connectors,
         company.id,
         connection,
         demo,
@@ -331,14 +346,14 @@ async def side_by_side(package: str, store: Store, tmp_path: Path) -> Books:
 # --- the whole side-by-side path ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("package", ["sage", "xero"])
+@pytest.mark.parametrize("package", ["quickbooks", "sage", "xero"])
 async def test_sure_matches_are_linked_traps_are_not_and_sending_makes_no_duplicates(
     package: str, store: Store, tmp_path: Path
 ) -> None:
     books = await side_by_side(package, store, tmp_path)
     before = await books.package_contacts()
 
-    summary = await run_linking(books.runtime, books.company_id, "customer")
+    summary = await run_linking(books.connectors, books.company_id, "customer")
 
     assert summary.contacts_read == 8
     linked = {pair.source_id: pair.package_id for pair in summary.linked_now}
@@ -362,7 +377,7 @@ async def test_sure_matches_are_linked_traps_are_not_and_sending_makes_no_duplic
 
     # sending is refused until both linking steps are done
     with pytest.raises(StepNotReady, match="link existing customers"):
-        await send_now(books.runtime, books.company_id)
+        await send_now(books.connectors, books.company_id)
     with pytest.raises(StepNotReady, match=books.roles["moved"]):
         finish_step(books.store, books.company_id, "customer")
 
@@ -373,8 +388,8 @@ async def test_sure_matches_are_linked_traps_are_not_and_sending_makes_no_duplic
     assert progress.linked == 4
 
     with pytest.raises(StepNotReady, match="link existing suppliers"):
-        await send_now(books.runtime, books.company_id)
-    suppliers = await run_linking(books.runtime, books.company_id, "supplier")
+        await send_now(books.connectors, books.company_id)
+    suppliers = await run_linking(books.connectors, books.company_id, "supplier")
     supplier_ids = [s.source_id for s in books.suppliers()]
     assert {pair.source_id: pair.package_id for pair in suppliers.linked_now} == {
         supplier_ids[0]: books.package_id("supplier_1"),
@@ -382,7 +397,7 @@ async def test_sure_matches_are_linked_traps_are_not_and_sending_makes_no_duplic
     }
     finish_step(books.store, books.company_id, "supplier")
 
-    report = await send_now(books.runtime, books.company_id)
+    report = await send_now(books.connectors, books.company_id)
     assert report.stopped == ""
     assert not report.failed, report.failed
     unlinked = (len(books.customers()) - 4) + (len(supplier_ids) - 2)
@@ -393,7 +408,7 @@ async def test_sure_matches_are_linked_traps_are_not_and_sending_makes_no_duplic
     assert books.link_of(RecordKind.CUSTOMER, books.roles["initials"]) == books.package_id("initials")
 
     decide(books.store, books.company_id, "customer", books.roles["namesake"], "create_new")
-    await send_now(books.runtime, books.company_id)
+    await send_now(books.connectors, books.company_id)
     assert await books.package_contacts() == before + unlinked
     assert books.link_of(RecordKind.CUSTOMER, books.roles["namesake"]) not in (
         None,
@@ -408,7 +423,7 @@ async def test_linking_one_package_contact_to_two_records_is_refused_naming_both
     store: Store, tmp_path: Path
 ) -> None:
     books = await side_by_side("xero", store, tmp_path)
-    await run_linking(books.runtime, books.company_id, "customer")
+    await run_linking(books.connectors, books.company_id, "customer")
     taken = books.package_id("initials")
     holder = books.roles["initials"]
     other = books.roles["namesake"]
@@ -425,13 +440,13 @@ async def test_linking_one_package_contact_to_two_records_is_refused_naming_both
 async def test_a_rerun_respects_rejections_unlinks_and_create_new(any_store: Store, tmp_path: Path) -> None:
     store = any_store
     books = await side_by_side("sage", store, tmp_path)
-    await run_linking(books.runtime, books.company_id, "customer")
+    await run_linking(books.connectors, books.company_id, "customer")
     moved, initials, stranger = books.roles["moved"], books.roles["initials"], books.roles["namesake"]
 
     decide(books.store, books.company_id, "customer", moved, "reject")
     decide(books.store, books.company_id, "customer", initials, "unlink")
     decide(books.store, books.company_id, "customer", stranger, "create_new")
-    again = await run_linking(books.runtime, books.company_id, "customer")
+    again = await run_linking(books.connectors, books.company_id, "customer")
 
     assert books.proposal("moved") == ("none", "")
     assert books.link_of(RecordKind.CUSTOMER, initials) is None  # an unlink is never undone by a run
@@ -456,7 +471,7 @@ async def test_without_auto_linking_nothing_is_linked_until_the_sure_ones_are_ac
     store: Store, tmp_path: Path
 ) -> None:
     books = await side_by_side("xero", store, tmp_path)
-    summary = await run_linking(books.runtime, books.company_id, "customer", auto=False)
+    summary = await run_linking(books.connectors, books.company_id, "customer", auto=False)
     assert summary.linked_now == ()
     assert summary.sure == 3
     assert link_progress(books.store, books.company_id, "customer").linked == 0
@@ -472,7 +487,7 @@ async def test_without_auto_linking_nothing_is_linked_until_the_sure_ones_are_ac
 async def test_decisions_round_trip_through_a_spreadsheet(any_store: Store, tmp_path: Path) -> None:
     store = any_store
     books = await side_by_side("xero", store, tmp_path)
-    await run_linking(books.runtime, books.company_id, "customer", auto=False)
+    await run_linking(books.connectors, books.company_id, "customer", auto=False)
     sheet = tmp_path / "review.csv"
     exported = export_csv(books.store, books.company_id, sheet)
     lines = sheet.read_text().splitlines()
@@ -532,7 +547,7 @@ async def test_a_sure_match_whose_contact_was_taken_meanwhile_goes_to_review_nam
     store: Store, tmp_path: Path
 ) -> None:
     books = await side_by_side("xero", store, tmp_path)
-    await run_linking(books.runtime, books.company_id, "customer", auto=False)
+    await run_linking(books.connectors, books.company_id, "customer", auto=False)
     contact = books.package_id("initials")
     by_hand = books.roles["namesake"]
     decide(books.store, books.company_id, "customer", by_hand, "manual", package_id=contact)
@@ -547,3 +562,45 @@ async def test_a_sure_match_whose_contact_was_taken_meanwhile_goes_to_review_nam
     waiting = {item.source_id: item for item in review_items(books.store, books.company_id, "customer")}
     assert waiting[books.roles["initials"]].band == "likely"
     assert by_hand in waiting[books.roles["initials"]].reasons[0]
+
+
+async def test_a_spreadsheet_never_runs_an_exported_cell_and_the_ids_read_back_are_the_ids_written(
+    store: Store, tmp_path: Path
+) -> None:
+    books = await side_by_side("xero", store, tmp_path)
+    with store.unit_of_work() as uow:
+        ingest(
+            uow,
+            books.company_id,
+            [
+                Customer(
+                    source_id="-C9",
+                    first_name='=HYPERLINK("http://evil.example","x")',
+                    last_name="Smith",
+                    address=Address(line1="-5 Main St", town="Leeds", postcode="LS6 2AB"),
+                    email="@home",
+                )
+            ],
+        )
+        uow.commit()
+    await run_linking(books.connectors, books.company_id, "customer", auto=False)
+    sheet = tmp_path / "review.csv"
+    export_csv(books.store, books.company_id, sheet)
+
+    with sheet.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header, written = rows[0], next(row for row in rows if row[1] == "'-C9")
+    cell = dict(zip(header, written, strict=True))
+    assert cell["jobs_name"].startswith("'=HYPERLINK(")
+    assert cell["jobs_address"].startswith("'-5 Main St")
+    assert cell["jobs_email"] == "'@home"
+    assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row[:8])
+
+    written[header.index("decision")] = "create-new"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    report = import_csv(books.store, books.company_id, sheet)
+
+    assert (report.applied, report.problems) == (1, ())
+    decided = review_items(books.store, books.company_id, "customer", statuses=("create_new",))
+    assert "-C9" in [item.source_id for item in decided]

@@ -10,20 +10,17 @@ import pytest
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import in_process_transport
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
-from ledgerlink.services.connect import save_settings
-from ledgerlink.services.demo_data import generate
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.reconcile import reconcile
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
-from ledgerlink.services.secrets import SecretBox
-from ledgerlink.services.sending import Sender
+from ledgerlink.services.demo.books import generate
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.onboarding.connect import save_settings
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
+from ledgerlink.services.sending.engine import Sender
+from ledgerlink.services.sending.reconcile import reconcile
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connections import LinkRepository
@@ -31,10 +28,8 @@ from ledgerlink.store.outbox import OutboxRepository
 
 # The packages' limits are held by their own tests; here they would only make the journey slow.
 UNLIMITED_APPS = {
-    "sage": lambda: sage_app(SageSandboxConfig(rate_limit_per_minute=None)),
-    "xero": lambda: xero_app(
-        XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
-    ),
+    "sage": lambda: sandbox_app("sage", limits=False),
+    "xero": lambda: sandbox_app("xero", limits=False),
 }
 
 
@@ -59,7 +54,7 @@ async def test_the_demo_company_is_sent_whole_and_reconciles_to_the_penny(
     assert not report.rejected
 
     app = UNLIMITED_APPS[package]()
-    runtime = Runtime(
+    connectors = ConnectorFactory(
         store=store,
         settings=Settings(data_dir=tmp_path),
         box=SecretBox("journey"),
@@ -67,16 +62,16 @@ async def test_the_demo_company_is_sent_whole_and_reconciles_to_the_penny(
         sleep=instant,
         pacer_factory=lambda connection, entry: UnlimitedPacer(),
     )
-    await seed_business(runtime, package, "Demo Heating Books")
-    connection = await connect_to_sandbox(runtime, company.id, package, "Demo Heating Books")
+    await seed_business(connectors, package, "Demo Heating Books")
+    connection = await connect_to_sandbox(connectors, company.id, package, "Demo Heating Books")
     connection = save_settings(
-        runtime, company.id, connection.id, cut_off_date=date(2024, 1, 1) - timedelta(days=365)
+        connectors, company.id, connection.id, cut_off_date=date(2024, 1, 1) - timedelta(days=365)
     )
 
     nominals = Nominals(store, connection)
-    connector = runtime.connector(connection)
+    connector = connectors.connector(connection)
     await nominals.read_lists(connector)
-    nominals.accept_suggestions()
+    nominals.accept_suggestions(checked=True)
     check = nominals.check()
     assert check.clean, [problem.message for problem in check.problems]
 

@@ -30,24 +30,19 @@ from ledgerlink.packages.base import Pacer
 from ledgerlink.packages.pacing import LocalPacer, UnlimitedPacer
 from ledgerlink.packages.registry import PackageEntry
 from ledgerlink.packages.sage.connector import SageConnector
-from ledgerlink.sandbox.kit import OAuthConfig, in_process_transport
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
-from ledgerlink.services.connect import save_settings
-from ledgerlink.services.demo_data import reference_lists
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
-from ledgerlink.services.secrets import SecretBox
-from ledgerlink.services.sending import Sender, SendReport
+from ledgerlink.sandbox.build import sandbox_app
+from ledgerlink.sandbox.kit import in_process_transport
+from ledgerlink.services.demo.books import reference_lists
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.onboarding.connect import save_settings
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
+from ledgerlink.services.sending.engine import Sender, SendReport
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection
-
-NO_LIMITS = XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
@@ -123,7 +118,7 @@ async def connected(
     transport: CountingTransport,
     records: list[Record],
     pacer: Pacer | None = None,
-) -> tuple[Runtime, Connection]:
+) -> tuple[ConnectorFactory, Connection]:
     with store.unit_of_work() as uow:
         company = uow.companies.add("Pace Heating")
         nominals, rates, methods = reference_lists()
@@ -137,31 +132,31 @@ async def connected(
     def pacer_for(connection: Connection, entry: PackageEntry) -> Pacer:
         return pacer or UnlimitedPacer()
 
-    runtime = Runtime(
+    connectors = ConnectorFactory(
         store=store,
         settings=Settings(data_dir=tmp_path),
         box=SecretBox("pace"),
         in_process={package: transport},
         pacer_factory=pacer_for,
     )
-    await seed_business(runtime, package, "Pace Books")
-    connection = await connect_to_sandbox(runtime, company.id, package, "Pace Books")
-    connection = save_settings(runtime, company.id, connection.id, cut_off_date=date(2024, 1, 1))
-    connector = runtime.connector(connection)
+    await seed_business(connectors, package, "Pace Books")
+    connection = await connect_to_sandbox(connectors, company.id, package, "Pace Books")
+    connection = save_settings(connectors, company.id, connection.id, cut_off_date=date(2024, 1, 1))
+    connector = connectors.connector(connection)
     try:
         nominals_step = Nominals(store, connection)
         await nominals_step.read_lists(connector)
-        nominals_step.accept_suggestions()
+        nominals_step.accept_suggestions(checked=True)
     finally:
         await connector.aclose()
-    return runtime, connection
+    return connectors, connection
 
 
-async def send(runtime: Runtime, connection: Connection) -> tuple[SendReport, float]:
-    connector = runtime.connector(connection)
+async def send(connectors: ConnectorFactory, connection: Connection) -> tuple[SendReport, float]:
+    connector = connectors.connector(connection)
     try:
         started = time.monotonic()
-        report = await Sender(runtime.store, connection=connection, connector=connector).run()
+        report = await Sender(connectors.store, connection=connection, connector=connector).run()
         return report, time.monotonic() - started
     finally:
         await connector.aclose()
@@ -170,11 +165,11 @@ async def send(runtime: Runtime, connection: Connection) -> tuple[SendReport, fl
 async def test_a_xero_send_makes_only_the_calls_fifty_to_a_batch_requires(
     store: Store, tmp_path: Path
 ) -> None:
-    transport = CountingTransport(xero_app(NO_LIMITS))
-    runtime, connection = await connected(store, tmp_path, "xero", transport, books(30, 120, 70))
+    transport = CountingTransport(sandbox_app("xero", limits=False))
+    connectors, connection = await connected(store, tmp_path, "xero", transport, books(30, 120, 70))
     transport.reset()
 
-    report, _ = await send(runtime, connection)
+    report, _ = await send(connectors, connection)
 
     assert report.counts[EntryState.SENT] == 220
     assert transport.writes == {"PUT Contacts": 1, "PUT Invoices": 3, "PUT Payments": 2}
@@ -186,15 +181,13 @@ async def test_a_paced_send_keeps_under_the_limit_and_close_to_its_pace(store: S
     Within twice that, on a busy machine too; far more would mean the pacer waits when it need not.
     """
     per_minute, time_scale = 30, 120.0
-    transport = CountingTransport(
-        sage_app(SageSandboxConfig(rate_limit_per_minute=per_minute, time_scale=time_scale))
-    )
+    transport = CountingTransport(sandbox_app("sage", minute_limit=per_minute, time_scale=time_scale))
     pacer = LocalPacer(replace(SageConnector.limits, requests_per_minute=per_minute), time_scale=time_scale)
-    runtime, connection = await connected(store, tmp_path, "sage", transport, books(30, 60, 0), pacer)
+    connectors, connection = await connected(store, tmp_path, "sage", transport, books(30, 60, 0), pacer)
     time.sleep(60 / time_scale)  # the set-up's reads leave the sandbox's minute
     transport.reset()
 
-    report, seconds = await send(runtime, connection)
+    report, seconds = await send(connectors, connection)
 
     floor = 90 / per_minute * 60 / time_scale
     assert (report.counts[EntryState.SENT], sum(transport.writes.values()), transport.refused) == (90, 90, 0)
@@ -204,13 +197,13 @@ async def test_a_paced_send_keeps_under_the_limit_and_close_to_its_pace(store: S
 async def test_a_sage_send_on_sqlite_goes_on_while_its_token_is_renewed(store: Store, tmp_path: Path) -> None:
     """Sage's access tokens last minutes; a send outlasting one renews it between batches and goes on."""
     transport = CountingTransport(
-        sage_app(SageSandboxConfig(rate_limit_per_minute=None, oauth=OAuthConfig(access_lifetime=30.0))),
+        sandbox_app("sage", limits=False, access_lifetime=30.0),
         network=0.005,
     )
-    runtime, connection = await connected(store, tmp_path, "sage", transport, books(20, 40, 20))
+    connectors, connection = await connected(store, tmp_path, "sage", transport, books(20, 40, 20))
     transport.reset()
 
-    report, _ = await send(runtime, connection)
+    report, _ = await send(connectors, connection)
 
     assert (report.stopped, report.counts[EntryState.SENT]) == ("", 80)
     assert transport.writes["POST token"] > 0

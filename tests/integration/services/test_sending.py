@@ -17,9 +17,9 @@ from ledgerlink.domain.records import (
 )
 from ledgerlink.errors import RateLimited
 from ledgerlink.packages.base import DocumentDraft, DocumentType, PaymentDraft
-from ledgerlink.services.dashboard import dry_run
-from ledgerlink.services.records import ingest
-from ledgerlink.services.sending import Sender
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.sending.controls import dry_run
+from ledgerlink.services.sending.engine import Sender
 from ledgerlink.store.connections import LinkRepository, MappingRepository
 from ledgerlink.store.outbox import OutboxRepository
 from tests.integration.services.conftest import World
@@ -228,6 +228,8 @@ async def test_a_sender_stopped_mid_request_leaves_nothing_lost_and_nothing_twic
         outbox = OutboxRepository(uow.session, world.connection.id, world.company_id)
         entry = outbox.find(RecordKind.INVOICE, "INV-4")
         assert entry is not None
+        # a sent entry never goes back on its way: it gets there as a waiting one does
+        outbox.set_state([entry.id], EntryState.WAITING)
         outbox.set_state([entry.id], EntryState.PROCESSING)
         LinkRepository(uow.session, world.connection.id).remove(RecordKind.INVOICE, "INV-4")
         uow.commit()

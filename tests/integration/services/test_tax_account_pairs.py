@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from ledgerlink.domain.records import Customer, DocumentLine, Invoice, Record, Supplier, SupplierInvoice
-from ledgerlink.services.dashboard import failures
-from ledgerlink.services.nominals import MappingRefused
-from ledgerlink.services.package_lists import load_package_lists
-from ledgerlink.services.sending import Sender
+from ledgerlink.services.onboarding.nominals import MappingRefused
+from ledgerlink.services.onboarding.package_lists import load_package_lists
+from ledgerlink.services.sending.controls import failures
+from ledgerlink.services.sending.engine import Sender
 from ledgerlink.store import Store
 from ledgerlink.store.connections import MappingKind, MappingRepository
 from tests.support.sandbox_books import Books, books_for, feed
@@ -83,7 +83,7 @@ async def _mapped_by_hand(pair: Pair, store: Store, tmp_path: Path) -> Books:
     feed(books, [CUSTOMER, SUPPLIER, pair.record])
     await books.connect(cut_off=date(2025, 1, 1))
     await books.read_lists()
-    books.nominals().accept_suggestions()
+    books.nominals().accept_suggestions(checked=True)
     assert books.nominals().check().clean
     with store.unit_of_work() as uow:
         lists = load_package_lists(uow, books.current().id)
@@ -129,7 +129,7 @@ async def test_a_refused_pair_fails_its_record_before_any_call_with_a_reason_nam
 ) -> None:
     books = await _mapped_by_hand(pair, any_store, tmp_path)
     books.wire.requests.clear()
-    connector = books.runtime.connector(books.current())
+    connector = books.connectors.connector(books.current())
 
     report = await Sender(books.store, connection=books.current(), connector=connector).run()
     await connector.aclose()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 
 import phonenumbers
 from stdnum.gb import vat as gb_vat
 
+from ledgerlink.domain.contact_details import UK_POSTCODE
 from ledgerlink.domain.ledger import build_ledger, effect_order
 from ledgerlink.domain.records import Customer, CustomerPayment, Invoice, RecordKind, Supplier
-from ledgerlink.domain.validation import UK_POSTCODE, ReferenceData, has_errors, validate
-from ledgerlink.services.demo_data import gb_vat_number, generate, generate_parts
+from ledgerlink.domain.validation import ReferenceData, has_errors, validate
+from ledgerlink.services.demo.books import gb_vat_number, generate, generate_parts
+from ledgerlink.services.demo.lists import FEMALE_FIRST_NAMES
 
 TODAY = date(2026, 6, 30)
 
@@ -85,3 +87,22 @@ def test_the_books_in_parts_are_the_same_books_and_each_part_can_be_fed_in_turn(
             findings = validate(record, reference, ledger.open_items)
             assert not has_errors(findings), [str(f) for f in findings]
             ledger.apply(record)
+
+
+def test_the_demo_never_gives_two_firms_one_name_nor_a_title_that_does_not_fit_the_first_name() -> None:
+    customers = [
+        r
+        for r in generate(seed=11, invoices=3000, today=date(2026, 11, 1)).records
+        if isinstance(r, Customer)
+    ]
+    by_name: dict[str, list[Customer]] = defaultdict(list)
+    for customer in customers:
+        if customer.customer_type == "commercial":
+            by_name[customer.company_name].append(customer)
+    for name, holders in by_name.items():  # only the same firm typed in twice shares a name
+        assert len({holder.address for holder in holders}) == 1, name
+    for customer in customers:
+        if customer.first_name in FEMALE_FIRST_NAMES:
+            assert customer.title not in ("Mr",), customer
+        elif len(customer.first_name) > 1 and customer.customer_type == "residential":
+            assert customer.title not in ("Mrs", "Ms", "Miss"), customer

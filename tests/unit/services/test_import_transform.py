@@ -9,28 +9,30 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledgerlink.domain.contact_details import (
+    UK_POSTCODE,
+    email_address,
+    find_postcode,
+    phone_number,
+    uk_postcode,
+    vat_number,
+)
+from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.domain.records import Address, Customer, Supplier
-from ledgerlink.domain.validation import UK_POSTCODE
 from ledgerlink.errors import RecordNotFound
-from ledgerlink.packages.base import PackageContact
-from ledgerlink.services.import_fields import FIELD_TABLES, field_table
-from ledgerlink.services.import_transform import (
+from ledgerlink.services.importing.fields import FIELD_TABLES, field_table
+from ledgerlink.services.importing.transform import (
     TITLES,
     ImportKind,
     IssueCode,
     PersonName,
     belongs_to,
     country_code,
-    email_address,
-    find_postcode,
     looks_like_company,
-    phone_number,
     source_id_for,
     split_person,
     structured_address,
     transform,
-    uk_postcode,
-    vat_number,
 )
 
 
@@ -259,7 +261,7 @@ def test_countries_become_two_letter_codes(typed: str, code: str) -> None:
 
 
 def test_structured_address_puts_extra_pieces_on_the_third_line() -> None:
-    from ledgerlink.services.import_transform import _Findings
+    from ledgerlink.services.importing.transform import _Findings
 
     address = structured_address(
         Address(line1="Unit 4, Mill Yard, 12 Mill Lane", line2="Holbeck", town="Leeds", postcode="LS11 5AA"),
@@ -343,11 +345,14 @@ def test_vat_numbers_are_checked_and_written_with_their_prefix() -> None:
 # --- roles, ids, the field table -------------------------------------------------------------------
 
 
-def test_a_contact_marked_neither_is_offered_as_a_customer_with_a_note() -> None:
+def test_a_contact_marked_neither_is_offered_to_both_imports_as_a_question() -> None:
     neither = contact(is_customer=False)
+    supplier = contact(is_customer=False, is_supplier=True)
     assert belongs_to(neither, "customer")
-    assert not belongs_to(neither, "supplier")
+    assert belongs_to(neither, "supplier")
+    assert not belongs_to(supplier, "customer")
     assert IssueCode.ROLE_UNSTATED in codes(neither)
+    assert IssueCode.ROLE_UNSTATED not in codes(supplier)
 
 
 def test_a_supplier_becomes_a_supplier_with_its_reference_and_a_stable_id() -> None:
@@ -368,13 +373,13 @@ def test_a_supplier_becomes_a_supplier_with_its_reference_and_a_stable_id() -> N
 
 
 def test_each_package_has_a_field_table_and_an_unknown_one_is_named() -> None:
-    assert set(FIELD_TABLES) == {"sage", "xero"}
+    assert set(FIELD_TABLES) == {"quickbooks", "sage", "xero"}
     assert any(
         row.package_field == "postal_code" or "postal_code" in row.package_field
         for row in field_table("sage")
     )
-    with pytest.raises(RecordNotFound, match="sage, xero"):
-        field_table("quickbooks")
+    with pytest.raises(RecordNotFound, match="quickbooks, sage, xero"):
+        field_table("freeagent")
 
 
 def test_the_field_tables_in_docs_import_md_are_the_ones_the_import_uses() -> None:

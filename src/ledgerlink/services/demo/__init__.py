@@ -1,0 +1,1 @@
+"""Demo books, the demo's steps and sandboxes for trying ledgerlink: the only room that imports sandbox/."""

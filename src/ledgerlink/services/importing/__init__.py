@@ -1,0 +1,1 @@
+"""The package's customers and suppliers brought into the job system: staged, explained, reversible."""

@@ -1,0 +1,1 @@
+"""What keeps connections working: sealed tokens, refreshing, scheduling, and reaching the packages."""

@@ -1,0 +1,218 @@
+"""Drafting the outbox a chunk at a time: what each waiting entry becomes, or why it cannot go yet.
+
+An entry goes only when every record it names (its customer, the invoice a payment settles) is in the
+package already; otherwise it is blocked, naming what it waits for. A record's own problem (an unmapped
+nominal, a VAT rate the package lacks) fails that entry with the reason, and nothing is sent for it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerlink.domain.outbox import SETTLED_OUTSIDE, EntryState, OutboxEntry, Step
+from ledgerlink.domain.records import Record, RecordKind, is_cancelled, parents_of
+from ledgerlink.errors import NotReadyToSend
+from ledgerlink.packages.base import Draft
+from ledgerlink.services.sending.attempts import failed_change
+from ledgerlink.services.sending.drafting import DraftRequest, build_draft
+from ledgerlink.services.sending.refusals import RefusedMappings, already_refused
+from ledgerlink.services.sending.resolver import ConnectionResolver
+from ledgerlink.store import Store, UnitOfWork
+from ledgerlink.store.connections import Connection
+from ledgerlink.store.outbox import OutboxRepository
+
+CHUNK = 500
+PAYMENT_KINDS = frozenset({RecordKind.CUSTOMER_PAYMENT, RecordKind.SUPPLIER_PAYMENT})
+
+
+@dataclass(frozen=True)
+class Item:
+    """An entry ready to go: the record as it is now, and the draft the connector sends."""
+
+    entry: OutboxEntry
+    record: Record
+    draft: Draft
+
+
+@dataclass
+class Drafted:
+    """One chunk's drafts, and what could not be drafted yet (blocked) or at all (failed), by kind."""
+
+    last_id: int
+    items: list[Item] = field(default_factory=list)
+    blocked: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+
+
+class ChunkDrafter:
+    """Drafts one connection's waiting and blocked entries of one step, a chunk at a time, in order."""
+
+    def __init__(
+        self,
+        store: Store,
+        connection: Connection,
+        resolver_for: Callable[[UnitOfWork], ConnectionResolver],
+        refused: RefusedMappings | None = None,
+    ) -> None:
+        """`refused`: accounts the package refused earlier in the send, kept up to date by the sender."""
+        self.store = store
+        self.connection = connection
+        self.resolver_for = resolver_for
+        self.refused: RefusedMappings = {} if refused is None else refused
+
+    def next(self, kind: RecordKind, step: Step, after: int) -> Drafted | None:
+        """The next chunk of the step's entries after entry `after`, drafted (None: there are no more).
+
+        Safe in a worker thread: it touches nothing the event loop's tasks change, and reports what it
+        blocked or failed rather than counting it itself.
+        """
+        with self.store.unit_of_work() as uow:
+            outbox = uow.outbox(self.connection)
+            entries = outbox.in_states(
+                [EntryState.WAITING, EntryState.BLOCKED], kind=kind, step=step, after_id=after, limit=CHUNK
+            )
+            if not entries:
+                return None
+            drafted = self._draft(uow, outbox, entries)
+            uow.commit()
+        return drafted
+
+    def _draft(self, uow: UnitOfWork, outbox: OutboxRepository, entries: list[OutboxEntry]) -> Drafted:
+        """Drafts for the entries whose parents are all in the package; the rest blocked or failed."""
+        drafted = Drafted(last_id=entries[-1].id)
+        resolver = self.resolver_for(uow)
+        stored = {
+            s.id: s
+            for s in uow.records(self.connection.company_id).load((e.kind, e.source_id) for e in entries)
+        }
+        by_key = {(s.kind, s.source_id): s for s in stored.values()}
+        parents: dict[int, list[tuple[RecordKind, str]]] = {}
+        for entry in entries:
+            found = by_key.get((entry.kind, entry.source_id))
+            if found is None:
+                continue
+            needed = list(parents_of(found.record))
+            if entry.step is Step.ALLOCATE:
+                needed.append((entry.kind, entry.source_id))
+            parents[entry.id] = needed
+        resolver.prefetch(key for keys in parents.values() for key in keys)
+        resolver.prefetch_ledgers(
+            found.record
+            for entry in entries
+            if (found := by_key.get((entry.kind, entry.source_id))) is not None
+            and (entry.step is Step.ALLOCATE or entry.kind in PAYMENT_KINDS)
+        )
+        missing_keys = {key for keys in parents.values() for key in keys if resolver.linked_id(*key) is None}
+        parent_entries = outbox.for_records(sorted(missing_keys)) if missing_keys else {}
+        undecided = _changed_documents(outbox, parents, missing_keys)
+        settled = {
+            key
+            for key, found in parent_entries.items()
+            if found.state is EntryState.DO_NOT_SEND and found.reason == SETTLED_OUTSIDE
+        }
+        missing_keys -= settled  # never waited for: what was set against it goes without it
+        resolver.settled_outside.update(settled)
+        changes: list[dict[str, Any]] = []
+        for entry in entries:
+            found = by_key.get((entry.kind, entry.source_id))
+            if found is None:
+                changes.append(failed_change(entry, "the record is no longer in the jobs side", ""))
+                continue
+            if entry.step is Step.CREATE and is_cancelled(found.record):
+                changes.append(
+                    {
+                        "entry_id": entry.id,
+                        "state": EntryState.DO_NOT_SEND.value,
+                        "reason": "cancelled in the job system before it was sent: the package never needs it",
+                        "blocked_by": "",
+                    }
+                )
+                continue
+            if entry.step is Step.ALLOCATE and any(key in settled for key in parents[entry.id]):
+                target = next(key for key in parents[entry.id] if key in settled)
+                changes.append(
+                    {
+                        "entry_id": entry.id,
+                        "state": EntryState.DO_NOT_SEND.value,
+                        "reason": f"{target[0].label} {target[1]} was {SETTLED_OUTSIDE}: nothing to set it against",
+                        "blocked_by": "",
+                    }
+                )
+                continue
+            missing = [key for key in parents[entry.id] if key in missing_keys or key in undecided]
+            if missing:
+                blocker = undecided.get(missing[0]) or blocked_by(missing[0], parent_entries, entry)
+                if entry.state is not EntryState.BLOCKED or entry.blocked_by != blocker:
+                    changes.append(
+                        {"entry_id": entry.id, "state": EntryState.BLOCKED.value, "blocked_by": blocker}
+                    )
+                drafted.blocked[entry.kind.label] += 1
+                continue
+            try:
+                draft = build_draft(DraftRequest.of(found, entry.step, entry.key), resolver)
+            except NotReadyToSend as problem:
+                changes.append(failed_change(entry, str(problem), problem.field))
+                drafted.failed[entry.kind.label] += 1
+                continue
+            earlier = already_refused(found.record, draft, self.refused)
+            if earlier is not None:  # the package refused this account earlier in the send
+                reason = f"{earlier.reason(self.connection.package.title())} (on an earlier record)"
+                changes.append(failed_change(entry, reason, earlier.field))
+                drafted.failed[entry.kind.label] += 1
+                continue
+            drafted.items.append(Item(entry, found.record, draft))
+        outbox.set_each(changes)
+        return drafted
+
+
+def _changed_documents(
+    outbox: OutboxRepository,
+    parents: dict[int, list[tuple[RecordKind, str]]],
+    missing: set[tuple[RecordKind, str]],
+) -> dict[tuple[RecordKind, str], str]:
+    """Documents in the package whose record changed since, awaiting what is done about it: what is
+    set against them waits, as a payment of an invoice's new total would not fit the invoice as sent."""
+    documents = {
+        key for keys in parents.values() for key in keys if not key[0].is_party and key not in missing
+    }
+    if not documents:
+        return {}
+    return {
+        key: (
+            f"waits for {key[0].label} {key[1]}, changed after sending, to be settled: leave it as sent, "
+            "or credit it and issue it again (ledgerlink changes)"
+        )
+        for key, found in outbox.for_records(sorted(documents)).items()
+        if found.state is EntryState.SENT and found.changed_after_sending
+    }
+
+
+def blocked_by(
+    parent: tuple[RecordKind, str],
+    parent_entries: dict[tuple[RecordKind, str], OutboxEntry],
+    entry: OutboxEntry,
+) -> str:
+    """What the entry waits for, in words a person can act on."""
+    kind, source_id = parent
+    if (kind, source_id) == (entry.kind, entry.source_id):
+        return f"waiting for {kind.label} {source_id} itself to be sent"
+    found = parent_entries.get(parent)
+    if found is None and kind.is_party:
+        return (
+            f"waits for {kind.label} {source_id}, which the jobs side does not hold yet: feed it, "
+            "or mark this do-not-send"
+        )
+    if found is None:
+        return (
+            f"{kind.label} {source_id} is not in the package (unknown, or dated before the cut-off date): "
+            "if it was open at the cut-off, link it to the package's copy or mark it settled outside (open items), "
+            "or mark this do-not-send"
+        )
+    if found.state is EntryState.FAILED:
+        return f"{kind.label} {source_id} failed: {found.reason}"
+    if found.state is EntryState.DO_NOT_SEND:
+        return f"{kind.label} {source_id} is marked do-not-send"
+    return f"{kind.label} {source_id} is not sent yet ({found.state.label})"

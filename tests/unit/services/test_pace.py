@@ -1,0 +1,58 @@
+"""What a send waits for, in words, from the calls left and the pace the package allows."""
+
+from __future__ import annotations
+
+from ledgerlink.domain.outbox import Step
+from ledgerlink.domain.records import RecordKind
+from ledgerlink.packages.base import DocumentType, Limits
+from ledgerlink.services.sending.pace import calls_needed, daily_limit_used, in_words, waiting
+
+ONE_A_CALL = Limits(requests_per_minute=200, concurrency=2)
+FIFTY_A_CALL = Limits(
+    requests_per_minute=60,
+    concurrency=5,
+    requests_per_day=5000,
+    batch_sizes={DocumentType.CONTACT: 50, DocumentType.SALES_INVOICE: 50},
+)
+
+
+def test_calls_are_counted_as_the_package_takes_records_a_call() -> None:
+    left = {
+        (RecordKind.CUSTOMER, Step.CREATE): 120,
+        (RecordKind.INVOICE, Step.CREATE): 1001,
+        (RecordKind.CREDIT_NOTE, Step.ALLOCATE): 7,
+    }
+
+    assert calls_needed(ONE_A_CALL, left) == 120 + 1001 + 7
+    assert calls_needed(FIFTY_A_CALL, left) == 3 + 21 + 7
+
+
+def test_a_long_send_says_the_minute_limit_and_the_time_left() -> None:
+    found = waiting("Sage Accounting", ONE_A_CALL, calls_left=597, per_second=199 / 60)
+
+    assert found is not None
+    assert found.message == "Sage Accounting allows 200 requests a minute: about 3 minutes left"
+    assert round(found.seconds_left) == 180
+
+
+def test_what_goes_within_a_minute_s_budget_waits_for_nothing() -> None:
+    assert waiting("Sage Accounting", ONE_A_CALL, calls_left=150, per_second=199 / 60) is None
+    assert waiting("Sage Accounting", ONE_A_CALL, calls_left=5000, per_second=None) is None
+
+
+def test_a_send_longer_than_a_day_s_limit_says_so_before_it_stops() -> None:
+    found = waiting("Xero", FIFTY_A_CALL, calls_left=6100, per_second=59 / 60)
+
+    assert found is not None
+    assert "Xero allows 5,000 requests a day" in found.message
+    assert "2 days in all" in found.message
+
+
+def test_a_stop_on_the_daily_limit_says_when_it_goes_on_and_what_is_left() -> None:
+    said = daily_limit_used("Sage Accounting", 4 * 3600 + 10, 1200)
+
+    assert said == (
+        "Sage Accounting's daily limit is used: the send goes on in about 4 hours when Sage Accounting's"
+        " day turns, about 1,200 records left"
+    )
+    assert in_words(70 * 60) == "about 1 hour 10 minutes"
