@@ -13,21 +13,26 @@ left alone until a person reconnects or the pause ends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as queue_errors
-from procrastinate.jobs import Status
+from procrastinate.job_context import JobContext
 
 from ledgerlink.domain.outbox import EntryState
-from ledgerlink.errors import PackageError, ReconnectNeeded, StepNotReady
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.onboarding import require_step
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.scheduling import (
+from ledgerlink.errors import Effect, PackageError, SendInProgress, StepNotReady, effect_of
+from ledgerlink.services.onboarding.connect import find_connection
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.onboarding.steps import require_step
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.notices import after_send
+from ledgerlink.services.operations.scheduling import (
     LISTS_TASK,
     REFRESH_TASK,
     SEND_TASK,
@@ -38,11 +43,11 @@ from ledgerlink.services.scheduling import (
     mark_scheduled,
     refresh_due,
 )
-from ledgerlink.services.sending import Sender
-from ledgerlink.services.tokens import StoredTokens, open_tokens
+from ledgerlink.services.operations.tokens import StoredTokens
+from ledgerlink.services.sending.engine import Sender
 from ledgerlink.settings import Settings
-from ledgerlink.store import Store
-from ledgerlink.store.connections import Connection, ConnectionRepository
+from ledgerlink.store import Connection, StalledJob, Store
+from ledgerlink.worker import from_package
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +56,8 @@ TASK_KINDS = {SEND_TASK: "send", REFRESH_TASK: "refresh", LISTS_TASK: "lists"}
 
 
 @dataclass
-class WorkerRuntime(Runtime):
-    """A Runtime that asks where a sandbox lives once per process, not once per job."""
+class WorkerRuntime(ConnectorFactory):
+    """A ConnectorFactory that asks where a sandbox lives once per process, not once per job."""
 
     _bases: dict[str, str] = field(default_factory=dict)
 
@@ -69,13 +74,26 @@ class WorkerEnv:
 
     store: Store
     settings: Settings
-    runtime: Runtime
+    connectors: ConnectorFactory
     slice_seconds: float = 30.0  # one send's turn before it makes way for other companies
     retry_base: float = 5.0  # the first wait after a passing failure; doubles each time
     retry_cap: float = 900.0
 
+    running: set[int] = field(default_factory=set)  # the ids of the jobs this process is running now
+
     def backoff(self, attempt: int) -> float:
         return float(min(self.retry_cap, self.retry_base * 2 ** max(0, attempt - 1)))
+
+    @contextmanager
+    def running_job(self, context: JobContext) -> Iterator[None]:
+        """Count the job as this process's while it runs: its own look for stalled jobs leaves it be."""
+        job_id = context.job.id
+        if job_id is not None:
+            self.running.add(job_id)
+        try:
+            yield
+        finally:
+            self.running.discard(job_id or 0)
 
 
 def _now() -> datetime:
@@ -83,10 +101,7 @@ def _now() -> datetime:
 
 
 def _load(store: Store, company_id: int, connection_id: int) -> Connection | None:
-    with store.unit_of_work() as uow:
-        repository = ConnectionRepository(uow.session, company_id)
-        found = [c for c in repository.list() if c.id == connection_id]
-    return found[0] if found else None
+    return find_connection(store, company_id, connection_id)
 
 
 def _unusable(connection: Connection | None, now: datetime) -> str:
@@ -141,15 +156,25 @@ async def send(
         return f"skipped: {not_ready}"
     if state.connection is None or state.connection.id != connection_id:
         return "skipped: the company now sends through another connection"
-    connector = env.runtime.connector(connection)
+    connector = env.connectors.connector(connection)
     try:
         report = await Sender(
-            env.store, connection=connection, connector=connector, slice_seconds=env.slice_seconds
+            env.store,
+            connection=connection,
+            connector=connector,
+            slice_seconds=env.slice_seconds,
+            started_by="a worker",
         ).run()
-    except PackageError as error:  # a passing failure outside a batch (a token refresh that timed out)
+    except SendInProgress as running:  # started inline (the command line, the web app): look again later
+        return await _again_later(env, app, connection, reason, attempt, str(running))
+    except PackageError as error:  # the sender settles its own; one raised before it began
+        if effect_of(error) is Effect.RECONNECT:
+            await asyncio.to_thread(after_send, env.store, env.connectors.settings, company_id)
+            return f"stopped: {error}"
         return await _again_later(env, app, connection, reason, attempt, str(error))
     finally:
         await connector.aclose()
+    await asyncio.to_thread(after_send, env.store, env.connectors.settings, company_id)
     after = _load(env.store, company_id, connection_id)
     now = _now()
     if after is None or after.status != "active":
@@ -206,16 +231,14 @@ async def refresh_tokens(
         env.store,
         company_id=company_id,
         connection_id=connection_id,
-        box=env.runtime.box,
-        auth=env.runtime.auth(connection.package, sandbox=connection.sandbox),
+        box=env.connectors.box,
+        auth=env.connectors.auth(connection.package, sandbox=connection.sandbox),
     )
-    with env.store.unit_of_work() as uow:
-        sealed, _ = ConnectionRepository(uow.session, company_id).sealed_tokens(connection_id)
     try:
-        await tokens.refresh(open_tokens(env.runtime.box, sealed).access_token)
-    except ReconnectNeeded as error:
-        return f"needs reconnecting: {error}"
+        await tokens.renew()
     except PackageError as error:
+        if effect_of(error) is Effect.RECONNECT:
+            return f"needs reconnecting: {error}"
         wait = env.backoff(attempt + 1)
         await defer(
             app,
@@ -237,12 +260,12 @@ async def read_lists(
     why_not = _unusable(connection, _now())
     if why_not or connection is None:
         return f"skipped: {why_not}"
-    connector = env.runtime.connector(connection)
+    connector = env.connectors.connector(connection)
     try:
         await Nominals(env.store, connection).read_lists(connector)
-    except ReconnectNeeded as error:
-        return f"needs reconnecting: {error}"
     except PackageError as error:
+        if effect_of(error) is Effect.RECONNECT:
+            return f"needs reconnecting: {error}"
         wait = env.backoff(attempt + 1)
         await defer(
             app,
@@ -275,21 +298,39 @@ async def schedule_due(store: Store, app: procrastinate.App) -> dict[str, int]:
     return queued
 
 
-async def recover_stalled(app: procrastinate.App, *, seconds_since_heartbeat: float) -> int:
+async def recover_stalled(
+    app: procrastinate.App,
+    store: Store,
+    *,
+    seconds_since_heartbeat: float,
+    running_here: Collection[int] = (),
+) -> int:
     """Put back on the queue the jobs of workers that stopped beating (killed, machine lost).
 
+    Every worker looks, so several may find the same job at the same moment: the store re-queues it
+    only while the stopped worker still holds it, so one of them puts it back and the others leave it,
+    and nothing is ever failed (a job whose kind already waits is cancelled in favour of that one).
     The new run finds what the dead one left on its way as uncertain, and settles it by replaying the
-    same idempotency keys: nothing is lost and nothing is sent twice.
+    same idempotency keys: nothing is lost and nothing is sent twice. Returns how many it put back.
+
+    A worker whose heartbeat is late but who is alive (a busy machine) is not dead: its jobs are
+    re-queued only while its heartbeat is still old when the job is taken back, and a worker never takes
+    back the jobs it is running itself (`running_here`), whatever its own heartbeat says.
     """
     recovered = 0
+    queue = store.job_queue()
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds_since_heartbeat):
         assert job.id is not None
-        try:
-            await app.job_manager.retry_job(job)
-        except Exception:  # its queueing lock is taken by one already waiting, which will do the work
-            await app.job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
-        log.warning("job %s (%s) of a stopped worker is back on the queue", job.id, job.task_name)
-        recovered += 1
+        if job.id in running_here:
+            continue
+        outcome = await asyncio.to_thread(
+            queue.requeue_stalled, job.id, job.worker_id, seconds_since_heartbeat
+        )
+        if outcome is StalledJob.REQUEUED:
+            log.warning("job %s (%s) of a stopped worker is back on the queue", job.id, job.task_name)
+            recovered += 1
+        elif outcome is StalledJob.SUPERSEDED:
+            log.warning("job %s (%s) of a stopped worker gives way to the one waiting", job.id, job.task_name)
     return recovered
 
 
@@ -297,20 +338,25 @@ async def recover_stalled(app: procrastinate.App, *, seconds_since_heartbeat: fl
 
 
 def build_app(env: WorkerEnv, connector: procrastinate.PsycopgConnector) -> procrastinate.App:
-    """The procrastinate App with ledgerlink's tasks bound to this process's store and runtime."""
+    """The procrastinate App with ledgerlink's tasks bound to this process's store and connectors."""
     app = procrastinate.App(connector=connector)
 
-    @app.task(name=SEND_TASK)
-    async def send_task(connection_id: int, company_id: int, reason: str = "", attempt: int = 0) -> str:
-        return await send(env, app, connection_id, company_id, reason, attempt)
+    @app.task(name=SEND_TASK, pass_context=True)
+    async def send_task(
+        context: JobContext, connection_id: int, company_id: int, reason: str = "", attempt: int = 0
+    ) -> str:
+        with env.running_job(context):
+            return await send(env, app, connection_id, company_id, reason, attempt)
 
-    @app.task(name=REFRESH_TASK)
-    async def refresh_task(connection_id: int, company_id: int, attempt: int = 0) -> str:
-        return await refresh_tokens(env, app, connection_id, company_id, attempt)
+    @app.task(name=REFRESH_TASK, pass_context=True)
+    async def refresh_task(context: JobContext, connection_id: int, company_id: int, attempt: int = 0) -> str:
+        with env.running_job(context):
+            return await refresh_tokens(env, app, connection_id, company_id, attempt)
 
-    @app.task(name=LISTS_TASK)
-    async def lists_task(connection_id: int, company_id: int, attempt: int = 0) -> str:
-        return await read_lists(env, app, connection_id, company_id, attempt)
+    @app.task(name=LISTS_TASK, pass_context=True)
+    async def lists_task(context: JobContext, connection_id: int, company_id: int, attempt: int = 0) -> str:
+        with env.running_job(context):
+            return await read_lists(env, app, connection_id, company_id, attempt)
 
     @app.periodic(cron="* * * * *", periodic_id="minute")
     @app.task(name=TICK_TASK, queueing_lock="tick")
@@ -318,6 +364,7 @@ def build_app(env: WorkerEnv, connector: procrastinate.PsycopgConnector) -> proc
         queued = await schedule_due(env.store, app)
         return ", ".join(f"{count} {kind}" for kind, count in queued.items())
 
+    from_package.register(app, env.connectors)
     return app
 
 

@@ -7,61 +7,43 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
 from ledgerlink.domain.outbox import EntryState
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import BackgroundServer
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.secrets import SecretBox
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
+from ledgerlink.services.operations.shared_pacer import shared_pacers
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connection_tables import OutboxEntryRow
-from ledgerlink.worker.limits import shared_pacers
-from ledgerlink.worker.sandbox_fleet import sandbox_app
-from tests.conftest import postgres_server_url
+from tests.conftest import scratch_database
 
 SECRET = "worker-tests-secret"
 
 
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A database of its own for each test, dropped afterwards; skips when there is no server."""
-    server = postgres_server_url()
-    name = f"ll_worker_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(_libpq(server), autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable at {server} ({error}); set LEDGERLINK_TEST_POSTGRES_URL")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(_libpq(server), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """A database of its own for each test (workers leave jobs and locks behind), dropped afterwards."""
+    with scratch_database("worker") as url:
+        yield url
 
 
 @dataclass
 class Fleet:
-    """The test's side of a many-worker setup: its store and runtime, the sandboxes, the workers."""
+    """The test's side of a many-worker setup: its store and connectors, the sandboxes, the workers."""
 
     store: Store
     settings: Settings
-    runtime: Runtime
+    connectors: ConnectorFactory
     servers: dict[str, BackgroundServer]
     apps: dict[str, Starlette]
     environ: dict[str, str]
@@ -165,15 +147,15 @@ def fleet_factory(
             monkeypatch.setenv(f"LEDGERLINK_{package.upper()}_SANDBOX_URL", server.url)
         settings = Settings(data_dir=tmp_path / "data", database_url=pg_url, secret_key=SECRET)
         store = Store.from_settings(settings)
-        runtime = Runtime(
+        connectors = ConnectorFactory(
             store=store,
             settings=settings,
             box=SecretBox.from_settings(settings),
-            pacer_factory=shared_pacers(store.engine, time_scale=time_scale),
+            pacer_factory=shared_pacers(store, time_scale=time_scale),
         )
         logs = tmp_path / "logs"
         logs.mkdir(exist_ok=True)
-        fleet = Fleet(store, settings, runtime, servers, apps, environ, time_scale, logs=logs)
+        fleet = Fleet(store, settings, connectors, servers, apps, environ, time_scale, logs=logs)
         made.append(fleet)
         return fleet
 

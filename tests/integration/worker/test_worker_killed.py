@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import text
 
-from ledgerlink.services.scheduling import request_send
-from ledgerlink.services.tokens import EARLY_REFRESH
-from ledgerlink.worker.sandbox_fleet import Books, connected_company, duplicates_and_missing
+from ledgerlink.services.demo.fleet import Books, connected_company, duplicates_and_missing
+from ledgerlink.services.operations.scheduling import request_send
+from ledgerlink.services.operations.tokens import EARLY_REFRESH
 from tests.integration.worker.conftest import Fleet
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -38,7 +38,7 @@ async def test_a_killed_worker_leaves_nothing_lost_and_nothing_sent_twice(
     fleet = fleet_factory(("sage",), time_scale=10.0, access_lifetime=EARLY_REFRESH.total_seconds() + 3)
     companies = [
         await connected_company(
-            fleet.runtime,
+            fleet.connectors,
             package="sage",
             name=f"Killed Worker {n}",
             books=Books(invoices=25, customers=8),
@@ -59,7 +59,7 @@ async def test_a_killed_worker_leaves_nothing_lost_and_nothing_sent_twice(
     fleet.kill("doomed")
     fleet.wait_until(lambda: fleet.unsent() == 0, timeout=90, what="the survivor to send everything")
 
-    counts = {b["name"]: b["counts"] for b in fleet.sandbox("sage").business_summaries()}
+    counts = {b["name"]: b["counts"] for b in fleet.sandbox("sage").businesses()}
     for connection, _ in companies:
         with fleet.store.unit_of_work() as uow:
             records = uow.records(connection.company_id).counts()

@@ -7,11 +7,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
 
 from ledgerlink.errors import RateLimited
 from ledgerlink.packages.base import Limits
-from ledgerlink.packages.shared_pacer import HEADROOM, SharedPacer
+from ledgerlink.services.operations.shared_pacer import HEADROOM, SharedPacer
 from ledgerlink.store import Store
 
 pytestmark = pytest.mark.postgres
@@ -20,9 +19,9 @@ TIME_SCALE = 20.0
 
 
 @pytest.fixture
-def engine(pg_url: str) -> Iterator[Engine]:
+def store(pg_url: str) -> Iterator[Store]:
     store = Store.open(pg_url)
-    yield store.engine
+    yield store
     store.close()
 
 
@@ -32,10 +31,10 @@ async def take(pacer: SharedPacer, count: int, times: list[float]) -> None:
             times.append(time.monotonic())
 
 
-async def test_two_workers_pacing_one_connection_share_its_minute(engine: Engine) -> None:
+async def test_two_workers_pacing_one_connection_share_its_minute(store: Store) -> None:
     limits = Limits(requests_per_minute=600, concurrency=1)
     first, second = (
-        SharedPacer.for_connection(engine, limits, package="sage", connection_id=7, time_scale=TIME_SCALE)
+        SharedPacer.for_connection(store, limits, package="sage", connection_id=7, time_scale=TIME_SCALE)
         for _ in range(2)
     )
     times: list[float] = []
@@ -48,10 +47,10 @@ async def test_two_workers_pacing_one_connection_share_its_minute(engine: Engine
     assert len(times) == 60
 
 
-async def test_another_connection_keeps_its_own_budget(engine: Engine) -> None:
+async def test_another_connection_keeps_its_own_budget(store: Store) -> None:
     limits = Limits(requests_per_minute=60, concurrency=1)
-    busy = SharedPacer.for_connection(engine, limits, package="xero", connection_id=1, time_scale=TIME_SCALE)
-    quiet = SharedPacer.for_connection(engine, limits, package="xero", connection_id=2, time_scale=TIME_SCALE)
+    busy = SharedPacer.for_connection(store, limits, package="xero", connection_id=1, time_scale=TIME_SCALE)
+    quiet = SharedPacer.for_connection(store, limits, package="xero", connection_id=2, time_scale=TIME_SCALE)
     await take(busy, 5, [])
     started = time.monotonic()
 
@@ -60,10 +59,10 @@ async def test_another_connection_keeps_its_own_budget(engine: Engine) -> None:
     assert time.monotonic() - started < 0.5
 
 
-async def test_a_spent_daily_limit_refuses_at_once_and_for_every_worker(engine: Engine) -> None:
+async def test_a_spent_daily_limit_refuses_at_once_and_for_every_worker(store: Store) -> None:
     limits = Limits(requests_per_minute=6000, concurrency=1, requests_per_day=9)
     one, other = (
-        SharedPacer.for_connection(engine, limits, package="xero", connection_id=3, time_scale=TIME_SCALE)
+        SharedPacer.for_connection(store, limits, package="xero", connection_id=3, time_scale=TIME_SCALE)
         for _ in range(2)
     )
     await take(one, 4, [])

@@ -15,22 +15,26 @@ from procrastinate import App
 from procrastinate.testing import InMemoryConnector
 from sqlalchemy import update
 
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.scheduling import due_refreshes
-from ledgerlink.services.tokens import StoredTokens, open_tokens
+from ledgerlink.services.demo.fleet import Books, connected_company
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.scheduling import due_refreshes
+from ledgerlink.services.operations.tokens import StoredTokens, open_tokens
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connection_tables import ConnectionRow
 from ledgerlink.store.connections import ConnectionRepository
 from ledgerlink.worker.app import WorkerEnv, refresh_tokens
-from ledgerlink.worker.sandbox_fleet import Books, connected_company
 from tests.integration.worker.conftest import Fleet
 
 pytestmark = pytest.mark.postgres
 
 SMALL = Books(invoices=2, customers=2)
 
-PRELOAD = ["ledgerlink.services.runtime", "ledgerlink.services.tokens", "ledgerlink.store"]
+PRELOAD = [
+    "ledgerlink.services.operations.connectors",
+    "ledgerlink.services.operations.tokens",
+    "ledgerlink.store",
+]
 
 
 def refresh_once(
@@ -40,16 +44,16 @@ def refresh_once(
     os.environ[f"LEDGERLINK_{package.upper()}_SANDBOX_URL"] = sandbox_url
     company_id, connection_id = ids
     store = Store.open(url, upgrade=False)
-    runtime = Runtime.from_settings(store, Settings(database_url=url, secret_key=secret))
+    connectors = ConnectorFactory.from_settings(store, Settings(database_url=url, secret_key=secret))
     with store.unit_of_work() as uow:
         sealed, _ = ConnectionRepository(uow.session, company_id).sealed_tokens(connection_id)
-    stale = open_tokens(runtime.box, sealed).access_token
+    stale = open_tokens(connectors.box, sealed).access_token
     tokens = StoredTokens(
         store,
         company_id=company_id,
         connection_id=connection_id,
-        box=runtime.box,
-        auth=runtime.auth(package, sandbox=True),
+        box=connectors.box,
+        auth=connectors.auth(package, sandbox=True),
     )
     start.wait()
     fresh = asyncio.run(tokens.refresh(stale))
@@ -63,12 +67,14 @@ def sandbox_refreshes(fleet: Fleet, package: str) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("package", ["sage", "xero"])
+@pytest.mark.parametrize("package", ["quickbooks", "sage", "xero"])
 async def test_eight_workers_refreshing_at_once_make_exactly_one_refresh(
     package: str, fleet_factory: Callable[..., Fleet]
 ) -> None:
     fleet = fleet_factory((package,))
-    connection, _ = await connected_company(fleet.runtime, package=package, name="Busy", books=SMALL, seed=6)
+    connection, _ = await connected_company(
+        fleet.connectors, package=package, name="Busy", books=SMALL, seed=6
+    )
     before = sandbox_refreshes(fleet, package)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(
@@ -101,7 +107,9 @@ async def test_an_idle_connection_has_its_token_renewed_once_before_it_lapses(
     fleet_factory: Callable[..., Fleet],
 ) -> None:
     fleet = fleet_factory(("xero",))
-    connection, _ = await connected_company(fleet.runtime, package="xero", name="Quiet", books=SMALL, seed=7)
+    connection, _ = await connected_company(
+        fleet.connectors, package="xero", name="Quiet", books=SMALL, seed=7
+    )
     assert due_refreshes(fleet.store) == []
     long_ago = datetime.now(UTC) - timedelta(days=26)
     with fleet.store.unit_of_work() as uow:
@@ -112,7 +120,7 @@ async def test_an_idle_connection_has_its_token_renewed_once_before_it_lapses(
     assert [due.connection_id for due in due_refreshes(fleet.store)] == [connection.id]
     before = sandbox_refreshes(fleet, "xero")
 
-    env = WorkerEnv(store=fleet.store, settings=fleet.settings, runtime=fleet.runtime)
+    env = WorkerEnv(store=fleet.store, settings=fleet.settings, connectors=fleet.connectors)
     app = App(connector=InMemoryConnector())
     first = await refresh_tokens(env, app, connection.id, connection.company_id, 0)
     second = await refresh_tokens(env, app, connection.id, connection.company_id, 0)
