@@ -3,34 +3,53 @@ company's people and API keys."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from ledgerlink.services.accounts import (
+from ledgerlink.services.access import (
     AccountRefused,
     SignInRefused,
     add_user,
     api_keys_of,
     authenticate,
+    change_password,
     create_api_key,
     create_first_administrator,
     needs_first_administrator,
     revoke_api_key,
+    sign_out,
     users_of,
 )
-from ledgerlink.services.onboarding import onboarding_state
-from ledgerlink.web.deps import Administrator, Context, SignInRequired, get_visitor, redirect, render
+from ledgerlink.services.onboarding.steps import onboarding_state
+from ledgerlink.services.passwords import HASHING_AT_ONCE, HASHING_WAIT, PasswordWorkBusy
+from ledgerlink.services.sign_in_throttle import SignInThrottled
+from ledgerlink.store import User
+from ledgerlink.web.deps import (
+    Administrator,
+    Context,
+    CurrentVisitor,
+    RowId,
+    SignInRequired,
+    WebContext,
+    get_visitor,
+    redirect,
+    render,
+)
 from ledgerlink.web.security import check_csrf
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 
-def _begin_session(request: Request, user_id: int) -> None:
-    """A fresh session on sign-in, so a token planted before it is worth nothing after."""
+def _begin_session(request: Request, user: User) -> None:
+    """A fresh session on sign-in, so a token planted before it is worth nothing after; it holds the
+    person's session version, which signing out or a new password moves on."""
     request.session.clear()
-    request.session["user_id"] = user_id
+    request.session["user_id"] = user.id
+    request.session["session_version"] = user.session_version
 
 
 @router.get("/")
@@ -73,7 +92,7 @@ def setup(
             {"values": values, "error": str(refused), "field": refused.field},
             status_code=422,
         )
-    _begin_session(request, user.id)
+    _begin_session(request, user)
     return redirect("/wizard")
 
 
@@ -84,27 +103,100 @@ def sign_in_page(request: Request, context: Context) -> Response:
     return render(request, context, "sign_in.html", {"email": "", "error": ""})
 
 
+async def _authenticate(context: WebContext, *, email: str, password: str, address: str) -> User:
+    """`authenticate` in a worker thread, once one of the app's turns to hash is free.
+
+    Waiting for a turn happens here, on the event loop: a burst of sign-ins waiting in worker threads
+    would hold the threads every other page needs.
+    """
+    if context.password_turns is None:
+        context.password_turns = anyio.CapacityLimiter(HASHING_AT_ONCE)
+    with anyio.move_on_after(HASHING_WAIT) as waiting:
+        await context.password_turns.acquire()
+    if waiting.cancelled_caught:
+        raise PasswordWorkBusy("too many sign-ins at once; try again in a moment")
+    try:
+        return await anyio.to_thread.run_sync(
+            partial(
+                authenticate,
+                context.store,
+                email=email,
+                password=password,
+                address=address,
+                now=context.clock(),
+            )
+        )
+    finally:
+        context.password_turns.release()
+
+
 @router.post("/sign-in")
-def sign_in(
+async def sign_in(
     request: Request,
     context: Context,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
 ) -> Response:
+    address = request.client.host if request.client else ""
     try:
-        user = authenticate(context.store, email=email, password=password)
+        user = await _authenticate(context, email=email, password=password, address=address)
     except SignInRefused as refused:
         return render(
             request, context, "sign_in.html", {"email": email, "error": str(refused)}, status_code=401
         )
-    _begin_session(request, user.id)
+    except SignInThrottled as throttled:
+        page = render(
+            request, context, "sign_in.html", {"email": email, "error": str(throttled)}, status_code=429
+        )
+        page.headers["Retry-After"] = str(throttled.retry_after)
+        return page
+    _begin_session(request, user)
     return redirect("/")
 
 
 @router.post("/sign-out")
-def sign_out(request: Request) -> Response:
+def sign_out_page(request: Request, context: Context) -> Response:
+    """Ends every session of the person, so a copy of this cookie opens nothing either."""
+    try:
+        visitor = get_visitor(request, context)
+    except SignInRequired:
+        pass
+    else:
+        sign_out(context.store, visitor.user.id)
     request.session.clear()
     return redirect("/sign-in")
+
+
+@router.get("/settings/password")
+def password_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    return render(request, context, "password.html", {"error": "", "field": ""}, visitor=visitor)
+
+
+@router.post("/settings/password")
+def password_change(
+    request: Request,
+    context: Context,
+    visitor: CurrentVisitor,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        user = change_password(
+            context.store,
+            visitor.user,
+            current=current_password,
+            new=new_password,
+            company_name=visitor.company.name,
+        )
+    except AccountRefused as refused:
+        values = {"error": str(refused), "field": refused.field}
+        return render(request, context, "password.html", values, visitor=visitor, status_code=422)
+    _begin_session(request, user)
+    return redirect(
+        "/settings/password",
+        flash="Your password is changed; anywhere else you were signed in, you are signed out.",
+        request=request,
+    )
 
 
 @router.get("/settings/api-keys")
@@ -123,7 +215,7 @@ def api_key_create(
 
 
 @router.post("/settings/api-keys/{key_id}/revoke")
-def api_key_revoke(request: Request, context: Context, visitor: Administrator, key_id: int) -> Response:
+def api_key_revoke(request: Request, context: Context, visitor: Administrator, key_id: RowId) -> Response:
     revoke_api_key(context.store, visitor.company_id, str(key_id))
     return redirect("/settings/api-keys")
 

@@ -1,7 +1,8 @@
 """Sends started from the browser or the REST API run as tasks of the web app, one per company.
 
 A send takes minutes on a large company; the page that started it polls its progress every second
-instead of waiting. A second start while one runs answers the running one, never a parallel send.
+instead of waiting. A second start while one runs answers the running one, never a parallel send;
+one running elsewhere (a worker, `ledgerlink send`) is named in the job's error.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.services.dashboard import connection_of, send_now
-from ledgerlink.services.onboarding import require_step
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sending import SendReport
+from ledgerlink.services.onboarding.steps import require_step
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.sending.controls import connection_of, send_now
+from ledgerlink.services.sending.engine import SendReport
 
 
 @dataclass
@@ -26,6 +27,7 @@ class SendJob:
     total: int = 0
     report: SendReport | None = None
     error: str = ""
+    waiting: str = ""  # what the send waits for, in words, while the package's limits set its pace
     task: asyncio.Task[None] | None = None
 
     @property
@@ -35,10 +37,13 @@ class SendJob:
     def tick(self, done: int, total: int) -> None:
         self.done, self.total = done, total
 
+    def wait_for(self, note: str) -> None:
+        self.waiting = note
+
 
 class SendJobs:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, connectors: ConnectorFactory) -> None:
+        self.connectors = connectors
         self._jobs: dict[int, SendJob] = {}
 
     def get(self, company_id: int) -> SendJob | None:
@@ -49,8 +54,8 @@ class SendJobs:
         running = self._jobs.get(company_id)
         if running is not None and running.running:
             return running
-        connection_of(self.runtime.store, company_id)
-        require_step(self.runtime.store, company_id, "send")
+        connection_of(self.connectors.store, company_id)
+        require_step(self.connectors.store, company_id, "send")
         job = SendJob(company_id)
         job.task = asyncio.get_running_loop().create_task(self._run(job), name=f"send-{company_id}")
         self._jobs[company_id] = job
@@ -58,7 +63,13 @@ class SendJobs:
 
     async def _run(self, job: SendJob) -> None:
         try:
-            job.report = await send_now(self.runtime, job.company_id, progress=job.tick)
+            job.report = await send_now(
+                self.connectors,
+                job.company_id,
+                progress=job.tick,
+                started_by="the web app",
+                on_waiting=job.wait_for,
+            )
             if job.report.stopped:
                 job.error = f"sending stopped: {job.report.stopped}"
         except LedgerlinkError as error:

@@ -14,11 +14,19 @@ from fastapi.responses import RedirectResponse, Response
 
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, PackageError
 from ledgerlink.packages.registry import get_package
-from ledgerlink.services.connect import ONBOARDING_PATHS, ConnectFlow, disconnect, save_settings
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.sandbox_session import sandbox_businesses, seed_business
-from ledgerlink.store.connections import Connection
-from ledgerlink.web.deps import Administrator, Context, Visitor, WebContext, current_connection, redirect
+from ledgerlink.services.demo.sandbox_session import sandbox_businesses, seed_business
+from ledgerlink.services.onboarding.connect import ONBOARDING_PATHS, ConnectFlow, choose_path, disconnect
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.store import Connection
+from ledgerlink.web.deps import (
+    Administrator,
+    Context,
+    Visitor,
+    WebContext,
+    connection_name,
+    current_connection,
+    redirect,
+)
 from ledgerlink.web.security import check_csrf
 from ledgerlink.web.wizard import page
 
@@ -35,12 +43,12 @@ async def connect(
 ) -> Response:
     try:
         entry = get_package(package)
-        runtime = context.runtime
-        if sandbox and not await sandbox_businesses(runtime, entry.name):
-            await seed_business(runtime, entry.name, f"{visitor.company.name} Books")
+        connectors = context.connectors
+        if sandbox and not await sandbox_businesses(connectors, entry.name):
+            await seed_business(connectors, entry.name, f"{visitor.company.name} Books")
         redirect_uri = str(request.url_for("connect_callback")) if sandbox else context.settings.redirect_uri
         flow = ConnectFlow(
-            runtime, visitor.company_id, entry.name, sandbox=sandbox, redirect_uri=redirect_uri
+            connectors, visitor.company_id, entry.name, sandbox=sandbox, redirect_uri=redirect_uri
         )
         address = flow.authorization_url()
     except (ConfigurationError, PackageError) as error:
@@ -72,7 +80,7 @@ async def connect_callback(
             request=request,
         )
     flow = ConnectFlow(
-        context.runtime,
+        context.connectors,
         visitor.company_id,
         str(pending["package"]),
         sandbox=bool(pending["sandbox"]),
@@ -80,7 +88,12 @@ async def connect_callback(
         state=str(pending["state"]),
     )
     try:
-        businesses = await flow.finish(code=code, state=state, error=f"{error} {error_description}".strip())
+        businesses = await flow.finish(
+            code=code,
+            state=state,
+            error=f"{error} {error_description}".strip(),
+            callback=dict(request.query_params),
+        )
         if len(businesses) > 1:
             handle = secrets.token_urlsafe(16)
             context.flows[handle] = flow
@@ -90,7 +103,9 @@ async def connect_callback(
         await _after_connect(request, context, visitor, connection)
     except LedgerlinkError as problem:
         return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
-    return redirect("/wizard/get-started", flash=f"Connected to {connection.label}.", request=request)
+    return redirect(
+        "/wizard/get-started", flash=f"Connected to {connection_name(connection)}.", request=request
+    )
 
 
 @router.get("/wizard/business")
@@ -116,7 +131,9 @@ async def choose_business(
         await _after_connect(request, context, visitor, connection)
     except LedgerlinkError as problem:
         return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
-    return redirect("/wizard/get-started", flash=f"Connected to {connection.label}.", request=request)
+    return redirect(
+        "/wizard/get-started", flash=f"Connected to {connection_name(connection)}.", request=request
+    )
 
 
 @router.post("/disconnect")
@@ -125,10 +142,10 @@ def disconnect_package(request: Request, context: Context, visitor: Administrato
     connection = current_connection(context, visitor.company_id)
     if connection is None:
         return redirect("/wizard/get-started", flash="No package is connected.", request=request)
-    disconnect(context.runtime, visitor.company_id, connection.id)
+    disconnect(context.connectors, visitor.company_id, connection.id)
     return redirect(
         "/wizard/get-started",
-        flash=f"Disconnected from {connection.label}; links and mappings are kept for a reconnect.",
+        flash=f"Disconnected from {connection_name(connection)}; links and mappings are kept for a reconnect.",
         request=request,
     )
 
@@ -137,10 +154,10 @@ async def _after_connect(
     request: Request, context: WebContext, visitor: Visitor, connection: Connection
 ) -> None:
     """Keep the path chosen before connecting, and read the package's chart of accounts at once."""
-    path = request.session.pop("path", None)
-    if isinstance(path, str) and path in ONBOARDING_PATHS:
-        save_settings(context.runtime, visitor.company_id, connection.id, onboarding_path=path)
-    connector = context.runtime.connector(connection)
+    path = visitor.company.onboarding_path
+    if path is not None and path in ONBOARDING_PATHS:
+        choose_path(context.store, visitor.company_id, path)
+    connector = context.connectors.connector(connection)
     try:
         await Nominals(context.store, connection).read_lists(connector)
     finally:

@@ -10,11 +10,20 @@ from fastapi.responses import Response
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import LedgerlinkError, PackageError, RecordNotFound
-from ledgerlink.services import dashboard as board
-from ledgerlink.services.reconcile import reconcile
-from ledgerlink.store.connections import LinkRepository
-from ledgerlink.store.outbox import OutboxRepository
-from ledgerlink.web.deps import Context, CurrentVisitor, current_connection, redirect, render, wizard_state
+from ledgerlink.services.sending import controls as board
+from ledgerlink.services.sending.names import title_of
+from ledgerlink.services.sending.reconcile import reconcile
+from ledgerlink.services.sending.record_view import record_view
+from ledgerlink.services.sending.settling import settle_uncertain
+from ledgerlink.web.deps import (
+    Context,
+    CurrentVisitor,
+    RowId,
+    current_connection,
+    redirect,
+    render,
+    wizard_state,
+)
 from ledgerlink.web.security import check_csrf
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -24,6 +33,7 @@ SHOWN_STATES = (
     EntryState.PROCESSING,
     EntryState.SENT,
     EntryState.FAILED,
+    EntryState.UNCERTAIN,
     EntryState.BLOCKED,
     EntryState.DO_NOT_SEND,
 )
@@ -87,21 +97,29 @@ def _chosen(form_ids: list[str] | None) -> list[str]:
 
 
 @router.post("/dashboard/resend")
-def resend(
+async def resend(
     request: Request,
     context: Context,
     visitor: CurrentVisitor,
     entry: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
+    """Failed records back to waiting; uncertain ones settled now (unless a send is running: it
+    settles them first thing)."""
     chosen = _chosen(entry)
     if not chosen:
         return redirect("/dashboard", flash="Tick the records to re-send first.", request=request)
     moved = board.resend(context.store, visitor.company_id, chosen)
-    return redirect(
-        "/dashboard",
-        flash=f"{moved} record{'s' if moved != 1 else ''} will be sent again with the next send.",
-        request=request,
-    )
+    message = f"{moved} record{'s' if moved != 1 else ''} will be sent again with the next send."
+    job = context.sends.get(visitor.company_id)
+    if job is not None and job.running:
+        return redirect("/dashboard", flash=message, request=request)
+    try:
+        settled = await settle_uncertain(context.connectors, visitor.company_id, chosen)
+    except LedgerlinkError as refused:
+        return redirect("/dashboard", flash=f"{message} {refused}", request=request)
+    if settled.asked:
+        message = f"{message} {settled.summary}." if moved else f"{settled.summary}."
+    return redirect("/dashboard", flash=message, request=request)
 
 
 @router.post("/dashboard/do-not-send")
@@ -115,9 +133,12 @@ def do_not_send(
     chosen = _chosen(entry)
     if not chosen:
         return redirect("/dashboard", flash="Tick the records first.", request=request)
-    moved = board.do_not_send(context.store, visitor.company_id, chosen, undo=undo)
-    what = "back to waiting" if undo else "marked do-not-send"
-    return redirect("/dashboard", flash=f"{moved} record{'s' if moved != 1 else ''} {what}.", request=request)
+    held = board.do_not_send(context.store, visitor.company_id, chosen, undo=undo)
+    what = "put back" if undo else "marked do-not-send"
+    message = f"{held.changed} record{'s' if held.changed != 1 else ''} {what}."
+    if held.in_flight:
+        message += f" On their way to the package, so not marked yet: {', '.join(held.in_flight)}."
+    return redirect("/dashboard", flash=message, request=request)
 
 
 @router.post("/dashboard/changes/{choice}")
@@ -151,7 +172,7 @@ def decide_change(
 @router.post("/dashboard/reconcile")
 async def run_reconcile(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
     connection = board.connection_of(context.store, visitor.company_id)
-    connector = context.runtime.connector(connection)
+    connector = context.connectors.connector(connection)
     error = ""
     result = None
     try:
@@ -166,15 +187,18 @@ async def run_reconcile(request: Request, context: Context, visitor: CurrentVisi
 
 
 @router.get("/dashboard/entries/{entry_id}")
-def entry_page(request: Request, context: Context, visitor: CurrentVisitor, entry_id: int) -> Response:
-    connection = board.connection_of(context.store, visitor.company_id)
-    with context.store.unit_of_work() as uow:
-        outbox = OutboxRepository(uow.session, connection.id, visitor.company_id)
-        entry = outbox.get(entry_id)
-        if entry is None:
-            raise RecordNotFound(f"there is no outbox entry {entry_id} for this company")
-        attempts = outbox.attempts(entry_id)
-    return render(request, context, "entry.html", {"entry": entry, "attempts": attempts}, visitor=visitor)
+def entry_page(request: Request, context: Context, visitor: CurrentVisitor, entry_id: RowId) -> Response:
+    entry, attempts = board.entry_history(context.store, visitor.company_id, entry_id)
+    title = title_of(context.store, visitor.company_id, entry.kind, entry.source_id)
+    if entry.step.value == "allocate":
+        title += " (allocation)"
+    return render(
+        request,
+        context,
+        "entry.html",
+        {"entry": entry, "attempts": attempts, "title": title},
+        visitor=visitor,
+    )
 
 
 @router.get("/records/{kind}/{source_id}")
@@ -185,26 +209,5 @@ def record_page(
         record_kind = RecordKind(kind)
     except ValueError:
         raise RecordNotFound(f"there is no kind of record {kind!r}") from None
-    connection = current_connection(context, visitor.company_id)
-    with context.store.unit_of_work() as uow:
-        stored = uow.records(visitor.company_id).find(record_kind, source_id)
-        if stored is None:
-            raise RecordNotFound(f"there is no {record_kind.label} {source_id} for this company")
-        entry = link = None
-        if connection is not None:
-            entry = OutboxRepository(uow.session, connection.id, visitor.company_id).find(
-                record_kind, source_id
-            )
-            link = LinkRepository(uow.session, connection.id).find(record_kind, source_id)
-    return render(
-        request,
-        context,
-        "record.html",
-        {
-            "stored": stored,
-            "content": stored.record.model_dump_json(indent=2),
-            "entry": entry,
-            "link": link,
-        },
-        visitor=visitor,
-    )
+    view = record_view(context.store, visitor.company_id, record_kind, source_id)
+    return render(request, context, "record.html", {"view": view}, visitor=visitor)

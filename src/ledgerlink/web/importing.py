@@ -11,16 +11,17 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.services.import_quality import OUTCOME_WORDS
-from ledgerlink.services.import_transform import ImportKind
-from ledgerlink.services.importing import (
+from ledgerlink.services.importing.batches import (
     ImportPreview,
     commit_import,
     list_batches,
     preview_import,
     undo_import,
 )
-from ledgerlink.web.deps import Context, CurrentVisitor, current_connection, redirect
+from ledgerlink.services.importing.quality import OUTCOME_WORDS
+from ledgerlink.services.importing.review import imported_records
+from ledgerlink.services.importing.transform import ImportKind
+from ledgerlink.web.deps import Context, CurrentVisitor, RowId, current_connection, redirect
 from ledgerlink.web.security import check_csrf
 from ledgerlink.web.wizard import page
 
@@ -39,6 +40,8 @@ def import_page(
     connection = current_connection(context, visitor.company_id)
     preview: ImportPreview | None = context.previews.get((visitor.company_id, chosen))
     batches = list_batches(context.store, visitor.company_id) if connection is not None else []
+    latest = next((b for b in reversed(batches) if b.kind == chosen and b.undone_at is None), None)
+    order = {r.package_id: index for index, r in enumerate(preview.records)} if preview else {}
     return page(
         request,
         context,
@@ -50,6 +53,9 @@ def import_page(
             "preview": preview,
             "batches": batches,
             "words": OUTCOME_WORDS,
+            "order": order,
+            "latest": latest,
+            "imported": imported_records(context.store, visitor.company_id, latest.id) if latest else [],
         },
         step="import",
     )
@@ -62,7 +68,7 @@ async def preview(
     chosen = _kind(kind)
     try:
         context.previews[(visitor.company_id, chosen)] = await preview_import(
-            context.runtime, visitor.company_id, chosen
+            context.connectors, visitor.company_id, chosen
         )
     except LedgerlinkError as problem:
         return redirect(
@@ -78,23 +84,39 @@ async def commit(
     visitor: CurrentVisitor,
     kind: Annotated[str, Form()] = "customer",
     ticked: Annotated[list[str] | None, Form(alias="import")] = None,
+    merges: Annotated[list[str] | None, Form(alias="merge")] = None,
     choosing: Annotated[str, Form()] = "",
 ) -> Response:
     """Imports what the preview showed, but the contacts the person unticked (every one when the form
-    had no ticks to give, as from a script posting only the kind)."""
+    had no ticks to give, as from a script posting only the kind). A merge ("other:kept") imports the
+    kept contact, its blanks filled from the other, and leaves the other out."""
     chosen = _kind(kind)
     shown = context.previews.pop((visitor.company_id, chosen), None)
     if shown is None:
         return redirect(f"/wizard/import?kind={chosen}", flash="Preview the import first.", request=request)
-    keep = set(ticked or ())
-    leave_out = [r.package_id for r in shown.of("create") if r.package_id not in keep] if choosing else []
+    merge = dict(pair.split(":", 1) for pair in merges or () if ":" in pair)
+    keep = set(ticked or ()) | set(merge.values())
+    leave_out = [
+        r.package_id for r in shown.of("create") if r.package_id not in keep or r.package_id in merge
+    ]
+    if not choosing:
+        leave_out = []
+    take = [r.package_id for r in shown.of("ask") if r.package_id in keep]
     try:
         batch = await commit_import(
-            context.runtime, visitor.company_id, chosen, preview=shown, leave_out=leave_out
+            context.connectors,
+            visitor.company_id,
+            chosen,
+            preview=shown,
+            leave_out=leave_out,
+            merge=merge,
+            take=take,
         )
     except LedgerlinkError as problem:
         return redirect(f"/wizard/import?kind={chosen}", flash=f"Not imported: {problem}", request=request)
-    left = f"; left {len(leave_out)} out, as asked" if leave_out else ""
+    merged = int(batch.summary.get("merged", 0))
+    left = f"; left {len(leave_out) - merged} out, as asked" if len(leave_out) > merged else ""
+    left += f"; merged {merged} likely duplicates into the contact they repeat" if merged else ""
     return redirect(
         f"/wizard/import?kind={chosen}",
         flash=f"Imported {batch.created} {chosen}s, each linked to its contact in the package{left}.",
@@ -103,7 +125,7 @@ async def commit(
 
 
 @router.post("/wizard/import/undo/{batch_id}")
-def undo(request: Request, context: Context, visitor: CurrentVisitor, batch_id: int) -> Response:
+def undo(request: Request, context: Context, visitor: CurrentVisitor, batch_id: RowId) -> Response:
     report = undo_import(context.store, visitor.company_id, batch_id)
     kept = f"; kept {len(report.kept)} used since" if report.kept else ""
     return redirect(

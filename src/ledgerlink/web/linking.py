@@ -7,22 +7,27 @@ or a contact found by search.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from ledgerlink.errors import LedgerlinkError, RecordNotFound
-from ledgerlink.services.link_review import accept_sure, decide, review_items, search_contacts
-from ledgerlink.services.linking import PartyKind, finish_step, link_progress, run_linking
-from ledgerlink.services.onboarding import StepName
-from ledgerlink.web.deps import Context, CurrentVisitor, current_connection, redirect, render
+from ledgerlink.services.linking.proposals import PartyKind, finish_step, link_progress, run_linking
+from ledgerlink.services.linking.review import (
+    ReviewItem,
+    accept_sure,
+    decide,
+    review_items,
+    search_contacts,
+)
+from ledgerlink.services.onboarding.steps import StepName
+from ledgerlink.web.deps import Context, CurrentVisitor, anchor, current_connection, redirect, render
 from ledgerlink.web.security import check_csrf
 from ledgerlink.web.wizard import page
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
-Side = Literal["customers", "suppliers"]
 DECISIONS = ("accept", "reject", "create_new", "leave", "manual", "unlink")
 
 
@@ -40,16 +45,29 @@ def _step(kind: PartyKind) -> StepName:
 def link_page(request: Request, context: Context, visitor: CurrentVisitor, side: str) -> Response:
     kind = _kind(side)
     connection = current_connection(context, visitor.company_id)
-    progress = items = None
+    progress = None
+    items: list[ReviewItem] = []
+    linked: list[ReviewItem] = []
+    to_create: list[ReviewItem] = []
     if connection is not None:
         progress = link_progress(context.store, visitor.company_id, kind)
         items = review_items(context.store, visitor.company_id, kind)
+        linked = review_items(context.store, visitor.company_id, kind, statuses=("linked",))
+        to_create = review_items(context.store, visitor.company_id, kind, statuses=("create_new",))
     return page(
         request,
         context,
         visitor,
         "wizard/link.html",
-        {"connection": connection, "side": side, "kind": kind, "progress": progress, "items": items or []},
+        {
+            "connection": connection,
+            "side": side,
+            "kind": kind,
+            "progress": progress,
+            "items": items,
+            "linked": linked,
+            "to_create": to_create,
+        },
         step=_step(kind),
     )
 
@@ -58,7 +76,7 @@ def link_page(request: Request, context: Context, visitor: CurrentVisitor, side:
 async def run(request: Request, context: Context, visitor: CurrentVisitor, side: str) -> Response:
     kind = _kind(side)
     try:
-        summary = await run_linking(context.runtime, visitor.company_id, kind, auto=False)
+        summary = await run_linking(context.connectors, visitor.company_id, kind, auto=False)
     except LedgerlinkError as problem:
         return redirect(f"/wizard/link/{side}", flash=f"Matching did not run: {problem}", request=request)
     counts = summary.counts()
@@ -95,7 +113,10 @@ def decide_one(
     source_id: Annotated[str, Form()] = "",
     decision: Annotated[str, Form()] = "",
     package_id: Annotated[str, Form()] = "",
+    then: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
+    """One decision; the page comes back where the person was (the next record to check, or this one
+    in the list it moved to), not at the top."""
     kind = _kind(side)
     if decision not in DECISIONS:
         return redirect(f"/wizard/link/{side}", flash="Choose accept, reject or create new.", request=request)
@@ -110,8 +131,11 @@ def decide_one(
             decided_by=visitor.user.email,
         )
     except LedgerlinkError as problem:
-        return redirect(f"/wizard/link/{side}", flash=f"Not done: {problem}", request=request)
-    return redirect(f"/wizard/link/{side}", flash=outcome.message, request=request)
+        return redirect(
+            f"/wizard/link/{side}#{anchor(source_id)}", flash=f"Not done: {problem}", request=request
+        )
+    place = anchor(then or source_id)
+    return redirect(f"/wizard/link/{side}#{place}", flash=outcome.message, request=request)
 
 
 @router.get("/wizard/link/{side}/search")

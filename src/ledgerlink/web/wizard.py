@@ -15,18 +15,24 @@ from fastapi.responses import Response
 from ledgerlink.domain.records import NominalKind
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, PackageError
 from ledgerlink.packages.registry import get_package, package_names
-from ledgerlink.services.connect import (
+from ledgerlink.services.onboarding.connect import (
     ONBOARDING_PATHS,
     OnboardingPath,
     SendMode,
     save_settings,
 )
-from ledgerlink.services.dashboard import dry_run, status
-from ledgerlink.services.nominals import MappingLine, MappingRefused, Nominals
-from ledgerlink.services.onboarding import PATH_STEPS, STEP_TITLES, StepName
-from ledgerlink.services.package_lists import PackageLists, load_package_lists
-from ledgerlink.services.suggestions import percent_text
-from ledgerlink.store.connections import Connection, MappingKind
+from ledgerlink.services.onboarding.connect import (
+    choose_path as keep_path,
+)
+from ledgerlink.services.onboarding.finished import setup_done, what_happens_now
+from ledgerlink.services.onboarding.nominals import Band, MappingLine, MappingRefused, Nominals
+from ledgerlink.services.onboarding.opening_mapping import ACCOUNT as OPENING_ACCOUNT
+from ledgerlink.services.onboarding.opening_mapping import VAT as OPENING_VAT
+from ledgerlink.services.onboarding.package_lists import PackageLists
+from ledgerlink.services.onboarding.steps import PATH_STEPS, STEP_TITLES, StepName
+from ledgerlink.services.onboarding.suggestions import percent_text
+from ledgerlink.services.sending.controls import dry_run, status
+from ledgerlink.store import Connection, MappingKind
 from ledgerlink.web.dashboard import SHOWN_STATES
 from ledgerlink.web.deps import (
     STEP_URLS,
@@ -47,6 +53,17 @@ PATH_TEXT: dict[str, str] = {
     "new-package": "You are starting a new set of books in the package: everything is sent from the job system.",
     "side-by-side": "The package already has your customers and suppliers: link them first, so nothing is duplicated.",
     "package-first": "Your customers live in the package: import them into the job system, then send from there on.",
+}
+
+
+# each step in a few words, for the list of a path's steps on the start page
+STEP_NAMES: dict[StepName, str] = {
+    "get_started": "connect",
+    "import": "import customers and suppliers",
+    "nominals": "map nominal accounts",
+    "link_customers": "link customers",
+    "link_suppliers": "link suppliers",
+    "send": "send",
 }
 
 
@@ -80,31 +97,47 @@ def page(
 @router.get("/wizard")
 def wizard_home(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
     connection = current_connection(context, visitor.company_id)
-    if connection is None and "path" not in request.session:
+    if connection is None and visitor.company.onboarding_path is None:
         return redirect("/wizard/start")
     state = wizard_state(request, context, visitor.company_id)
-    if state.current is None:
-        return redirect("/dashboard")
+    if state.current is None or setup_done(state):
+        return redirect("/wizard/done")
     return redirect(STEP_URLS[state.current.name])
+
+
+@router.get("/wizard/done")
+def done_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
+    """The wizard's end: what happens now (send mode, the next automatic send, where failures show)."""
+    return page(
+        request,
+        context,
+        visitor,
+        "wizard/done.html",
+        {
+            "now": what_happens_now(context.store, visitor.company_id),
+            "emails": bool(context.settings.smtp_host),
+        },
+    )
 
 
 @router.get("/wizard/start")
 def start_page(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
     return page(
-        request, context, visitor, "wizard/start.html", {"paths": ONBOARDING_PATHS, "steps_of": PATH_STEPS}
+        request,
+        context,
+        visitor,
+        "wizard/start.html",
+        {"paths": ONBOARDING_PATHS, "steps_of": PATH_STEPS, "step_names": STEP_NAMES},
     )
 
 
 @router.post("/wizard/start")
-def choose_path(
+def start_on_path(
     request: Request, context: Context, visitor: CurrentVisitor, path: Annotated[str, Form()] = ""
 ) -> Response:
     if path not in ONBOARDING_PATHS:
         return redirect("/wizard/start", flash="Choose where your company starts from.", request=request)
-    request.session["path"] = path
-    connection = current_connection(context, visitor.company_id)
-    if connection is not None:
-        save_settings(context.runtime, visitor.company_id, connection.id, onboarding_path=path)
+    keep_path(context.store, visitor.company_id, path)
     return redirect("/wizard")
 
 
@@ -154,7 +187,7 @@ def save_get_started(
     if not error:
         try:
             save_settings(
-                context.runtime,
+                context.connectors,
                 visitor.company_id,
                 connection.id,
                 cut_off_date=cut_off,
@@ -186,9 +219,9 @@ def _choices(line: MappingLine, lists: PackageLists, kinds: dict[str, NominalKin
         line.kind == "nominal" and kinds.get(line.jobs_code) is NominalKind.BANK
     ):
         return banks
-    if line.kind == "nominal":
-        return [(a.id, f"{a.code} {a.name}") for a in lists.ledger_accounts if a.active]
-    usage = "sales" if line.kind == "vat_sales" else "purchase"
+    if line.kind == "nominal" or (line.kind == "opening" and line.jobs_code == OPENING_ACCOUNT):
+        return [(a.id, f"{a.code} {a.name}".strip()) for a in lists.ledger_accounts if a.active]
+    usage = "sales" if line.kind == "vat_sales" or line.jobs_code == OPENING_VAT["sales"] else "purchase"
     return [
         (t.id, f"{t.name} ({percent_text(t.percent)})")
         for t in lists.tax_rates
@@ -198,17 +231,22 @@ def _choices(line: MappingLine, lists: PackageLists, kinds: dict[str, NominalKin
 
 def _nominal_rows(context: WebContext, connection: Connection) -> list[dict[str, Any]]:
     nominals = Nominals(context.store, connection)
-    with context.store.unit_of_work() as uow:
-        lists = load_package_lists(uow, connection.id)
-        kinds = {n.code: n.kind for n in uow.reference(connection.company_id).nominal_accounts()}
+    lists, kinds = nominals.offer()
     return [_row(line, lists, kinds) for line in nominals.lines()]
 
 
 def _row(
     line: MappingLine, lists: PackageLists, kinds: dict[str, NominalKind], error: str = ""
 ) -> dict[str, Any]:
-    chosen = line.mapped_to or (line.suggestion.package_id if line.suggestion else "")
+    # only a sure suggestion is filled in; one to check waits for a click on it
+    sure = line.suggestion is not None and line.band is Band.SURE
+    chosen = line.mapped_to or (line.suggestion.package_id if line.suggestion and sure else "")
+    creatable = line.kind == "nominal" and kinds.get(line.jobs_code) in (
+        NominalKind.SALES,
+        NominalKind.EXPENSE,
+    )
     return {
+        "creatable": creatable and not line.mapped_to,
         "line": line,
         "choices": _choices(line, lists, kinds),
         "chosen": chosen,
@@ -218,6 +256,7 @@ def _row(
             "vat_sales": "VAT on sales",
             "vat_purchase": "VAT on purchases",
             "payment_method": "Payment methods",
+            "opening": "Open items at the cut-off",
         }[line.kind],
     }
 
@@ -230,12 +269,13 @@ def nominals_page(request: Request, context: Context, visitor: CurrentVisitor) -
     if connection is not None and connection.lists_read_at is not None:
         rows = _nominal_rows(context, connection)
         problems = [problem.message for problem in Nominals(context.store, connection).check().problems]
+    consents = Nominals(context.store, connection).consents() if connection is not None else []
     return page(
         request,
         context,
         visitor,
         "wizard/nominals.html",
-        {"connection": connection, "rows": rows, "problems": problems},
+        {"connection": connection, "rows": rows, "problems": problems, "consents": consents},
         step="nominals",
     )
 
@@ -249,14 +289,42 @@ def _connected(context: WebContext, visitor: Visitor) -> Connection:
 
 @router.post("/wizard/nominals/accept")
 def accept_suggestions(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
-    taken = Nominals(context.store, _connected(context, visitor)).accept_suggestions()
-    return redirect("/wizard/nominals", flash=f"{taken} suggestions accepted.", request=request)
+    nominals = Nominals(context.store, _connected(context, visitor))
+    taken = nominals.accept_suggestions()
+    left = sum(1 for line in nominals.lines() if not line.mapped_to and line.band is Band.CHECK)
+    message = f"{taken} sure suggestions accepted."
+    if left:
+        message += f" {left} suggestions to check are left: look at each and take it, or choose another."
+    return redirect("/wizard/nominals", flash=message, request=request)
+
+
+@router.post("/wizard/nominals/create")
+async def create_account(
+    request: Request,
+    context: Context,
+    visitor: CurrentVisitor,
+    jobs_code: Annotated[str, Form()] = "",
+) -> Response:
+    """Create the jobs-side account in the package (code, name, type, default tax rate) and map to it."""
+    connection = _connected(context, visitor)
+    connector = context.connectors.connector(connection)
+    try:
+        line = await Nominals(context.store, connection).create_account(connector, jobs_code)
+    except (PackageError, MappingRefused) as error:
+        return redirect("/wizard/nominals", flash=f"Not created: {error}", request=request)
+    finally:
+        await connector.aclose()
+    return redirect(
+        "/wizard/nominals",
+        flash=f"Created {line.mapped_label} in the package; {line.jobs_name} now goes to it.",
+        request=request,
+    )
 
 
 @router.post("/wizard/nominals/refresh")
 async def refresh_lists(request: Request, context: Context, visitor: CurrentVisitor) -> Response:
     connection = _connected(context, visitor)
-    connector = context.runtime.connector(connection)
+    connector = context.connectors.connector(connection)
     try:
         result = await Nominals(context.store, connection).read_lists(connector)
     except PackageError as error:
@@ -280,7 +348,7 @@ def map_one(
 ) -> Response:
     connection = _connected(context, visitor)
     nominals = Nominals(context.store, connection)
-    if kind not in ("nominal", "vat_sales", "vat_purchase", "payment_method"):
+    if kind not in ("nominal", "vat_sales", "vat_purchase", "payment_method", "opening"):
         return redirect("/wizard/nominals", flash="Choose what to map.", request=request)
     mapping_kind: MappingKind = kind  # type: ignore[assignment]
     error = ""
@@ -297,9 +365,7 @@ def map_one(
     if not request.headers.get("HX-Request"):
         message = f"Not saved: {error}" if error else f"{line.jobs_name} now goes to {line.mapped_label}."
         return redirect("/wizard/nominals", flash=message, request=request)
-    with context.store.unit_of_work() as uow:
-        lists = load_package_lists(uow, connection.id)
-        kinds = {n.code: n.kind for n in uow.reference(connection.company_id).nominal_accounts()}
+    lists, kinds = nominals.offer()
     row = _row(line, lists, kinds, error)
     if error:
         row["chosen"] = package_ref

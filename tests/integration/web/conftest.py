@@ -20,10 +20,10 @@ from ledgerlink.domain.records import (
     PaymentMethod,
     standard_vat_rates,
 )
-from ledgerlink.services.accounts import add_user, create_api_key
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.secrets import SecretBox
+from ledgerlink.services.access import add_user, create_api_key
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.web import create_app
@@ -96,8 +96,8 @@ def web_store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def web_app(web_store: Store, tmp_path: Path) -> FastAPI:
     settings = Settings(data_dir=tmp_path, secret_key="web tests")
-    runtime = Runtime(store=web_store, settings=settings, box=SecretBox("web tests"))
-    return create_app(web_store, settings, runtime)
+    connectors = ConnectorFactory(store=web_store, settings=settings, box=SecretBox("web tests"))
+    return create_app(web_store, settings, connectors)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ledgerlink.services.accounts import add_user, api_keys_of, users_of
+from ledgerlink.services.access import add_user, api_keys_of, users_of
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection, ConnectionRepository
 from tests.integration.web.conftest import PASSWORD, Browser, Tenant

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from ledgerlink.services.accounts import revoke_api_key
+from ledgerlink.services.access import revoke_api_key
 from ledgerlink.store import Store
 from tests.integration.web.conftest import Tenant
 
@@ -102,7 +102,7 @@ async def test_onboarding_failures_and_send_say_where_an_unconnected_company_sta
     state = (await client.get("/api/v1/onboarding", headers=auth(hollis))).json()
     assert state["connected"] is False
     assert state["current"] == "get_started"
-    assert [step["name"] for step in state["steps"]] == ["get_started", "nominals", "send"]
+    assert [step["name"] for step in state["steps"]] == ["get_started", "nominals", "open_items", "send"]
     assert (await client.get("/api/v1/failures", headers=auth(hollis))).json() == []
     refused = await client.post("/api/v1/send", headers=auth(hollis))
     assert refused.status_code == 409

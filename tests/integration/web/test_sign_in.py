@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 from fastapi import FastAPI
 
+from ledgerlink.services.sign_in_throttle import FREE_FAILURES
 from tests.integration.web.conftest import PASSWORD, Browser, Tenant
 
 
@@ -75,3 +78,18 @@ async def test_signing_out_ends_the_session(browser: Browser, tenants: tuple[Ten
     assert (await browser.get("/wizard/start")).status_code == 200
     await browser.post("/sign-out")
     assert (await browser.get("/wizard/start")).status_code == 303
+
+
+async def test_wrong_passwords_in_a_row_answer_429_with_retry_after_and_the_right_one_waits_too(
+    browser: Browser, tenants: tuple[Tenant, Tenant], web_app: FastAPI
+) -> None:
+    still = datetime.now(UTC)
+    web_app.state.web.clock = lambda: still  # the first block lasts a second: a slow machine would see it end
+    for _ in range(FREE_FAILURES["account"] + 1):
+        assert (await browser.sign_in(tenants[0].email, "not the password")).status_code == 401
+    blocked = await browser.sign_in(tenants[0].email, "not the password either")
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) >= 1
+    assert "try again in" in blocked.text
+    assert (await browser.sign_in(tenants[0].email)).status_code == 429
+    assert (await browser.sign_in(tenants[1].email)).status_code == 303  # another account goes on

@@ -2,38 +2,43 @@
 at import time from the domain model, and FastAPI reads it from the function it decorates."""
 
 import contextlib
-from collections.abc import Callable, Iterator
-from decimal import Decimal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
+from starlette.convertors import PathConvertor, register_url_convertor
 
-from ledgerlink.domain.records import RECORD_TYPES, RecordKind
+from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import LedgerlinkError, RecordNotFound
-from ledgerlink.services import dashboard as board
-from ledgerlink.services.accounts import authenticate_api_key
-from ledgerlink.services.onboarding import onboarding_state
-from ledgerlink.services.records import ingest
-from ledgerlink.store.connections import ConnectionRepository, LinkRepository
-from ledgerlink.store.outbox import OutboxRepository
+from ledgerlink.services.access import authenticate_api_key
+from ledgerlink.services.feeding.books import changed_records, stored_record
+from ledgerlink.services.feeding.records import CANCELLABLE, cancel_record, feed_one
+from ledgerlink.services.onboarding.steps import onboarding_state
+from ledgerlink.services.operations.scheduling import records_arrived
+from ledgerlink.services.sending import controls as board
 from ledgerlink.web.api.schemas import (
     CREATE_MODELS,
+    PAGE_MODELS,
+    READ_MODELS,
     ErrorPublic,
     FailurePublic,
     FindingPublic,
+    IsoMoment,
     OnboardingPublic,
     RecordStatusPublic,
     RecordWritePublic,
     SendPublic,
     StepMissingPublic,
     StepPublic,
+    record_from_body,
+    record_public,
 )
 from ledgerlink.web.deps import Context
-
-LARGEST_AMOUNT = Decimal(10) ** 12  # a billion pounds and more on one figure is a typo, not a job
+from ledgerlink.web.errors import printable
 
 bearer = HTTPBearer(auto_error=False, description="A company's API key: `ledgerlink api-keys create`.")
 
@@ -76,6 +81,16 @@ class ApiRefusal(Exception):
         self.response = response
 
 
+class SourceIdConvertor(PathConvertor):
+    """A job system's id in the path: any characters, `/` too (`INV/2024/001`), so that the route is
+    always found and the id's own rules (`SourceIdPath`) say what is wrong with one. Only an id ending in
+    `/status` cannot be told from a record's status, and is not one."""
+
+    regex = "[\\s\\S]+(?<!/status)"
+
+
+register_url_convertor("source_id", SourceIdConvertor())
+
 Company = Annotated[int, Depends(api_company)]
 SourceIdPath = Annotated[
     str,
@@ -83,7 +98,10 @@ SourceIdPath = Annotated[
         min_length=1,
         max_length=100,
         pattern=r"^\S(.*\S)?$",
-        description="The job system's own id for the record.",
+        description=(
+            "The job system's own id for the record; it may hold `/` (`INV/2024/001`), but not end in `/status`."
+        ),
+        json_schema_extra={"not": {"pattern": "/status$"}},
     ),
 ]
 
@@ -95,23 +113,11 @@ router = APIRouter(
 
 
 def _field_errors(errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse({"detail": errors}, status_code=422)
-
-
-def _oversized(value: Any, loc: list[str | int]) -> Iterator[list[str | int]]:
-    if isinstance(value, Decimal) and value.is_finite() and abs(value) >= LARGEST_AMOUNT:
-        yield loc
-    elif isinstance(value, dict):
-        for name, item in value.items():
-            yield from _oversized(item, [*loc, name])
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _oversized(item, [*loc, index])
+    return JSONResponse({"detail": printable(errors)}, status_code=422)
 
 
 def _put(kind: RecordKind) -> Callable[..., Any]:
     model = CREATE_MODELS[kind]
-    domain = RECORD_TYPES[kind]
 
     def put_record(
         context: Context,
@@ -120,19 +126,8 @@ def _put(kind: RecordKind) -> Callable[..., Any]:
         body: model,  # type: ignore[valid-type]
         response: Response,
     ) -> RecordWritePublic:
-        values = body.model_dump()  # type: ignore[attr-defined]
-        too_big = [
-            {
-                "loc": ["body", *loc],
-                "msg": f"the figure is too large (at most {LARGEST_AMOUNT:,} - 0.01)",
-                "type": "too_large",
-            }
-            for loc in _oversized(values, [])
-        ]
-        if too_big:
-            raise ApiRefusal(_field_errors(too_big))
         try:
-            record = domain.model_validate({**values, "source_id": source_id})
+            record = record_from_body(kind, body, source_id)
         except ValidationError as invalid:
             raise ApiRefusal(
                 _field_errors(
@@ -146,39 +141,41 @@ def _put(kind: RecordKind) -> Callable[..., Any]:
                     ]
                 )
             ) from None
-        with context.store.unit_of_work() as uow:
-            try:
-                report = ingest(uow, company, [record])
-            except ArithmeticError:
-                raise ApiRefusal(
-                    _field_errors(
-                        [{"loc": ["body"], "msg": "the figures cannot be worked out", "type": "arithmetic"}]
-                    )
-                ) from None
-            outcome = report.outcomes[0]
-            if outcome.result == "rejected":
-                uow.rollback()
-                raise ApiRefusal(
-                    _field_errors(
-                        [
-                            {
-                                "loc": ["body", *(f.field.split(".") if f.field else [])],
-                                "msg": f.message,
-                                "type": "record_invalid",
-                            }
-                            for f in outcome.findings
-                            if f.severity == "error"
-                        ]
-                    )
+        try:
+            fed = feed_one(context.store, company, record)
+        except ArithmeticError:
+            raise ApiRefusal(
+                _field_errors(
+                    [{"loc": ["body"], "msg": "the figures cannot be worked out", "type": "arithmetic"}]
                 )
-            stored = uow.records(company).get(kind, source_id)
-            uow.commit()
+            ) from None
+        outcome = fed.outcome
+        if fed.stored is None:
+            raise ApiRefusal(
+                _field_errors(
+                    [
+                        {
+                            "loc": ["body", *(f.field.split(".") if f.field else [])],
+                            "msg": f.message,
+                            "type": "record_invalid",
+                        }
+                        for f in outcome.findings
+                        if f.severity == "error"
+                    ]
+                )
+            )
+        records_arrived(
+            context.store,
+            company,
+            changed=int(outcome.result in ("created", "updated")),
+            reason="records arrived through the API",
+        )
         response.status_code = status.HTTP_201_CREATED if outcome.result == "created" else status.HTTP_200_OK
         return RecordWritePublic(
             kind=kind,
             source_id=record.source_id,
             result=outcome.result,
-            version=stored.version,
+            version=fed.stored.version,
             warnings=[
                 FindingPublic(field=f.field, message=f.message, severity=f.severity)
                 for f in outcome.findings
@@ -196,7 +193,7 @@ def _put(kind: RecordKind) -> Callable[..., Any]:
 
 for _kind in RecordKind:
     router.add_api_route(
-        f"/{_kind.value}/{{source_id}}",
+        f"/{_kind.value}/{{source_id:source_id}}",
         _put(_kind),
         methods=["PUT"],
         status_code=200,
@@ -207,8 +204,125 @@ for _kind in RecordKind:
     )
 
 
+def _get(kind: RecordKind) -> Callable[..., Any]:
+    def get_record(context: Context, company: Company, source_id: SourceIdPath) -> Any:
+        return record_public(stored_record(context.store, company, kind, source_id))
+
+    get_record.__name__ = f"get_{kind.value}"
+    get_record.__doc__ = f"One {kind.label} as ledgerlink holds it, with its version and warnings."
+    return get_record
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _cursor(stored: Any) -> str:
+    """Where the next page starts: the last record's change time (microseconds since 1970) and row.
+    Any such pair is a position, so a cursor a reader kept stays good however the records change."""
+    return f"{(stored.updated_at - EPOCH) // timedelta(microseconds=1)}-{stored.id}"
+
+
+def _after(cursor: str) -> tuple[datetime, int]:
+    micros, row = cursor.split("-")
+    return EPOCH + timedelta(microseconds=int(micros)), int(row)
+
+
+def _list(kind: RecordKind) -> Callable[..., Any]:
+    def list_records(
+        context: Context,
+        company: Company,
+        updated_since: Annotated[
+            IsoMoment | None,
+            Query(description="Only records that changed at or after this time (ISO 8601, with its zone)."),
+        ] = None,
+        cursor: Annotated[
+            str | None,
+            Query(pattern=r"^[0-9]{1,16}-[0-9]{1,18}$", description="The `next_cursor` of the page before."),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=500, description="At most this many records.")] = 100,
+    ) -> Any:
+        after = _after(cursor) if cursor else None
+        found = changed_records(
+            context.store, company, kind, since=updated_since, after=after, limit=limit + 1
+        )
+        page = found[:limit]
+        return PAGE_MODELS[kind](
+            items=[record_public(stored) for stored in page],
+            next_cursor=_cursor(page[-1]) if len(found) > limit else None,
+        )
+
+    list_records.__name__ = f"list_{kind.value}"
+    list_records.__doc__ = (
+        f"{kind.label.capitalize()}s in the order they last changed, oldest first, a page at a time: "
+        "ask again with `next_cursor` until it is null, and later with `updated_since` for what changed."
+    )
+    return list_records
+
+
+for _kind in RecordKind:
+    router.add_api_route(
+        f"/{_kind.value}",
+        _list(_kind),
+        methods=["GET"],
+        response_model=PAGE_MODELS[_kind],
+        summary=f"{_kind.label.capitalize()}s, by when they last changed",
+        operation_id=f"list_{_kind.value}",
+    )
+    router.add_api_route(
+        f"/{_kind.value}/{{source_id:source_id}}",
+        _get(_kind),
+        methods=["GET"],
+        response_model=READ_MODELS[_kind],
+        responses={**NOT_FOUND},
+        summary=f"Read a {_kind.label}",
+        operation_id=f"get_{_kind.value}",
+    )
+
+
+def _delete(kind: RecordKind) -> Callable[..., Any]:
+    def cancel_document(context: Context, company: Company, source_id: SourceIdPath) -> RecordWritePublic:
+        fed = cancel_record(context.store, company, kind, source_id, on=datetime.now(UTC).date())
+        if fed.stored is None:  # the record as stored no longer passes its checks: say which
+            raise ApiRefusal(
+                _field_errors(
+                    [
+                        {
+                            "loc": ["body", *(f.field.split(".") if f.field else [])],
+                            "msg": f.message,
+                            "type": "record_invalid",
+                        }
+                        for f in fed.outcome.findings
+                        if f.severity == "error"
+                    ]
+                )
+            )
+        return RecordWritePublic(
+            kind=kind, source_id=source_id, result=fed.outcome.result, version=fed.stored.version, warnings=[]
+        )
+
+    cancel_document.__name__ = f"cancel_{kind.value}"
+    cancel_document.__doc__ = (
+        f"Cancel a {kind.label}: it is kept, marked cancelled today, and counts for nothing. Never sent, it "
+        "never will be; sent, the next send voids it in the package, or says what must go first (a "
+        "payment or credit set against it there). Cancelling again changes nothing."
+    )
+    return cancel_document
+
+
+for _kind in sorted(CANCELLABLE):
+    router.add_api_route(
+        f"/{_kind.value}/{{source_id:source_id}}",
+        _delete(_kind),
+        methods=["DELETE"],
+        response_model=RecordWritePublic,
+        responses={**NOT_FOUND},
+        summary=f"Cancel a {_kind.label}",
+        operation_id=f"cancel_{_kind.value}",
+    )
+
+
 @router.get(
-    "/{kind}/{source_id}/status",
+    "/{kind}/{source_id:source_id}/status",
     response_model=RecordStatusPublic,
     responses={**NOT_FOUND},
     summary="A record's send state and the package's id for it",
@@ -216,21 +330,14 @@ for _kind in RecordKind:
 def record_status(
     context: Context, company: Company, kind: RecordKind, source_id: SourceIdPath
 ) -> RecordStatusPublic:
-    with context.store.unit_of_work() as uow:
-        stored = uow.records(company).find(kind, source_id)
-        if stored is None:
-            raise RecordNotFound(f"there is no {kind.label} {source_id} for this company")
-        connection = ConnectionRepository(uow.session, company).current()
-        entry = link = None
-        if connection is not None:
-            entry = OutboxRepository(uow.session, connection.id, company).find(kind, source_id)
-            link = LinkRepository(uow.session, connection.id).find(kind, source_id)
+    found = board.record_status(context.store, company, kind, source_id)
+    entry = found.entry
     return RecordStatusPublic(
         kind=kind,
         source_id=source_id,
-        version=stored.version,
-        state=entry.state.value if entry else ("sent" if link else "not_queued"),
-        package_id=(link.package_id if link else "") or (entry.package_id if entry else ""),
+        version=found.stored.version,
+        state=found.state,
+        package_id=found.package_id,
         reason=(entry.reason or entry.blocked_by) if entry else "",
         field=entry.reason_field if entry else "",
         attempts=entry.attempts if entry else 0,
