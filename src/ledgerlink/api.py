@@ -3,7 +3,7 @@
     from ledgerlink import api
 
     with api.open_store() as ledgerlink:                 # LEDGERLINK_DATABASE_URL, or SQLite in .ledgerlink/
-        company = ledgerlink.company("Acme Heating")     # made on first use
+        company = ledgerlink.company("Hollis Heating")   # made on first use
         company.set_vat_rates(standard_vat_rates())
         report = company.feed([customer, invoice, payment])
         report.rejected                                  # each with the findings that kept it out
@@ -22,8 +22,11 @@ from typing import TextIO
 from ledgerlink.domain.ledger import Ledger, build_ledger
 from ledgerlink.domain.records import NominalAccount, PaymentMethod, Record, RecordKind, VatRate
 from ledgerlink.domain.validation import ReferenceData
-from ledgerlink.services.csv_import import CsvReport, import_csv
-from ledgerlink.services.records import IngestReport, ingest
+from ledgerlink.services import access
+from ledgerlink.services.feeding import books
+from ledgerlink.services.feeding.csv_files import CsvReport, import_csv_file
+from ledgerlink.services.feeding.records import IngestReport, feed
+from ledgerlink.services.operations.scheduling import records_arrived
 from ledgerlink.settings import Settings, load_settings
 from ledgerlink.store import Company, Store, StoredRecord
 
@@ -45,14 +48,11 @@ class Ledgerlink:
 
     def company(self, name: str, *, create: bool = True) -> CompanyBooks:
         """A company by name or slug; made when missing unless `create` is false."""
-        with self.store.unit_of_work() as uow:
-            found = uow.companies.ensure(name) if create else uow.companies.get(name)
-            uow.commit()
+        found = access.ensure_company(self.store, name) if create else access.company_named(self.store, name)
         return CompanyBooks(self.store, found)
 
     def companies(self) -> list[Company]:
-        with self.store.unit_of_work() as uow:
-            return uow.companies.list()
+        return access.companies(self.store)
 
     def close(self) -> None:
         self.store.close()
@@ -75,18 +75,26 @@ class CompanyBooks:
 
     def feed(self, records: Iterable[Record]) -> IngestReport:
         """Check and store records; a record with an error is left out alone and reported."""
-        with self.store.unit_of_work() as uow:
-            report = ingest(uow, self.company.id, records)
-            uow.commit()
-        return report
+        return feed(self.store, self.company.id, records)
 
-    def import_csv(self, kind: str, source: Path | str | TextIO) -> CsvReport:
-        """Import one CSV file of `kind` (see docs/csv.md); `source` is its path or an open text file."""
-        with self.store.unit_of_work() as uow:
-            report = import_csv(
-                uow, self.company.id, kind, Path(source) if isinstance(source, str) else source
-            )
-            uow.commit()
+    def import_csv(self, kind: str, source: Path | str | TextIO, *, encoding: str | None = None) -> CsvReport:
+        """Import one CSV file of `kind` (see docs/csv.md); `source` is its path or an open text file.
+
+        A file in neither UTF-8 nor UTF-16 with a byte-order mark is read in `encoding` (e.g. "cp1252").
+        """
+        report = import_csv_file(
+            self.store,
+            self.company.id,
+            kind,
+            Path(source) if isinstance(source, str) else source,
+            encoding=encoding,
+        )
+        records_arrived(
+            self.store,
+            self.company.id,
+            changed=report.created + report.updated,
+            reason="a CSV file was imported",
+        )
         return report
 
     def records(self, kind: RecordKind | None = None) -> list[Record]:
@@ -94,37 +102,26 @@ class CompanyBooks:
 
     def stored(self, kind: RecordKind | None = None) -> Iterator[StoredRecord]:
         """Every stored record of a kind with its version and warnings, read a chunk at a time."""
-        with self.store.unit_of_work() as uow:
-            for chunk in uow.records(self.company.id).iter_chunks(kind):
-                yield from chunk
+        yield from books.stored_records(self.store, self.company.id, kind)
 
     def record(self, kind: RecordKind, source_id: str) -> StoredRecord:
-        with self.store.unit_of_work() as uow:
-            return uow.records(self.company.id).get(kind, source_id)
+        return books.stored_record(self.store, self.company.id, kind, source_id)
 
     def counts(self) -> dict[RecordKind, int]:
-        with self.store.unit_of_work() as uow:
-            return uow.records(self.company.id).counts()
+        return books.record_counts(self.store, self.company.id)
 
     def ledger(self) -> Ledger:
         """Balances per customer and supplier, and what is open on each document, from the records."""
         return build_ledger(self.records(), self.reference().percent_by_rate)
 
     def reference(self) -> ReferenceData:
-        with self.store.unit_of_work() as uow:
-            return uow.reference(self.company.id).reference_data()
+        return books.reference_data(self.store, self.company.id)
 
     def set_nominal_accounts(self, accounts: Iterable[NominalAccount]) -> None:
-        with self.store.unit_of_work() as uow:
-            uow.reference(self.company.id).put_nominal_accounts(accounts)
-            uow.commit()
+        books.set_nominal_accounts(self.store, self.company.id, accounts)
 
     def set_vat_rates(self, rates: Iterable[VatRate]) -> None:
-        with self.store.unit_of_work() as uow:
-            uow.reference(self.company.id).put_vat_rates(rates)
-            uow.commit()
+        books.set_vat_rates(self.store, self.company.id, rates)
 
     def set_payment_methods(self, methods: Iterable[PaymentMethod]) -> None:
-        with self.store.unit_of_work() as uow:
-            uow.reference(self.company.id).put_payment_methods(methods)
-            uow.commit()
+        books.set_payment_methods(self.store, self.company.id, methods)

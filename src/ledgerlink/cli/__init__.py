@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from ledgerlink.cli.common import CommandLine
+
 app = typer.Typer(
     name="ledgerlink",
+    cls=CommandLine,
     help="Send a job system's customers, invoices and payments to an accounting package, exactly once.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -22,10 +25,12 @@ def build_app() -> typer.Typer:
         from ledgerlink.cli import (
             connection,
             demo,
+            from_package,
             importing,
             link,
             match_files,
             nominals,
+            open_item_links,
             records,
             sandbox,
             sending,
@@ -41,6 +46,8 @@ def build_app() -> typer.Typer:
             nominals,
             link,
             sending,
+            open_item_links,
+            from_package,
             match_files,
             sandbox,
             web,

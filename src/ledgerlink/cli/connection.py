@@ -14,54 +14,56 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ledgerlink.cli.common import (
     CompanyOption,
     JsonFlag,
+    cells,
     console,
     emit_json,
     fail,
     open_store,
     reports_errors,
+    shown,
 )
 from ledgerlink.errors import ConfigurationError, RecordNotFound
 from ledgerlink.packages.registry import get_package, package_names
-from ledgerlink.sandbox.kit.consent_client import approve
-from ledgerlink.services.connect import (
+from ledgerlink.services.access import company_named
+from ledgerlink.services.demo.sandbox_session import sandbox_businesses, seed_business
+from ledgerlink.services.demo.sandboxes import approve
+from ledgerlink.services.onboarding.connect import (
     ConnectFlow,
     OnboardingPath,
     SendMode,
     disconnect,
     pick_business,
     save_settings,
+    stored_connection,
 )
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.onboarding import onboarding_state
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import sandbox_businesses, seed_business
+from ledgerlink.services.onboarding.connect import current_connection as connection_in_use
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.onboarding.steps import onboarding_state
+from ledgerlink.services.operations.connectors import ConnectorFactory
 from ledgerlink.settings import load_settings
-from ledgerlink.store import Store
-from ledgerlink.store.companies import Company
-from ledgerlink.store.connections import Connection, ConnectionRepository
+from ledgerlink.store import Company, Connection, Store
 
 SandboxFlag = Annotated[
     bool, typer.Option("--sandbox", help="Use the package's local sandbox, started if needed.")
 ]
 
 
-def open_runtime() -> tuple[Store, Runtime]:
+def open_connectors() -> tuple[Store, ConnectorFactory]:
     store = open_store()
-    return store, Runtime.from_settings(store, load_settings())
+    return store, ConnectorFactory.from_settings(store, load_settings())
 
 
 def company_of(store: Store, name: str) -> Company:
-    with store.unit_of_work() as uow:
-        return uow.companies.get(name)
+    return company_named(store, name)
 
 
 def current_connection(store: Store, company: Company) -> Connection:
-    with store.unit_of_work() as uow:
-        connection = ConnectionRepository(uow.session, company.id).current()
+    connection = connection_in_use(store, company.id)
     if connection is None:
         raise RecordNotFound(
             f"{company.name} is not connected to a package: run `ledgerlink connect PACKAGE`"
@@ -104,7 +106,7 @@ def callback_listener(redirect_uri: str) -> Iterator[dict[str, str]]:
 
 
 async def _connect(
-    runtime: Runtime,
+    connectors: ConnectorFactory,
     company: Company,
     package: str,
     *,
@@ -114,10 +116,10 @@ async def _connect(
     timeout: float,
     quiet: bool,
 ) -> Connection:
-    if sandbox and not await sandbox_businesses(runtime, package):
-        await seed_business(runtime, package, f"{company.name} Books")
+    if sandbox and not await sandbox_businesses(connectors, package):
+        await seed_business(connectors, package, f"{company.name} Books")
     flow = ConnectFlow(
-        runtime, company.id, package, sandbox=sandbox, redirect_uri=runtime.settings.redirect_uri
+        connectors, company.id, package, sandbox=sandbox, redirect_uri=connectors.settings.redirect_uri
     )
     url = flow.authorization_url()
     with callback_listener(flow.redirect_uri) as caught:
@@ -129,7 +131,7 @@ async def _connect(
                 await client.get(callback)
         elif not quiet:
             console.print(
-                f"Open this address to sign in to {get_package(package).label} and choose the business:"
+                f"Open this address to sign in to {shown(get_package(package).label)} and choose the business:"
             )
         typer.echo(url)
         waited = 0.0
@@ -141,21 +143,23 @@ async def _connect(
                     f"no answer from the package within {timeout:.0f} s; run the command again"
                 )
     businesses = await flow.finish(
-        code=caught.get("code", ""), state=caught.get("state", ""), error=caught.get("error", "")
+        code=caught.get("code", ""),
+        state=caught.get("state", ""),
+        error=caught.get("error", ""),
+        callback=caught,
     )
     if not business and len(businesses) > 1:
         for number, found in enumerate(businesses, start=1):
-            console.print(f"  {number}. {found.name}")
+            console.print(f"  {number}. {shown(found.name)}")
         choice = typer.prompt("Which business", type=int, default=1)
         business = businesses[choice - 1].id
     connection = flow.choose(pick_business(businesses, business).id)
-    connector = runtime.connector(connection)
+    connector = connectors.connector(connection)
     try:
-        await Nominals(runtime.store, connection).read_lists(connector)
+        await Nominals(connectors.store, connection).read_lists(connector)
     finally:
         await connector.aclose()
-    with runtime.store.unit_of_work() as uow:  # as stored now: with the lists' reading time
-        return ConnectionRepository(uow.session, company.id).get(connection.id)
+    return stored_connection(connectors.store, company.id, connection.id)  # with the lists' reading time
 
 
 @reports_errors
@@ -171,11 +175,11 @@ def connect(
     as_json: JsonFlag = False,
 ) -> None:
     """Connect the company to a package through its sign-in page, and read its chart of accounts."""
-    store, runtime = open_runtime()
+    store, connectors = open_connectors()
     found = company_of(store, company)
     connection = asyncio.run(
         _connect(
-            runtime,
+            connectors,
             found,
             package.lower(),
             sandbox=sandbox,
@@ -190,7 +194,7 @@ def connect(
         emit_json(_connection_json(connection))
         return
     console.print(
-        f"[green]✓[/] {found.name} is connected to {connection.label}; tokens are stored encrypted."
+        f"[green]✓[/] {shown(found.name)} is connected to {shown(connection.label)}; tokens are stored encrypted."
     )
     console.print(
         "Next: `ledgerlink settings --cut-off-date YYYY-MM-DD`, then `ledgerlink nominals suggest`."
@@ -200,11 +204,13 @@ def connect(
 @reports_errors
 def disconnect_command(company: CompanyOption = "demo") -> None:
     """Disconnect: tokens are forgotten; links, mappings and history are kept for a reconnect."""
-    store, runtime = open_runtime()
+    store, connectors = open_connectors()
     found = company_of(store, company)
     connection = current_connection(store, found)
-    disconnect(runtime, found.id, connection.id)
-    console.print(f"{found.name} is disconnected from {connection.label}. Links and history are kept.")
+    disconnect(connectors, found.id, connection.id)
+    console.print(
+        f"{shown(found.name)} is disconnected from {shown(connection.label)}. Links and history are kept."
+    )
 
 
 @reports_errors
@@ -223,7 +229,7 @@ def settings(
     as_json: JsonFlag = False,
 ) -> None:
     """Show or change the connection's settings: onboarding path, cut-off date, send mode."""
-    store, runtime = open_runtime()
+    store, connectors = open_connectors()
     found = company_of(store, company)
     connection = current_connection(store, found)
     if any(value is not None for value in (path, cut_off_date, send_mode, every)):
@@ -232,7 +238,7 @@ def settings(
         except ValueError:
             raise fail(f"--cut-off-date {cut_off_date!r} is not a date like 2025-04-01") from None
         connection = save_settings(
-            runtime,
+            connectors,
             found.id,
             connection.id,
             onboarding_path=path,
@@ -243,9 +249,9 @@ def settings(
     if as_json:
         emit_json(_connection_json(connection))
         return
-    table = Table(title=f"{found.name}: {connection.label}", show_header=False)
+    table = Table(title=Text(f"{found.name}: {connection.label}"), show_header=False)
     for name, value in _connection_json(connection).items():
-        table.add_row(name.replace("_", " "), str(value if value is not None else "-"))
+        table.add_row(*cells(name.replace("_", " "), value if value is not None else "-"))
     console.print(table)
 
 
@@ -267,11 +273,11 @@ def onboarding(company: CompanyOption = "demo", as_json: JsonFlag = False) -> No
             }
         )
         return
-    console.print(f"[bold]{found.name}[/]: the {state.path} path")
+    console.print(f"[bold]{shown(found.name)}[/]: the {state.path} path")
     for number, step in enumerate(state.steps, start=1):
         mark = "[green]✓[/]" if step.complete else ("[yellow]→[/]" if step is state.current else "[dim]·[/]")
-        detail = "" if step.complete else f" [dim]({step.missing})[/]"
-        console.print(f" {mark} {number}. {step.title}{detail}")
+        detail = "" if step.complete else f" [dim]({shown(step.missing)})[/]"
+        console.print(f" {mark} {number}. {shown(step.title)}{detail}")
 
 
 def _connection_json(connection: Connection) -> dict[str, Any]:

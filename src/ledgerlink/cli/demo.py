@@ -2,44 +2,55 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ledgerlink.cli.common import (
     CompanyOption,
     JsonFlag,
+    cells,
     console,
     emit_json,
     open_store,
     progress_bars,
     reports_errors,
+    shown,
 )
 from ledgerlink.cli.sending import reconcile_json, show_reconcile, show_status, status_json
 from ledgerlink.domain.money import format_money
-from ledgerlink.packages.registry import PACKAGES
-from ledgerlink.services import demo_data
-from ledgerlink.services.demo import DemoOptions, DemoRun, Summary, feed_demo_data, summarise
-from ledgerlink.services.runtime import Runtime
+from ledgerlink.packages.registry import DEFAULT_PACKAGE, get_package, package_names
+from ledgerlink.services.demo import books as demo_data
+from ledgerlink.services.demo.steps import DemoOptions, DemoRun, Summary, feed_demo_data, summarise
+from ledgerlink.services.operations.connectors import ConnectorFactory
 from ledgerlink.settings import load_settings
 
 SizeOption = Annotated[
-    demo_data.SizeName,
-    typer.Option(help="small: 1,000 invoices; medium: 10,000; large: 100,000."),
+    demo_data.SizeName | None,
+    typer.Option(
+        help="small: 1,000 invoices; medium: 10,000; large: 100,000. Without it, small, unless the "
+        "package answers too slowly for that (the demo says so)."
+    ),
 ]
 
 
 @reports_errors
 def demo(
-    size: SizeOption = "small",
+    size: SizeOption = None,
     invoices: Annotated[
         int | None, typer.Option(min=1, help="Exactly this many invoices (overrides --size).")
     ] = None,
     seed: Annotated[int, typer.Option(help="The same seed makes the same books.")] = 1,
     package: Annotated[
-        str, typer.Option(help="The package whose local sandbox the demo connects to and sends to.")
-    ] = "sage",
+        str,
+        typer.Option(
+            help="The package whose local sandbox the demo connects to and sends to: "
+            f"{', '.join(package_names())}."
+        ),
+    ] = DEFAULT_PACKAGE,
     books_only: Annotated[
         bool, typer.Option("--books-only", help="Build the books and stop: no sandbox, no send.")
     ] = False,
@@ -58,21 +69,31 @@ def demo(
 ) -> None:
     """The new-package path on the embedded defaults: build the demo company, connect it to a local
     sandbox, map its accounts from suggestions, send everything, and end on the dashboard and a reconcile."""
-    if package not in PACKAGES:
-        raise typer.BadParameter(f"choose one of: {', '.join(sorted(PACKAGES))}", param_hint="--package")
-    options = DemoOptions(
-        seed=seed, invoices=invoices or demo_data.SIZES[size], package=None if books_only else package
-    )
+    if package not in package_names():
+        raise typer.BadParameter(f"choose one of: {', '.join(package_names())}", param_hint="--package")
+    entry = get_package(package)
+    count = invoices or demo_data.SIZES[size or "small"]
+    if invoices is None and size is None and entry.demo_invoices is not None and not books_only:
+        count = entry.demo_invoices
+        if not as_json:
+            console.print(
+                f"{entry.label} answers slowly (it runs on this machine, a fraction of a second a call): "
+                f"the demo makes {count:,} invoices, not {demo_data.SIZES['small']:,}; "
+                "--size small makes them all."
+            )
+    options = DemoOptions(seed=seed, invoices=count, package=None if books_only else package)
     settings = load_settings()
     if "sandbox_time_scale" not in settings.model_fields_set:
         settings = settings.model_copy(update={"sandbox_time_scale": time_scale})
     store = open_store()
-    runtime = Runtime.from_settings(store, settings)
+    connectors = ConnectorFactory.from_settings(store, settings)
     with progress_bars(enabled=not as_json) as progress:
-        run = DemoRun(store, options, progress=progress, runtime=runtime)
+        run = DemoRun(store, options, progress=progress, connectors=connectors)
         for result in run.steps():
             if not as_json:
-                console.print(f"[green]✓[/] {result.title}: {result.detail} [dim]({result.seconds:.1f}s)[/]")
+                console.print(
+                    f"[green]✓[/] {shown(result.title)}: {shown(result.detail)} [dim]({result.seconds:.1f}s)[/]"
+                )
     store.close()
     if run.summary is None:
         raise RuntimeError("the demo ended without a summary")
@@ -83,6 +104,12 @@ def demo(
                 "summary": run.summary.as_json(),
                 "status": status_json(run.status) if run.status else None,
                 "reconcile": reconcile_json(run.reconciled) if run.reconciled else None,
+                "open_items": {
+                    "count": len(run.open_items),
+                    "open": str(sum((item.open_amount for item in run.open_items), Decimal(0))),
+                    "in_package": sum(1 for item in run.open_items if item.package_id),
+                    "settled_outside": sum(1 for item in run.open_items if item.settled_outside),
+                },
             }
         )
     else:
@@ -97,11 +124,10 @@ def demo(
 
 def serve_demo(port: int) -> None:
     from ledgerlink.cli.web import serve_app
-    from ledgerlink.services.accounts import ensure_demo_administrator
+    from ledgerlink.services.access import company_named, ensure_demo_administrator
 
     store = open_store()
-    with store.unit_of_work() as uow:
-        company = uow.companies.get(DemoOptions().slug)
+    company = company_named(store, DemoOptions().slug)
     email, password = ensure_demo_administrator(store, company)
     console.print(f"Open http://127.0.0.1:{port}/ and sign in as {email} with the password {password}")
     serve_app(store, host="127.0.0.1", port=port)
@@ -140,7 +166,7 @@ def show_summary(summary: Summary) -> None:
         "total",
         "from",
         "to",
-        title=f"{summary.company} ({summary.slug})",
+        title=Text(f"{summary.company} ({summary.slug})"),
         title_justify="left",
     )
     for kind in summary.kinds:
@@ -148,11 +174,7 @@ def show_summary(summary: Summary) -> None:
             continue
         total = format_money(kind.gross) if not kind.kind.is_party else ""
         table.add_row(
-            kind.kind.label,
-            f"{kind.count:,}",
-            total,
-            str(kind.first_date or ""),
-            str(kind.last_date or ""),
+            *cells(kind.kind.label, f"{kind.count:,}", total, kind.first_date or "", kind.last_date or "")
         )
     console.print(table)
     span = f"{summary.first_date} to {summary.last_date}" if summary.first_date else "no dated records"

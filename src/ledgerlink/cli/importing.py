@@ -8,13 +8,20 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ledgerlink.cli.common import CompanyOption, JsonFlag, console, emit_json, open_store, reports_errors
-from ledgerlink.cli.connection import company_of, open_runtime
-from ledgerlink.services.import_fields import FIELD_TABLES
-from ledgerlink.services.import_quality import OUTCOME_WORDS, RecordReport
-from ledgerlink.services.import_transform import ImportKind, IssueCode
-from ledgerlink.services.importing import (
+from ledgerlink.cli.common import (
+    CompanyOption,
+    JsonFlag,
+    cells,
+    console,
+    emit_json,
+    open_store,
+    reports_errors,
+    shown,
+)
+from ledgerlink.cli.connection import company_of, open_connectors
+from ledgerlink.services.importing.batches import (
     ImportBatch,
     ImportPreview,
     commit_import,
@@ -23,6 +30,9 @@ from ledgerlink.services.importing import (
     preview_import,
     undo_import,
 )
+from ledgerlink.services.importing.fields import FIELD_TABLES
+from ledgerlink.services.importing.quality import OUTCOME_WORDS, RecordReport
+from ledgerlink.services.importing.transform import ImportKind, IssueCode
 
 import_app = typer.Typer(
     help="Import customers and suppliers from the package: preview, commit as a batch, undo.",
@@ -32,6 +42,14 @@ import_app = typer.Typer(
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; write nothing.")]
 ReportFile = Annotated[
     Path | None, typer.Option("--report", help="Write the per-record report to this CSV file.")
+]
+Take = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--take",
+        help="A package contact id the package does not say is a customer or a supplier, to import as one "
+        "of these (repeat it for each); the others it asks about are left out.",
+    ),
 ]
 SHOWN = 15  # rows of each list printed to the terminal; the CSV report has them all
 
@@ -66,20 +84,25 @@ def _print_preview(preview: ImportPreview, *, dry_run: bool) -> None:
     summary = preview.summary
     verb = "would be created" if dry_run else "to create"
     console.print(
-        f"[bold]{summary.contacts}[/] {preview.package} contacts offered as {preview.kind}s: "
+        f"[bold]{summary.contacts}[/] {shown(preview.package)} contacts offered as {preview.kind}s: "
         f"[green]{summary.create}[/] {verb}, [red]{summary.skipped}[/] skipped, "
-        f"[yellow]{summary.offered_for_linking}[/] offered for linking, {summary.already_linked} already linked"
+        f"[yellow]{summary.offered_for_linking}[/] offered for linking, {summary.already_linked} already linked, "
+        f"[yellow]{summary.asked}[/] asked about"
     )
     if summary.problems:
         table = Table(title="Data quality")
         table.add_column("problem")
         table.add_column("records", justify="right")
         for code, count in summary.problems.items():
-            table.add_row(IssueCode(code).label, str(count))
+            table.add_row(*cells(IssueCode(code).label, count))
         console.print(table)
     if summary.duplicate_groups:
         console.print(f"{summary.duplicate_groups} groups of contacts look like one party typed twice.")
-    for outcome, title in (("skip", "Skipped"), ("offer_link", "Offered for linking")):
+    for outcome, title in (
+        ("skip", "Skipped"),
+        ("offer_link", "Offered for linking"),
+        ("ask", f"Customer or supplier? Imported only with --take ID, as {preview.kind}s"),
+    ):
         records = preview.of(outcome)
         if not records:
             continue
@@ -87,19 +110,25 @@ def _print_preview(preview: ImportPreview, *, dry_run: bool) -> None:
         for column in ("package id", "name", "why"):
             table.add_column(column)
         for record in records[:SHOWN]:
-            table.add_row(record.package_id, record.name, record.reason)
+            table.add_row(*cells(record.package_id, record.name, record.reason))
         console.print(table)
         if len(records) > SHOWN:
             console.print(f"[dim]... and {len(records) - SHOWN} more: see --report[/]")
 
 
-def _import(kind: ImportKind, company: str, dry_run: bool, report: Path | None, as_json: bool) -> None:
-    store, runtime = open_runtime()
+def _import(
+    kind: ImportKind, company: str, dry_run: bool, report: Path | None, as_json: bool, take: list[str] | None
+) -> None:
+    store, connectors = open_connectors()
     found = company_of(store, company)
-    preview = asyncio.run(preview_import(runtime, found.id, kind))
+    preview = asyncio.run(preview_import(connectors, found.id, kind))
     if report is not None:
         report.write_text(preview.to_csv(), encoding="utf-8")
-    batch = None if dry_run else asyncio.run(commit_import(runtime, found.id, kind, preview=preview))
+    batch = (
+        None
+        if dry_run
+        else asyncio.run(commit_import(connectors, found.id, kind, preview=preview, take=take or ()))
+    )
     store.close()
     if as_json:
         emit_json(
@@ -115,13 +144,13 @@ def _import(kind: ImportKind, company: str, dry_run: bool, report: Path | None, 
         return
     _print_preview(preview, dry_run=dry_run)
     if report is not None:
-        console.print(f"The report, one row per contact, is in {report}.")
+        console.print(f"The report, one row per contact, is in {shown(report)}.")
     if batch is None:
         console.print("Nothing was written (dry run). Run it again without --dry-run to import.")
         return
     console.print(
         f"[green]✓[/] Import batch {batch.id}: {batch.created} {kind}s created and linked to their "
-        f"{preview.package} contacts. Undo it with `ledgerlink import undo {batch.id}`."
+        f"{shown(preview.package)} contacts. Undo it with `ledgerlink import undo {batch.id}`."
     )
 
 
@@ -132,9 +161,10 @@ def customers(
     dry_run: DryRun = False,
     report: ReportFile = None,
     as_json: JsonFlag = False,
+    take: Take = None,
 ) -> None:
     """Import the package's customers as jobs-side customers, each linked to its package contact."""
-    _import("customer", company, dry_run, report, as_json)
+    _import("customer", company, dry_run, report, as_json, take)
 
 
 @import_app.command("suppliers")
@@ -144,9 +174,10 @@ def suppliers(
     dry_run: DryRun = False,
     report: ReportFile = None,
     as_json: JsonFlag = False,
+    take: Take = None,
 ) -> None:
     """Import the package's suppliers as jobs-side suppliers, each linked to its package contact."""
-    _import("supplier", company, dry_run, report, as_json)
+    _import("supplier", company, dry_run, report, as_json, take)
 
 
 @import_app.command("undo")
@@ -177,7 +208,7 @@ def undo(
     if result.kept:
         console.print(f"[yellow]{len(result.kept)} kept[/], used since the import:")
         for kept in result.kept[:SHOWN]:
-            console.print(f"  {kept.source_id}: {kept.reason}")
+            console.print(f"  {shown(kept.source_id)}: {shown(kept.reason)}")
         if len(result.kept) > SHOWN:
             console.print(f"  ... and {len(result.kept) - SHOWN} more (see --json)")
 
@@ -194,19 +225,21 @@ def batches(company: CompanyOption = "demo", as_json: JsonFlag = False) -> None:
         emit_json([_batch_json(batch) for batch in listed])
         return
     if not listed:
-        console.print(f"{found.name} has no import batches yet.")
+        console.print(f"{shown(found.name)} has no import batches yet.")
         return
-    table = Table(title=f"{found.name}: import batches")
+    table = Table(title=Text(f"{found.name}: import batches"))
     for column in ("batch", "kind", "imported", "created", "still held", "undone"):
         table.add_column(column)
     for batch in listed:
         table.add_row(
-            str(batch.id),
-            batch.kind,
-            f"{batch.created_at:%Y-%m-%d %H:%M}",
-            str(batch.created),
-            str(batch.records),
-            f"{batch.undone_at:%Y-%m-%d %H:%M}" if batch.undone_at else "",
+            *cells(
+                batch.id,
+                batch.kind,
+                f"{batch.created_at:%Y-%m-%d %H:%M}",
+                batch.created,
+                batch.records,
+                f"{batch.undone_at:%Y-%m-%d %H:%M}" if batch.undone_at else "",
+            )
         )
     console.print(table)
 
@@ -238,7 +271,7 @@ def fields(
         for column in ("package field", "jobs-side field", "how"):
             table.add_column(column)
         for row in rows:
-            table.add_row(row.package_field, row.jobs_field, row.rule)
+            table.add_row(*cells(row.package_field, row.jobs_field, row.rule))
         console.print(table)
 
 

@@ -14,20 +14,33 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ledgerlink.cli.common import (
     CompanyOption,
+    EncodingOption,
+    ExitCode,
     JsonFlag,
+    cells,
     console,
     emit_json,
     fail,
     open_store,
     reports_errors,
+    shown,
 )
-from ledgerlink.cli.connection import company_of, open_runtime
-from ledgerlink.domain.records import RecordKind
+from ledgerlink.cli.connection import company_of, open_connectors
 from ledgerlink.errors import LedgerlinkError, RecordNotFound
-from ledgerlink.services.link_review import (
+from ledgerlink.services.linking.proposals import (
+    LinkingSummary,
+    LinkProgress,
+    PartyKind,
+    finish_step,
+    link_progress,
+    party_kinds_of,
+    run_linking,
+)
+from ledgerlink.services.linking.review import (
     DecisionName,
     ReviewItem,
     accept_sure,
@@ -38,14 +51,6 @@ from ledgerlink.services.link_review import (
     resolve_contact,
     review_items,
     search_contacts,
-)
-from ledgerlink.services.linking import (
-    LinkingSummary,
-    LinkProgress,
-    PartyKind,
-    finish_step,
-    link_progress,
-    run_linking,
 )
 from ledgerlink.store import Store
 
@@ -75,13 +80,7 @@ def _kind_of(store: Store, company_id: int, source_id: str, given: PartyKind | N
     """The record's kind as given, or the one kind that has a record with this id."""
     if given is not None:
         return given
-    with store.unit_of_work() as uow:
-        records = uow.records(company_id)
-        found: list[PartyKind] = []
-        if records.find(RecordKind.CUSTOMER, source_id) is not None:
-            found.append("customer")
-        if records.find(RecordKind.SUPPLIER, source_id) is not None:
-            found.append("supplier")
+    found = party_kinds_of(store, company_id, source_id)
     if not found:
         raise RecordNotFound(f"there is no customer or supplier {source_id!r} on the jobs side")
     if len(found) > 1:
@@ -134,9 +133,9 @@ def _summary_json(summary: LinkingSummary) -> dict[str, Any]:
 
 
 def _run(company: str, kind: PartyKind, auto: bool, as_json: bool) -> None:
-    store, runtime = open_runtime()
+    store, connectors = open_connectors()
     found = company_of(store, company)
-    summary = asyncio.run(run_linking(runtime, found.id, kind, auto=auto))
+    summary = asyncio.run(run_linking(connectors, found.id, kind, auto=auto))
     if as_json:
         emit_json(_summary_json(summary))
         return
@@ -151,17 +150,19 @@ def _run(company: str, kind: PartyKind, auto: bool, as_json: bool) -> None:
             table.add_column(column)
         for pair in summary.linked_now:
             table.add_row(
-                pair.source_id,
-                pair.jobs_name,
-                f"{pair.package_name} ({pair.package_id})",
-                f"{pair.score:.2f}",
-                "; ".join(pair.reasons),
+                *cells(
+                    pair.source_id,
+                    pair.jobs_name,
+                    f"{pair.package_name} ({pair.package_id})",
+                    f"{pair.score:.2f}",
+                    "; ".join(pair.reasons),
+                )
             )
         console.print(table)
     elif not auto and summary.sure:
         console.print(f"{summary.sure} sure matches wait: `ledgerlink link accept-sure` links them.")
     for conflict in summary.conflicts:
-        console.print(f" [red]✗[/] {conflict}")
+        console.print(f" [red]✗[/] {shown(conflict)}")
     console.print(_progress_line(summary.progress))
     if summary.progress.open:
         console.print(
@@ -241,12 +242,14 @@ def review(
             else "-"
         )
         table.add_row(
-            f"{item.kind} {item.source_id}",
-            jobs,
-            package,
-            f"{item.score:.2f}" if item.score is not None else "",
-            "\n".join(item.reasons),
-            item.status if item.status != "review" else item.band,
+            *cells(
+                f"{item.kind} {item.source_id}",
+                jobs,
+                package,
+                f"{item.score:.2f}" if item.score is not None else "",
+                "\n".join(item.reasons),
+                item.status if item.status != "review" else item.band,
+            )
         )
     console.print(table)
     console.print(
@@ -298,12 +301,12 @@ def _decide_many(
     else:
         for result in results:
             mark = "[green]✓[/]" if result["changed"] else "·"
-            console.print(f"{mark} {result['message']}")
+            console.print(f"{mark} {shown(result['message'])}")
     if errors:
         if not as_json:
             for problem in errors:
-                console.print(f"[red]✗[/] {problem['error']}")
-        raise typer.Exit(1)
+                console.print(f"[red]✗[/] {shown(problem['error'])}")
+        raise typer.Exit(ExitCode.NEEDS_ATTENTION)
 
 
 @link_app.command("accept")
@@ -405,14 +408,14 @@ def search(
         )
         return
     if not hits:
-        console.print(f"No package contact matches {text!r}.")
+        console.print(f"No package contact matches {shown(repr(text))}.")
         return
-    table = Table(title=f"Package contacts matching {text!r}")
+    table = Table(title=Text(f"Package contacts matching {text!r}"))
     for column in ("package id", "name", "address", "email", "reference", "linked to"):
         table.add_column(column)
     for hit in hits:
         c = hit.contact
-        table.add_row(c.id, c.name, c.address, c.email, c.reference, ", ".join(hit.linked_to) or "-")
+        table.add_row(*cells(c.id, c.name, c.address, c.email, c.reference, ", ".join(hit.linked_to) or "-"))
     console.print(table)
 
 
@@ -443,9 +446,11 @@ def accept_sure_command(
         return
     console.print(f"[green]✓[/] {len(report.linked)} sure matches linked.")
     for pair in report.linked:
-        console.print(f" · {pair.source_id} {pair.jobs_name} → {pair.package_name} ({pair.package_id})")
+        console.print(
+            shown(f" · {pair.source_id} {pair.jobs_name} → {pair.package_name} ({pair.package_id})")
+        )
     for conflict in report.conflicts:
-        console.print(f" [red]✗[/] {conflict}")
+        console.print(f" [red]✗[/] {shown(conflict)}")
 
 
 @link_app.command("history")
@@ -475,11 +480,11 @@ def history_command(
         )
         return
     if not decisions:
-        console.print(f"No decision about {source_id} yet.")
+        console.print(f"No decision about {shown(source_id)} yet.")
     for d in decisions:
         who = f" by {d.decided_by}" if d.decided_by else ""
         target = f" {d.package_id}" if d.package_id else ""
-        console.print(f"{d.decided_at:%Y-%m-%d %H:%M} {d.decision.replace('_', ' ')}{target}{who}")
+        console.print(shown(f"{d.decided_at:%Y-%m-%d %H:%M} {d.decision.replace('_', ' ')}{target}{who}"))
 
 
 @link_app.command("status")
@@ -532,7 +537,7 @@ def export(
         emit_json({"path": str(path), "rows": rows})
         return
     console.print(
-        f"[green]✓[/] {rows} rows written to {path}. Fill in the decision column (accept, reject, create-new, "
+        f"[green]✓[/] {rows} rows written to {shown(path)}. Fill in the decision column (accept, reject, create-new, "
         "link:<package id> or leave), then `ledgerlink link import-decisions`."
     )
 
@@ -543,6 +548,7 @@ def import_decisions(
     path: Annotated[Path, typer.Argument(help="The CSV file with the decision column filled in.")],
     company: CompanyOption = "demo",
     by: By = "",
+    encoding: EncodingOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Apply each row's decision; bad rows are reported with their line and stop no other row."""
@@ -550,7 +556,7 @@ def import_decisions(
         raise fail(f"there is no file {path}")
     store = open_store()
     found = company_of(store, company)
-    report = import_csv(store, found.id, path, decided_by=by)
+    report = import_csv(store, found.id, path, decided_by=by, encoding=encoding)
     if as_json:
         emit_json(
             {
@@ -565,9 +571,9 @@ def import_decisions(
             f"{report.applied} decisions applied, {report.unchanged} unchanged, {report.skipped} rows left blank."
         )
         for problem in report.problems:
-            console.print(f" [red]✗[/] line {problem.line}: {problem.message}")
+            console.print(f" [red]✗[/] line {problem.line}: {shown(problem.message)}")
     if report.problems:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.NEEDS_ATTENTION)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,6 @@ band and reasons, one row per link, one to one.
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections.abc import Sequence
@@ -18,7 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ledgerlink.cli.common import shown
+from ledgerlink.errors import UnreadableFile
 from ledgerlink.matching import MatchResult, Party, match
+from ledgerlink.services.spreadsheets import SheetWriter, read_sheet
 
 FIELDS: tuple[str, ...] = (
     "name",
@@ -74,40 +76,46 @@ class Loaded:
     problems: list[str]
 
 
-def read_parties(path: Path, field_map: FieldMap, side: str) -> Loaded:
+def read_parties(path: Path, field_map: FieldMap, side: str, *, encoding: str | None = None) -> Loaded:
     """Read one CSV into parties; a bad row is reported by number and skipped, never fatal."""
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        sheet = read_sheet(path, encoding=encoding, skip_initial_space=True)
     except OSError as error:
         raise typer.BadParameter(f"cannot read {path}: {error.strerror}", param_hint=side.upper()) from error
-    with handle:
-        reader = csv.DictReader(handle, skipinitialspace=True)
-        headers = [h.strip() for h in reader.fieldnames or []]
-        reader.fieldnames = headers
-        needed = {field_map.id_column} | {c for cols in field_map.fields.values() for c in cols}
-        missing = sorted(needed - set(headers))
-        if missing:
-            raise typer.BadParameter(
-                f"{path} has no column {', '.join(map(repr, missing))}; its columns are: {', '.join(headers)}",
-                param_hint=f"--{side}-map",
+    except UnreadableFile as error:
+        raise typer.BadParameter(f"cannot read {path}: {error}", param_hint=side.upper()) from error
+    headers = list(sheet.header)
+    needed = {field_map.id_column} | {c for cols in field_map.fields.values() for c in cols}
+    missing = sorted(needed - set(headers))
+    if missing:
+        raise typer.BadParameter(
+            f"{path} has no column {', '.join(map(repr, missing))}; its columns are: {', '.join(headers)}",
+            param_hint=f"--{side}-map",
+        )
+    parties: list[Party] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for read in sheet.rows:
+        number, row = read.line, read.by_column(headers)
+        if read.problem is not None:
+            where = f"{read.problem.column}: " if read.problem.column else ""
+            problems.append(
+                f"{path.name} line {read.problem.line}: {where}{read.problem.message}; row skipped"
             )
-        parties: list[Party] = []
-        problems: list[str] = []
-        seen: set[str] = set()
-        for number, row in enumerate(reader, start=2):
-            record_id = (row.get(field_map.id_column) or "").strip()
-            if not record_id:
-                problems.append(f"{path.name} line {number}: empty {field_map.id_column!r}; row skipped")
-                continue
-            if record_id in seen:
-                problems.append(f"{path.name} line {number}: id {record_id!r} appears again; row skipped")
-                continue
-            seen.add(record_id)
-            parties.append(_party(record_id, row, field_map))
+            continue
+        record_id = row.get(field_map.id_column, "").strip()
+        if not record_id:
+            problems.append(f"{path.name} line {number}: empty {field_map.id_column!r}; row skipped")
+            continue
+        if record_id in seen:
+            problems.append(f"{path.name} line {number}: id {record_id!r} appears again; row skipped")
+            continue
+        seen.add(record_id)
+        parties.append(_party(record_id, row, field_map))
     return Loaded(parties=parties, problems=problems)
 
 
-def _party(record_id: str, row: dict[str, str | None], field_map: FieldMap) -> Party:
+def _party(record_id: str, row: dict[str, str], field_map: FieldMap) -> Party:
     values = {
         field: " ".join(v for v in ((row.get(c) or "").strip() for c in columns) if v)
         for field, columns in field_map.fields.items()
@@ -140,10 +148,9 @@ def _party(record_id: str, row: dict[str, str | None], field_map: FieldMap) -> P
 def write_pairs(path: Path, result: MatchResult) -> None:
     """One row per proposed link; reasons joined with "; " so the file stays one row per link."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(PAIR_COLUMNS)
+        writer = SheetWriter(handle, PAIR_COLUMNS, numbers=("score",))
         for p in result.proposals:
-            writer.writerow([p.left_id, p.right_id, f"{p.score:.4f}", p.band, "; ".join(p.reasons)])
+            writer.row([p.left_id, p.right_id, f"{p.score:.4f}", p.band, "; ".join(p.reasons)])
 
 
 def summary(result: MatchResult, seconds: float, out: Path, problems: list[str]) -> dict[str, object]:
@@ -180,14 +187,19 @@ def match_files(
         help="FIELD=COL[+COL...] for the right file, repeatable; + joins columns with a space",
     ),
     out: Path = typer.Option(..., "--out", help="where to write the proposed links (CSV)"),
+    encoding: str | None = typer.Option(
+        None,
+        "--encoding",
+        help="the files' encoding when neither is UTF-8 nor marked (e.g. cp1252); found from a byte-order mark",
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Propose one-to-one links between two CSV files, with a band and reasons for each."""
     left_fields = FieldMap(left_id.strip(), parse_maps(left_map, "--left-map"))
     right_fields = FieldMap(right_id.strip(), parse_maps(right_map, "--right-map"))
     started = time.perf_counter()
-    left_loaded = read_parties(left, left_fields, "left")
-    right_loaded = read_parties(right, right_fields, "right")
+    left_loaded = read_parties(left, left_fields, "left", encoding=encoding)
+    right_loaded = read_parties(right, right_fields, "right", encoding=encoding)
     result = match(left_loaded.parties, right_loaded.parties)
     write_pairs(out, result)
     seconds = time.perf_counter() - started
@@ -195,7 +207,7 @@ def match_files(
     if as_json:
         typer.echo(json.dumps(facts))
         return
-    console = Console()
+    console = Console(emoji=False)  # made now: it reads the terminal's width (COLUMNS) when it is made
     table = Table(title=f"{facts['left']} left, {facts['right']} right")
     table.add_column("outcome")
     table.add_column("count", justify="right")
@@ -206,8 +218,8 @@ def match_files(
     table.add_row("right without a match", str(facts["unmatched_right"]))
     console.print(table)
     for problem in left_loaded.problems + right_loaded.problems:
-        console.print(f"[yellow]skipped:[/yellow] {problem}")
-    console.print(f"{len(result.proposals)} links written to {out} in {seconds:.2f} s")
+        console.print(f"[yellow]skipped:[/yellow] {shown(problem)}")
+    console.print(f"{len(result.proposals)} links written to {shown(out)} in {seconds:.2f} s")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,20 +7,28 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ledgerlink.cli.common import (
     CompanyOption,
+    EncodingOption,
+    ExitCode,
     JsonFlag,
+    cells,
     console,
     emit_json,
     fail,
     open_store,
     reports_errors,
+    shown,
 )
 from ledgerlink.domain.money import format_money
-from ledgerlink.domain.records import RecordKind, standard_vat_rates
+from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import ConfigurationError
-from ledgerlink.services.csv_import import CSV_KINDS, CsvReport, csv_kind, import_csv
+from ledgerlink.services.access import company_named
+from ledgerlink.services.feeding.books import record_counts, record_page, set_up_company, stored_record
+from ledgerlink.services.feeding.csv_files import CSV_KINDS, CsvReport, csv_kind, import_csv_file
+from ledgerlink.services.operations.scheduling import records_arrived
 from ledgerlink.settings import load_settings
 from ledgerlink.store import StoredRecord
 
@@ -37,19 +45,17 @@ def init(
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     settings.data_dir.chmod(0o700)
     store = open_store()
-    with store.unit_of_work() as uow:
-        existing = uow.companies.find(company)
-        found = existing or uow.companies.add(company)
-        uow.reference(found.id).put_vat_rates(standard_vat_rates())
-        uow.commit()
+    found, created = set_up_company(store, company)
     store.close()
     if as_json:
-        emit_json({"company": found, "created": existing is None, "database": settings.resolved_database_url})
+        emit_json({"company": found, "created": created, "database": settings.resolved_database_url})
         return
-    state = "already there" if existing else "created"
-    console.print(f"Store ready at [bold]{settings.resolved_database_url}[/]")
-    console.print(f"Company [bold]{found.name}[/] ({found.slug}) {state}, with the standard UK VAT rates.")
-    console.print(f"Next: ledgerlink import-csv customers customers.csv --company {found.slug}")
+    state = "created" if created else "already there"
+    console.print(f"Store ready at [bold]{shown(settings.resolved_database_url)}[/]")
+    console.print(
+        f"Company [bold]{shown(found.name)}[/] ({shown(found.slug)}) {state}, with the standard UK VAT rates."
+    )
+    console.print(f"Next: ledgerlink import-csv customers customers.csv --company {shown(found.slug)}")
 
 
 @reports_errors
@@ -59,27 +65,31 @@ def import_csv_command(
     ],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file.")],
     company: CompanyOption = "demo",
+    encoding: EncodingOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import one CSV file (columns in docs/csv.md); bad rows are reported, good rows still go in."""
     name = csv_kind(kind)
     store = open_store()
-    with store.unit_of_work() as uow:
-        found = uow.companies.get(company)
-        report = import_csv(uow, found.id, name, file)
-        uow.commit()
+    found = company_named(store, company)
+    report = import_csv_file(store, found.id, name, file, encoding=encoding)
+    records_arrived(
+        store, found.id, changed=report.created + report.updated, reason=f"{file.name} was imported"
+    )
     store.close()
+    if report.refused:  # nothing in the file was read: an error, not a report of rows
+        raise fail("; ".join(f"{file.name}: {problem}" for problem in report.errors), kind="RefusedFile")
     if as_json:
         emit_json(report)
     else:
         _show_import(report, file)
-    if report.errors and not (report.created or report.updated or report.unchanged):
-        raise typer.Exit(1)
+    if report.errors:
+        raise typer.Exit(ExitCode.NEEDS_ATTENTION)
 
 
 def _show_import(report: CsvReport, file: Path) -> None:
     console.print(
-        f"{file.name}: {report.rows} rows; [green]{report.created} created[/], {report.updated} updated,"
+        f"{shown(file.name)}: {report.rows} rows; [green]{report.created} created[/], {report.updated} updated,"
         f" {report.unchanged} unchanged, [red]{report.rejected} rejected[/]"
     )
     if report.problems:
@@ -87,7 +97,9 @@ def _show_import(report: CsvReport, file: Path) -> None:
         for problem in report.problems:
             style = "red" if problem.severity == "error" else "yellow"
             table.add_row(
-                str(problem.line), problem.field, problem.source_id, f"[{style}]{problem.message}[/]"
+                *cells(
+                    problem.line or "", problem.field, problem.source_id, Text(problem.message, style=style)
+                )
             )
         console.print(table)
 
@@ -117,11 +129,15 @@ def list_records(
 ) -> None:
     """One page of records, newest first."""
     store = open_store()
-    with store.unit_of_work() as uow:
-        found = uow.companies.get(company)
-        page = uow.records(found.id).list(
-            _kind(kind), party_source_id=party, search=search, offset=offset, limit=limit
-        )
+    page = record_page(
+        store,
+        company_named(store, company).id,
+        _kind(kind),
+        party_source_id=party,
+        search=search,
+        offset=offset,
+        limit=limit,
+    )
     store.close()
     if as_json:
         emit_json({"total": page.total, "offset": page.offset, "items": [_as_json(s) for s in page.items]})
@@ -130,17 +146,19 @@ def list_records(
     for stored in page.items:
         record = stored.record
         table.add_row(
-            record.kind.label,
-            record.source_id,
-            getattr(record, "number", "") or getattr(record, "reference", ""),
-            str(getattr(record, "date", "")),
-            _party(stored),
-            format_money(stored.gross) if stored.gross is not None else "",
-            stored.version[:8],
+            *cells(
+                record.kind.label,
+                record.source_id,
+                getattr(record, "number", "") or getattr(record, "reference", ""),
+                getattr(record, "date", ""),
+                _party(stored),
+                format_money(stored.gross) if stored.gross is not None else "",
+                stored.version[:8],
+            )
         )
     console.print(table)
-    shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "none"
-    console.print(f"{shown} of {page.total:,}")
+    on_page = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "none"
+    console.print(f"{on_page} of {page.total:,}")
 
 
 @records_app.command("show")
@@ -156,19 +174,17 @@ def show_record(
     if record_kind is None:
         raise fail("name a kind of record")
     store = open_store()
-    with store.unit_of_work() as uow:
-        found = uow.companies.get(company)
-        stored = uow.records(found.id).get(record_kind, source_id)
+    stored = stored_record(store, company_named(store, company).id, record_kind, source_id)
     store.close()
     if as_json:
         emit_json(_as_json(stored))
         return
-    console.print(f"[bold]{record_kind.label} {source_id}[/]  version {stored.version}")
+    console.print(f"[bold]{record_kind.label} {shown(source_id)}[/]  version {stored.version}")
     console.print_json(stored.record.model_dump_json())
     if stored.gross is not None:
         console.print(f"gross {format_money(stored.gross)}")
     for finding in stored.findings:
-        console.print(f"[yellow]{finding.severity}[/] {finding.field}: {finding.message}")
+        console.print(f"[yellow]{finding.severity}[/] {shown(finding.field)}: {shown(finding.message)}")
 
 
 @records_app.command("counts")
@@ -176,16 +192,15 @@ def show_record(
 def counts(company: CompanyOption = "demo", as_json: JsonFlag = False) -> None:
     """How many records of each kind a company holds."""
     store = open_store()
-    with store.unit_of_work() as uow:
-        found = uow.companies.get(company)
-        found_counts = uow.records(found.id).counts()
+    found = company_named(store, company)
+    found_counts = record_counts(store, found.id)
     store.close()
     if as_json:
         emit_json({kind.value: count for kind, count in found_counts.items()})
         return
-    table = Table("kind", "count", title=found.name, title_justify="left")
+    table = Table("kind", "count", title=Text(found.name), title_justify="left")
     for kind, count in found_counts.items():
-        table.add_row(kind.label, f"{count:,}")
+        table.add_row(*cells(kind.label, f"{count:,}"))
     console.print(table)
 
 

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import urlsplit
 
-import httpx
 import typer
-from starlette.types import ASGIApp
 
-from ledgerlink.sandbox import SANDBOXES
-from ledgerlink.sandbox.kit import in_process_transport, serve
-
-
-async def _seed(app: ASGIApp, name: str) -> str:
-    async with httpx.AsyncClient(transport=in_process_transport(app), base_url="http://sandbox") as client:
-        reply = await client.post("/_sandbox/seed", json={"name": name})
-        reply.raise_for_status()
-        return str(reply.json()["id"])
+from ledgerlink.packages.registry import get_package
+from ledgerlink.services.demo import sandboxes
 
 
 def sandbox(
-    package: str = typer.Argument(..., help=f"which package to emulate: {', '.join(sorted(SANDBOXES))}"),
-    port: int = typer.Option(8765, help="the loopback port to listen on"),
+    package: str = typer.Argument(..., help=f"which package's sandbox: {', '.join(sandboxes.names())}"),
+    port: int | None = typer.Option(
+        None,
+        help="the loopback port to listen on; by default the one `--sandbox` looks at "
+        "(LEDGERLINK_<PACKAGE>_SANDBOX_URL, else the package's own)",
+    ),
     host: str = typer.Option("127.0.0.1", help="the address to listen on"),
     seed: str = typer.Option("", help="seed one business with this name before serving"),
     time_scale: float = typer.Option(
@@ -31,12 +27,14 @@ def sandbox(
     as_json: bool = typer.Option(False, "--json", help="print the start-up facts as JSON"),
 ) -> None:
     """Serve a package's sandbox until interrupted; its admin API is under /_sandbox/."""
-    factory = SANDBOXES.get(package.lower())
-    if factory is None:
-        known = ", ".join(sorted(SANDBOXES))
+    package = package.lower()
+    if package not in sandboxes.names():
+        known = ", ".join(sandboxes.names())
         raise typer.BadParameter(f"no sandbox for {package!r}; choose one of: {known}", param_hint="PACKAGE")
-    app = factory(time_scale)
-    business_id = asyncio.run(_seed(app, seed)) if seed else ""
+    if port is None:
+        port = urlsplit(get_package(package).sandbox_url()).port or 80
+    app = sandboxes.sandbox_app(package, time_scale=time_scale)
+    business_id = asyncio.run(sandboxes.seed(app, seed)) if seed else ""
     url = f"http://{host}:{port}"
     if as_json:
         typer.echo(json.dumps({"package": package, "url": url, "business_id": business_id or None}))
@@ -45,14 +43,14 @@ def sandbox(
         typer.echo(f"{package} sandbox on {url} (admin API: {url}/_sandbox/state){faster}")
         if business_id:
             typer.echo(f"seeded business {seed!r}: {business_id}")
-    serve(app, host=host, port=port)
+    sandboxes.serve(app, host=host, port=port)
 
 
 def sandbox_stop(
-    package: str = typer.Argument(..., help=f"which package's sandbox: {', '.join(sorted(SANDBOXES))}"),
+    package: str = typer.Argument(..., help=f"which package's sandbox: {', '.join(sandboxes.names())}"),
 ) -> None:
     """Stop the local sandbox server that an earlier command (the demo, `connect --sandbox`) started."""
-    from ledgerlink.services import sandbox_host
+    from ledgerlink.services.operations import local_sandboxes as sandbox_host
     from ledgerlink.settings import load_settings
 
     if sandbox_host.stop(package.lower(), load_settings()):

@@ -6,9 +6,19 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ledgerlink.cli.common import CompanyOption, JsonFlag, console, emit_json, open_store, reports_errors
-from ledgerlink.services.accounts import add_user, api_keys_of, create_api_key, revoke_api_key
+from ledgerlink.cli.common import (
+    CompanyOption,
+    JsonFlag,
+    cells,
+    console,
+    emit_json,
+    open_store,
+    reports_errors,
+    shown,
+)
+from ledgerlink.services.access import add_user, api_keys_of, company_named, create_api_key, revoke_api_key
 from ledgerlink.settings import load_settings
 from ledgerlink.store import Store
 
@@ -18,12 +28,10 @@ api_keys = typer.Typer(help="Keys the job system calls the REST API with.", no_a
 
 def serve_app(store: Store, *, host: str, port: int) -> None:
     """Run the web app in the foreground until interrupted."""
-    import uvicorn
-
     from ledgerlink.web import create_app
+    from ledgerlink.web.serving import server
 
-    app = create_app(store, load_settings())
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info")
+    server(create_app(store, load_settings()), host=host, port=port).run()
 
 
 @reports_errors
@@ -50,10 +58,9 @@ def users_add(
 ) -> None:
     """Let someone sign in to a company's pages."""
     store = open_store()
-    with store.unit_of_work() as uow:
-        found = uow.companies.get(company)
+    found = company_named(store, company)
     user = add_user(store, found, email=email, password=password, name=name, is_admin=admin)
-    console.print(f"[green]✓[/] {user.email} can sign in to {found.name}.")
+    console.print(f"[green]✓[/] {shown(user.email)} can sign in to {shown(found.name)}.")
 
 
 @reports_errors
@@ -64,13 +71,12 @@ def keys_create(
 ) -> None:
     """Make an API key; it is shown this once and only its hash is kept."""
     store = open_store()
-    with store.unit_of_work() as uow:
-        found = uow.companies.get(company)
+    found = company_named(store, company)
     made = create_api_key(store, found.id, name=name)
     if as_json:
         emit_json({"id": made.key.id, "prefix": made.key.prefix, "name": made.key.name, "key": made.plain})
         return
-    console.print(f"API key for {found.name} (shown once, copy it now):")
+    console.print(f"API key for {shown(found.name)} (shown once, copy it now):")
     typer.echo(made.plain)
 
 
@@ -78,8 +84,7 @@ def keys_create(
 def keys_list(company: CompanyOption = "demo", as_json: JsonFlag = False) -> None:
     """A company's API keys: prefix, name, when made and last used, revoked or not."""
     store = open_store()
-    with store.unit_of_work() as uow:
-        found = uow.companies.get(company)
+    found = company_named(store, company)
     keys = api_keys_of(store, found.id)
     if as_json:
         emit_json(
@@ -97,16 +102,18 @@ def keys_list(company: CompanyOption = "demo", as_json: JsonFlag = False) -> Non
         )
         return
     table = Table(
-        "id", "starts", "name", "made", "last used", "state", title=found.name, title_justify="left"
+        "id", "starts", "name", "made", "last used", "state", title=Text(found.name), title_justify="left"
     )
     for k in keys:
         table.add_row(
-            str(k.id),
-            f"ll_{k.prefix}_…",
-            k.name or "-",
-            f"{k.created_at:%Y-%m-%d}",
-            f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never",
-            "active" if k.active else "revoked",
+            *cells(
+                k.id,
+                f"ll_{k.prefix}_…",
+                k.name or "-",
+                f"{k.created_at:%Y-%m-%d}",
+                f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never",
+                "active" if k.active else "revoked",
+            )
         )
     console.print(table)
 
@@ -118,10 +125,9 @@ def keys_revoke(
 ) -> None:
     """Revoke an API key at once; calls made with it answer 401 from now on."""
     store = open_store()
-    with store.unit_of_work() as uow:
-        found = uow.companies.get(company)
+    found = company_named(store, company)
     revoked = revoke_api_key(store, found.id, key)
-    console.print(f"Revoked ll_{revoked.prefix}_… ({revoked.name or 'unnamed'}).")
+    console.print(shown(f"Revoked ll_{revoked.prefix}_… ({revoked.name or 'unnamed'})."))
 
 
 def register(app: typer.Typer) -> None:

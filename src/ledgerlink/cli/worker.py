@@ -66,19 +66,18 @@ def schedule(as_json: JsonFlag = False) -> None:
     """Queue what is due now (the workers do this every minute by themselves)."""
     import procrastinate
 
+    from ledgerlink.services.operations.scheduling import apply_queue_schema, queue_conninfo, uses_queue
     from ledgerlink.worker import schedule_due
-    from ledgerlink.worker.run import apply_queue_schema, libpq_url
 
     settings = load_settings()
     store = Store.from_settings(settings)
-    if store.dialect != "postgresql":
+    if not uses_queue(store):
         store.close()
         raise ConfigurationError("scheduling needs PostgreSQL; on SQLite run `ledgerlink send`")
 
     async def queue() -> dict[str, int]:
-        connector = procrastinate.PsycopgConnector(
-            conninfo=libpq_url(settings.resolved_database_url), max_size=2
-        )
+        # one connection is all a single run of the schedule needs (the pool's default minimum is ten)
+        connector = procrastinate.PsycopgConnector(conninfo=queue_conninfo(settings), min_size=1, max_size=2)
         app = procrastinate.App(connector=connector)
         async with app.open_async():
             await apply_queue_schema(store, app)
