@@ -21,8 +21,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from ledgerlink.services import sandbox_host
-from ledgerlink.services.secrets import KEY_FILE_NAME, SecretBox
+from ledgerlink.services.operations import local_sandboxes as sandbox_host
+from ledgerlink.services.operations.secrets import KEY_FILE_NAME, SecretBox
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connection_tables import ConnectionRow

@@ -13,9 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ledgerlink.cli import build_app
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import BackgroundServer
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
 
 CONTACTS = [
     {
@@ -52,7 +51,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    with BackgroundServer(sage_app(SageSandboxConfig(rate_limit_per_minute=None))) as server:
+    with BackgroundServer(sandbox_app("sage", limits=False)) as server:
         httpx.post(
             f"{server.url}/_sandbox/seed", json={"name": "Acme Books", "contacts": CONTACTS}
         ).raise_for_status()

@@ -13,13 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from ledgerlink.cli import build_app
+from ledgerlink.cli.common import ExitCode
 from ledgerlink.domain.records import Address, Customer
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit.server import BackgroundServer
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig, create_app
-from ledgerlink.services.connect import save_settings
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.onboarding.connect import save_settings
+from ledgerlink.services.operations.connectors import ConnectorFactory
 from ledgerlink.settings import load_settings
 from ledgerlink.store import Store
 
@@ -90,8 +91,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.delenv("LEDGERLINK_DATABASE_URL", raising=False)
     monkeypatch.setenv("LEDGERLINK_COMPANY", "acme-heating")
     monkeypatch.setenv("COLUMNS", "200")
-    config = XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
-    with BackgroundServer(create_app(config)) as server:
+    with BackgroundServer(sandbox_app("xero", limits=False)) as server:
         monkeypatch.setenv("LEDGERLINK_XERO_SANDBOX_URL", server.url)
         settings = load_settings()
         store = Store.from_settings(settings)
@@ -99,13 +99,13 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
             company = uow.companies.add("Acme Heating")
             ingest(uow, company.id, CUSTOMERS)
             uow.commit()
-        runtime = Runtime.from_settings(store, settings)
+        connectors = ConnectorFactory.from_settings(store, settings)
 
         async def connect() -> None:
-            await seed_business(runtime, "xero", "Acme Books", contacts=PACKAGE_CONTACTS)
-            connection = await connect_to_sandbox(runtime, company.id, "xero", "Acme Books")
+            await seed_business(connectors, "xero", "Acme Books", contacts=PACKAGE_CONTACTS)
+            connection = await connect_to_sandbox(connectors, company.id, "xero", "Acme Books")
             save_settings(
-                runtime,
+                connectors,
                 company.id,
                 connection.id,
                 onboarding_path="side-by-side",
@@ -117,12 +117,10 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
         yield CliRunner()
 
 
-def run(cli: CliRunner, *args: str, ok: bool = True) -> str:
+def run(cli: CliRunner, *args: str, ok: bool = True, code: int | None = None) -> str:
+    """`ledgerlink link ARGS`, exiting 0 (`ok`), 1 (refused), or `code` when given."""
     result = cli.invoke(build_app(), ["link", *args])
-    if ok:
-        assert result.exit_code == 0, result.output
-    else:
-        assert result.exit_code == 1, result.output
+    assert result.exit_code == (code if code is not None else 0 if ok else 1), result.output
     return result.output
 
 
@@ -157,7 +155,7 @@ def test_a_contact_linked_already_is_refused_naming_both_records(cli: CliRunner)
     hits = json.loads(run(cli, "search", "PK-SMITH", "--json"))
     assert [(hit["name"], hit["linked_to"]) for hit in hits] == [("J. Smith", ["customer C1"])]
 
-    refused = run(cli, "set", "C4", "PK-SMITH", ok=False)
+    refused = run(cli, "set", "C4", "PK-SMITH", code=ExitCode.NEEDS_ATTENTION)
 
     assert "C1" in refused
     assert "C4" in refused
@@ -186,11 +184,22 @@ def test_decisions_come_back_from_a_spreadsheet_once(cli: CliRunner, tmp_path: P
         writer.writeheader()
         writer.writerows(rows)
 
-    first = json.loads(run(cli, "import-decisions", str(sheet), "--json", ok=False))
+    first = json.loads(run(cli, "import-decisions", str(sheet), "--json", code=ExitCode.NEEDS_ATTENTION))
     assert (first["applied"], first["unchanged"]) == (3, 0)
     assert [problem["line"] for problem in first["problems"]] == [5]
-    second = json.loads(run(cli, "import-decisions", str(sheet), "--json", ok=False))
+    second = json.loads(run(cli, "import-decisions", str(sheet), "--json", code=ExitCode.NEEDS_ATTENTION))
     assert (second["applied"], second["unchanged"]) == (0, 3)
 
     status = json.loads(run(cli, "status", "--json"))
     assert status[0]["linked"] == 2
+
+
+def test_text_that_looks_like_markup_is_echoed_as_typed(cli: CliRunner) -> None:
+    run(cli, "customers")
+
+    searched = run(cli, "search", "[bold]nobody[/]")
+    unknown = cli.invoke(build_app(), ["link", "history", "x-[/]"])
+
+    assert "No package contact matches '[bold]nobody[/]'" in searched
+    assert unknown.exit_code == 1
+    assert "there is no customer or supplier 'x-[/]'" in unknown.output

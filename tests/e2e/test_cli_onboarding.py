@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,9 +10,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import BackgroundServer
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig, create_app
-from tests.support.command_line import Answer, free_port, invoke
+from tests.support.command_line import Answer, free_port, invoke, map_everything
 
 PACKAGE_CONTACTS = [{"Name": "Acme Lettings Ltd", "ContactNumber": "ACME01"}]
 
@@ -19,8 +20,7 @@ PACKAGE_CONTACTS = [{"Name": "Acme Lettings Ltd", "ContactNumber": "ACME01"}]
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     """A company with a few months of books, connected to a Xero sandbox organisation; nothing else set."""
-    config = XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
-    with BackgroundServer(create_app(config)) as server:
+    with BackgroundServer(sandbox_app("xero", limits=False)) as server:
         httpx.post(
             f"{server.url}/_sandbox/seed", json={"name": "Acme Books", "contacts": PACKAGE_CONTACTS}
         ).raise_for_status()
@@ -72,7 +72,7 @@ def test_new_package_mapping_before_the_cut_off_date_and_sending_before_mapping_
 
 def test_side_by_side_sending_before_linking_customers_is_refused(cli: CliRunner) -> None:
     ok(cli, "settings", "--path", "side-by-side", "--cut-off-date", "2020-01-01")
-    ok(cli, "nominals", "suggest", "--accept")
+    map_everything(cli)
 
     early_send = refused(cli, "send")
 
@@ -92,3 +92,17 @@ def test_package_first_mapping_and_sending_before_the_import_are_refused(cli: Cl
     missing = "import customers and suppliers from the package (no import has been committed yet)"
     assert f"cannot start yet: first {missing}" in early_mapping.text
     assert f"send data cannot start yet: first {missing}" in early_send.text
+
+
+def test_nominals_create_makes_the_account_in_xero_and_a_second_time_shows_xeros_refusal(
+    cli: CliRunner,
+) -> None:
+    ok(cli, "settings", "--cut-off-date", "2020-01-01")
+
+    made = json.loads(ok(cli, "nominals", "create", "7300", "--json").stdout)
+    again = refused(cli, "nominals", "create", "7300")
+    listed = {line["code"]: line for line in json.loads(ok(cli, "nominals", "list", "--json").stdout)}
+
+    assert made["mapped_label"] == "7300 Tools and equipment"
+    assert listed["7300"]["mapped_to"] == made["mapped_to"]
+    assert "Please enter a unique Code." in again.text

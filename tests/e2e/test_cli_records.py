@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ledgerlink.cli import build_app
+from ledgerlink.cli.common import ExitCode
 
 
 @pytest.fixture
@@ -20,10 +21,10 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return CliRunner()
 
 
-def run(cli: CliRunner, *args: str, ok: bool = True) -> str:
+def run(cli: CliRunner, *args: str, ok: bool = True, code: int = 0) -> str:
     result = cli.invoke(build_app(), list(args))
     if ok:
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == code, result.output
     return result.output
 
 
@@ -52,12 +53,31 @@ def test_import_csv_reports_the_bad_row_and_records_list_shows_the_good_ones(
         "C2,commercial,,,,LS1 1AA,\n"
         "C3,residential,Raj,Patel,,NOT A CODE,\n"
     )
-    output = run(cli, "import-csv", "customers", str(customers), "--company", "acme-heating")
+    output = run(
+        cli,
+        "import-csv",
+        "customers",
+        str(customers),
+        "--company",
+        "acme-heating",
+        code=ExitCode.NEEDS_ATTENTION,
+    )
     assert "2 created" in output
     assert "1 rejected" in output
     assert "a commercial customer needs a company name" in output
     assert "'NOT A CODE' is not a UK postcode" in output
-    report = json.loads(run(cli, "import-csv", "customers", str(customers), "-c", "acme-heating", "--json"))
+    report = json.loads(
+        run(
+            cli,
+            "import-csv",
+            "customers",
+            str(customers),
+            "-c",
+            "acme-heating",
+            "--json",
+            code=ExitCode.NEEDS_ATTENTION,
+        )
+    )
     assert (report["created"], report["unchanged"]) == (0, 2)
     assert report["problems"][0]["line"] == 3
 

@@ -142,3 +142,35 @@ def test_unknown_field_and_missing_column_are_named(
     assert bad_column.exit_code != 0
     assert "Mobile" in bad_column.output
     assert not out.exists()
+
+
+def test_ids_that_look_like_formulas_are_written_as_text_and_read_back_as_written(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    jobs = _write(
+        tmp_path / "jobs.csv",
+        [
+            # as a careful job system exports them: the quote in front keeps a spreadsheet from running it
+            {
+                "Id": "'=J1",
+                "Title": "Mr",
+                "Forename": "J.",
+                "Surname": "Smith",
+                "Street": "4 Elm Rd",
+                "Postcode": "LS6 2AB",
+            }
+        ],
+    )
+    books = _write(
+        tmp_path / "books.csv",
+        [{"ContactID": "-S1", "Name": "John Smith", "Address": "4 Elm Road, Leeds LS62AB", "Email": ""}],
+    )
+    out = tmp_path / "pairs.csv"
+
+    result = CliRunner().invoke(app, _args(jobs, books, out))
+
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["left_id"], r["right_id"], r["band"]) for r in rows] == [("'=J1", "'-S1", "sure")]
+    assert not rows[0]["score"].startswith("'")

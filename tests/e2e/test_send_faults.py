@@ -4,6 +4,7 @@ A shorter run of `benchmarks/send_faults.py`: `ledgerlink send` as its own proce
 moment once each run has begun sending, started again, against a sandbox answering 10% of requests with
 500, dropping 5% of replies after storing the record and bursting 429s. Sage takes one record a call, so
 a small company gives thirty kills; Xero takes fifty a call, so it gets a larger company and fewer kills.
+Tryton, a real engine taking a quarter of a second a call, gets a few kills on a small company.
 """
 
 from __future__ import annotations
@@ -13,15 +14,28 @@ from pathlib import Path
 import pytest
 from benchmarks.send_faults import run_trial
 
+from tests.support.tryton_books import tryton_home
+
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(("package", "kills", "invoices"), [("sage", 30, 200), ("xero", 10, 600)])
+@pytest.mark.parametrize(
+    ("package", "kills", "invoices", "ignore_idempotency"),
+    [
+        ("sage", 30, 200, False),
+        ("sage", 20, 120, True),
+        ("xero", 10, 600, False),
+        ("quickbooks", 10, 600, False),
+    ],
+    ids=["sage", "sage-ignoring-idempotency-ids", "xero", "quickbooks"],
+)
 def test_a_sender_killed_again_and_again_leaves_no_record_missing_and_none_twice(
-    package: str, kills: int, invoices: int, tmp_path: Path
+    package: str, kills: int, invoices: int, ignore_idempotency: bool, tmp_path: Path
 ) -> None:
+    """With Sage's sandbox ignoring `idempotency_id` too: only look-ups by natural key keep it once."""
     result = run_trial(
         package,
+        ignore_idempotency=ignore_idempotency,
         kills=kills,
         invoices=invoices,
         customers=invoices // 4,
@@ -33,3 +47,25 @@ def test_a_sender_killed_again_and_again_leaves_no_record_missing_and_none_twice
     )
 
     assert (result.kills, result.duplicates, result.missing, result.unsent) == (kills, 0, 0, [])
+
+
+def test_a_sender_killed_again_and_again_sends_everything_to_tryton_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kills only: Tryton is a real engine, and what is proved is that no kill leaves a record half
+    sent, lost or sent twice in its books, counted there by Tryton itself."""
+    home = tryton_home(tmp_path / "tryton")  # skips the test where there is no Tryton
+    monkeypatch.setenv("LEDGERLINK_TRYTON_SANDBOX_HOME", str(home.root))
+    result = run_trial(
+        "tryton",
+        faults=False,
+        kills=8,
+        invoices=12,
+        customers=4,
+        workdir=tmp_path,
+        seed=5,
+        max_gap=2.0,
+        most_attempts=20,
+    )
+
+    assert (result.kills, result.duplicates, result.missing, result.unsent) == (8, 0, 0, [])

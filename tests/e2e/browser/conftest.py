@@ -15,15 +15,12 @@ from typing import Any
 import pytest
 
 from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import BackgroundServer
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
-from ledgerlink.services.demo_data import generate
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.secrets import SecretBox
+from ledgerlink.services.demo.books import generate
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.web import create_app
@@ -45,7 +42,7 @@ TODAY = date(2026, 11, 1)
 
 
 @dataclass
-class LoopbackRuntime(Runtime):
+class LoopbackRuntime(ConnectorFactory):
     """Reaches each package's sandbox at the loopback address a test started it on."""
 
     sandbox_urls: Mapping[str, str] = field(default_factory=dict)
@@ -62,7 +59,7 @@ async def instant(seconds: float) -> None:
 class World:
     store: Store
     company_id: int
-    runtime: LoopbackRuntime
+    connectors: LoopbackRuntime
     base_url: str
     sandbox_urls: Mapping[str, str]
 
@@ -88,15 +85,10 @@ def open_world(tmp_path: Path, *, demo_records: bool = True) -> Iterator[World]:
             assert not ingest(uow, company.id, demo.records).rejected
         uow.commit()
     settings = Settings(data_dir=tmp_path, secret_key="browser tests")
-    unlimited_xero = XeroSandboxConfig(
-        minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None
-    )
     with ExitStack() as servers:
-        sage = servers.enter_context(
-            BackgroundServer(sage_app(SageSandboxConfig(rate_limit_per_minute=None)))
-        )
-        xero = servers.enter_context(BackgroundServer(xero_app(unlimited_xero)))
-        runtime = LoopbackRuntime(
+        sage = servers.enter_context(BackgroundServer(sandbox_app("sage", limits=False)))
+        xero = servers.enter_context(BackgroundServer(sandbox_app("xero", limits=False)))
+        connectors = LoopbackRuntime(
             store=store,
             settings=settings,
             box=SecretBox("browser tests"),
@@ -104,8 +96,8 @@ def open_world(tmp_path: Path, *, demo_records: bool = True) -> Iterator[World]:
             sleep=instant,
             sandbox_urls={"sage": sage.url, "xero": xero.url},
         )
-        web = servers.enter_context(BackgroundServer(create_app(store, settings, runtime)))
-        yield World(store, company.id, runtime, web.url, runtime.sandbox_urls)
+        web = servers.enter_context(BackgroundServer(create_app(store, settings, connectors)))
+        yield World(store, company.id, connectors, web.url, connectors.sandbox_urls)
     store.close()
 
 
@@ -115,12 +107,24 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 
 class Person:
-    """The page a person looks at, and a camera that keeps a picture of every step."""
+    """The page a person looks at, and a camera that keeps a picture of every step.
+
+    What the browser refuses to run (an inline script or handler the content security policy blocks) it
+    says only in its console, and a page that still looks right hides it: each refusal is kept, and the
+    walk fails on any.
+    """
 
     def __init__(self, page: Any, folder: Path) -> None:
         self.page = page
         self.folder = folder
         self.shots = 0
+        self.refusals: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.refusals.append(f"page error: {error}"))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.refusals.append(f"{self.page.url}: {message.text}")
 
     def shot(self, name: str) -> None:
         self.shots += 1
@@ -128,15 +132,32 @@ class Person:
         self.page.screenshot(path=str(self.folder / f"{self.shots:02d}-{name}.png"), full_page=True)
 
 
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a phone held upright
+
+
 @pytest.fixture
-def person(world: World, request: pytest.FixtureRequest) -> Iterator[Person]:
+def viewport() -> dict[str, int]:
+    """The screen the person looks at: a laptop's, unless a test asks for a phone's."""
+    return DESKTOP
+
+
+@pytest.fixture
+def person(world: World, request: pytest.FixtureRequest, viewport: dict[str, int]) -> Iterator[Person]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(base_url=world.base_url, viewport={"width": 1280, "height": 900})
+        page = browser.new_page(
+            base_url=world.base_url,
+            viewport=viewport,
+            is_mobile=viewport["width"] < 600,
+            has_touch=viewport["width"] < 600,
+        )
         page.set_default_timeout(30_000)
         folder = SCREENSHOTS / re.sub(r"[^a-z0-9_]+", "-", request.node.name.lower())
         try:
-            yield Person(page, folder)
+            person = Person(page, folder)
+            yield person
+            assert not person.refusals, "\n".join(person.refusals)
         finally:
             browser.close()

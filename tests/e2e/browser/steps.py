@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import httpx
+from playwright.sync_api import expect
 
 from ledgerlink.domain.records import RecordKind
+from ledgerlink.packages.registry import get_package
+from ledgerlink.services.access import add_user
 from ledgerlink.store.connections import ConnectionRepository, LinkRepository
 from tests.e2e.browser.conftest import COMPANY, EMAIL, PASSWORD, Person, World
 
@@ -49,7 +52,7 @@ def connect_on_sandbox(person: Person, world: World, package: str, business: str
     person.shot("sandbox-consent")
     page.click("button:has-text('Allow')")
     page.wait_for_url("**/wizard/get-started")
-    assert f"Connected to {package}" in page.inner_text(".flash")
+    assert f"Connected to {get_package(package).label} · {business}" in page.inner_text(".flash")
 
 
 def package_contacts(world: World, package: str, business: str) -> int:
@@ -71,3 +74,30 @@ def links_made_by_sending(world: World) -> int:
             for link in links.all(kind)
             if link.how == "created"
         )
+
+
+def map_nominals(person: Person) -> None:
+    """Accept all sure suggestions, then look at each one left to check and take it, as a bookkeeper
+    who agrees with them would; payment methods then follow their bank accounts."""
+    page = person.page
+    page.click("text=Accept all sure suggestions")
+    take = page.locator("form[action='/wizard/nominals/map'] button:has-text('Take ')")
+    assert take.count() > 0  # the default charts leave some for a person
+    person.shot("nominals-to-check")
+    for left in range(take.count(), 0, -1):
+        take.first.click()
+        expect(take).to_have_count(left - 1)
+    page.click("text=Accept all sure suggestions")
+    expect(page.locator(".flash")).to_contain_text("sure suggestions accepted")
+
+
+def sign_in_as_administrator(person: Person, world: World) -> None:
+    """An administrator of the world's company, made in the store, signs in through the page."""
+    with world.store.unit_of_work() as uow:
+        company = next(c for c in uow.companies.list() if c.id == world.company_id)
+    add_user(world.store, company, email=EMAIL, password=PASSWORD, is_admin=True)
+    page = person.page
+    page.goto("/sign-in")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Sign in')")

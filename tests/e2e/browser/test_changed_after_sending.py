@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 
 from ledgerlink.domain.records import CustomerPayment, Invoice, RecordKind
-from ledgerlink.services.accounts import add_user
-from ledgerlink.services.connect import save_settings
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.records import ingest
-from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
-from ledgerlink.services.sending import Sender
+from ledgerlink.services.access import add_user
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.onboarding.connect import save_settings
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.sending.engine import Sender
 from tests.e2e.browser.conftest import EMAIL, PASSWORD, Person, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,14 +22,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 async def _paid_invoice_changed_after_sending(world: World) -> str:
     """Everything sent, then one paid invoice's price raised in the job system and noticed by a send."""
-    runtime, company_id = world.runtime, world.company_id
-    await seed_business(runtime, "xero", "Changed Books")
-    connection = await connect_to_sandbox(runtime, company_id, "xero", "Changed Books")
-    connection = save_settings(runtime, company_id, connection.id, cut_off_date=date(2020, 1, 1))
-    connector = runtime.connector(connection)
+    connectors, company_id = world.connectors, world.company_id
+    await seed_business(connectors, "xero", "Changed Books")
+    connection = await connect_to_sandbox(connectors, company_id, "xero", "Changed Books")
+    connection = save_settings(connectors, company_id, connection.id, cut_off_date=date(2020, 1, 1))
+    connector = connectors.connector(connection)
     nominals = Nominals(world.store, connection)
     await nominals.read_lists(connector)
-    nominals.accept_suggestions()
+    nominals.accept_suggestions(checked=True)
     await Sender(world.store, connection=connection, connector=connector).run()
     with world.store.unit_of_work() as uow:
         records = uow.records(company_id)

@@ -10,14 +10,14 @@ from datetime import date
 import pytest
 
 from ledgerlink.domain.records import Invoice, NominalAccount, NominalKind, RecordKind
-from ledgerlink.services.accounts import add_user
-from ledgerlink.services.connect import save_settings
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.records import ingest
-from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
-from ledgerlink.services.sending import Sender
+from ledgerlink.services.access import add_user
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.onboarding.connect import save_settings
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.sending.engine import Sender
 from tests.e2e.browser.conftest import COMPANY, EMAIL, PASSWORD, Person, World
-from tests.e2e.browser.steps import counts
+from tests.e2e.browser.steps import counts, map_nominals
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,7 +38,7 @@ def test_the_new_package_path_ends_on_a_dashboard_with_everything_sent(world: Wo
     page.click("button:has-text('Continue')")
 
     page.wait_for_url("**/wizard/get-started")
-    assert page.locator(".steps li").count() == 3
+    assert page.locator(".steps li").count() == 4
     page.check("input[name=package][value=sage]")
     page.check("input[name=sandbox]")
     person.shot("connect")
@@ -50,18 +50,21 @@ def test_the_new_package_path_ends_on_a_dashboard_with_everything_sent(world: Wo
     page.click("button:has-text('Allow')")
 
     page.wait_for_url("**/wizard/get-started")
-    assert "Connected to sage" in page.inner_text(".flash")
+    assert "Connected to Sage Accounting · Demo Heating Books" in page.inner_text(".flash")
     page.fill("input[name=cut_off_date]", "2020-01-01")
     person.shot("cut-off-and-send-mode")
     page.click("text=Save and continue")
 
     page.wait_for_url("**/wizard/nominals")
     person.shot("nominals-suggested")
-    page.click("text=Accept all suggestions")
+    map_nominals(person)
     assert page.locator(".problems").count() == 0
     assert "Everything the company uses is mapped" in page.inner_text(".step")
     person.shot("nominals-mapped")
     page.click("a.button:has-text('Continue')")
+    page.wait_for_url("**/wizard/open-items")  # nothing dated before the cut-off is open
+    assert page.locator(".none-open").count() == 1
+    page.click("a.button.continue")
 
     page.wait_for_url("**/wizard/send")
     person.shot("send-plan")
@@ -86,14 +89,14 @@ def test_the_new_package_path_ends_on_a_dashboard_with_everything_sent(world: Wo
 
 async def _send_with_one_nominal_unmapped(world: World) -> str:
     """Everything mapped and sent, except one invoice on a nominal account added after mapping."""
-    runtime, company_id = world.runtime, world.company_id
-    await seed_business(runtime, "sage", "Demo Heating Books")
-    connection = await connect_to_sandbox(runtime, company_id, "sage", "Demo Heating Books")
-    connection = save_settings(runtime, company_id, connection.id, cut_off_date=date(2020, 1, 1))
+    connectors, company_id = world.connectors, world.company_id
+    await seed_business(connectors, "sage", "Demo Heating Books")
+    connection = await connect_to_sandbox(connectors, company_id, "sage", "Demo Heating Books")
+    connection = save_settings(connectors, company_id, connection.id, cut_off_date=date(2020, 1, 1))
     nominals = Nominals(world.store, connection)
-    connector = runtime.connector(connection)
+    connector = connectors.connector(connection)
     await nominals.read_lists(connector)
-    nominals.accept_suggestions()
+    nominals.accept_suggestions(checked=True)
     with world.store.unit_of_work() as uow:
         reference = uow.reference(company_id)
         reference.put_nominal_accounts(
@@ -162,7 +165,8 @@ def test_a_failed_invoice_is_sent_again_after_its_nominal_is_mapped(
     person.shot("nominal-fixed")
 
     page.goto("/dashboard")
-    page.check(f"tr[data-source-id='{failed}'] input[type=checkbox]")
+    page.check("table.failures thead input[type=checkbox]")  # ticks every row: the one failed invoice
+    assert page.is_checked(f"tr[data-source-id='{failed}'] input[type=checkbox]")
     person.shot("tick-failed-invoice")
     page.click("text=Re-send the ticked records")
     assert "will be sent again" in page.inner_text(".flash")

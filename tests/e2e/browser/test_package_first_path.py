@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from ledgerlink.domain.records import Customer, RecordKind, Supplier
-from ledgerlink.services.sandbox_session import seed_business
+from ledgerlink.services.demo.sandbox_session import seed_business
 from tests.e2e.browser.conftest import Person, World, open_world
 from tests.e2e.browser.contacts import PACKAGE_FIRST
 from tests.e2e.browser.steps import (
@@ -22,6 +22,7 @@ from tests.e2e.browser.steps import (
     counts,
     create_first_administrator,
     links_made_by_sending,
+    map_nominals,
     package_contacts,
 )
 
@@ -39,7 +40,7 @@ def world(tmp_path: Path) -> Iterator[World]:
 @pytest.fixture
 def in_sage(world: World) -> list[dict[str, Any]]:
     """Seeded before the browser starts: Playwright's own loop would refuse a second one."""
-    asyncio.run(seed_business(world.runtime, "sage", BUSINESS, contacts=PACKAGE_FIRST))
+    asyncio.run(seed_business(world.connectors, "sage", BUSINESS, contacts=PACKAGE_FIRST))
     return PACKAGE_FIRST
 
 
@@ -166,35 +167,50 @@ def test_the_package_first_path_imports_then_sends_everything_without_duplicates
     create_first_administrator(person)
     choose_path(person, "package-first")
 
-    # importing reads Sage, so the wizard sends the person to connect first
-    page.wait_for_url("**/wizard/import")
-    assert page.locator(".steps li").count() == 5
-    person.shot("import-needs-a-connection")
-    page.click("main a.button:has-text('Connect')")
+    # connecting is the first step: importing reads Sage; nothing further on is ticked before it is done
     page.wait_for_url("**/wizard/get-started")
+    assert page.locator(".steps li").count() == 6
+    assert page.locator(".steps li").first.get_attribute("data-step") == "get_started"
+    assert page.locator(".steps li.done").count() == 0
     connect_on_sandbox(person, world, "sage", BUSINESS)
-    assert "import customers and suppliers" in page.inner_text(".missing")
-    page.click(".missing a.button")
+    assert page.locator(".steps li.done").count() == 0
+    page.fill("input[name=cut_off_date]", "2026-01-01")
+    person.shot("cut-off-and-send-mode")
+    page.click("text=Save and continue")
+    assert page.locator(".steps li.done").count() == 1
 
     page.wait_for_url("**/wizard/import")
     page.click("button:has-text('Preview the import of customers')")
-    assert page.inner_text("li[data-outcome=create] strong") == "4"
-    assert page.inner_text("li[data-outcome=skip] strong") == "1"
+    assert page.inner_text("ul.counts li[data-outcome=create] strong") == "4"
+    assert page.inner_text("ul.counts li[data-outcome=skip] strong") == "1"
     assert "1 groups of likely duplicates" in page.inner_text(".preview")
-    duplicate = page.locator("tr", has=page.get_by_label("import SMITH, JOHN"))
-    assert "may be the same as Mr J. Smith" in duplicate.inner_text()
-    assert "cannot work as an email address" in page.inner_text("tr:has-text('Mrs P. Okafor')")
-    assert "no usable name" in page.inner_text("tr[data-outcome=skip]")
+    smith_card = page.locator("li.contact:has(.contact-head strong:text-is('Mr J. Smith'))")
+    duplicate = page.locator("li.contact:has(.contact-head strong:text-is('SMITH, JOHN'))")
+    assert "May be the same as Mr J. Smith" in duplicate.inner_text()
+    assert "cannot work as an email address" in page.inner_text("li.contact:has-text('Mrs P. Okafor')")
+    assert "no usable name" in page.inner_text("li.contact[data-result=skip]")
+    # each contact's fields before and after: the postcode tidied, the mobile moved, the reference kept
+    postcode = smith_card.locator("tr:has(th:text-is('address'))")
+    assert "ls62ab" in postcode.inner_text()
+    assert "postcode: LS6 2AB" in postcode.inner_text()
+    assert "kept as mobile +447911123456" in smith_card.inner_text()
+    assert "SMITH01" in smith_card.locator("tr:has(th:text-is('reference'))").inner_text()
+    # likely duplicates start unticked; the second is merged into the first
+    assert not smith_card.get_by_role("checkbox", name="Mr J. Smith").is_checked()
+    assert not duplicate.get_by_role("checkbox", name="SMITH, JOHN").is_checked()
     person.shot("customer-import-report")
-    duplicate.locator("input[name=import]").uncheck()
-    person.shot("duplicate-left-out")
+    duplicate.get_by_label("Merge into Mr J. Smith").check()
+    person.shot("duplicate-merged")
     page.click("button:has-text('Import the ticked customers')")
     assert "Imported 3 customers" in page.inner_text(".flash")
-    assert "left 1 out" in page.inner_text(".flash")
+    assert "merged 1 likely duplicates" in page.inner_text(".flash")
+    imported = page.locator("section.imported li")
+    assert imported.count() == 3
+    assert "Mr J Smith" in page.inner_text("section.imported")
 
     page.click("p.tabs a:has-text('Suppliers')")
     page.click("button:has-text('Preview the import of suppliers')")
-    assert page.inner_text("li[data-outcome=create] strong") == "2"
+    assert page.inner_text("ul.counts li[data-outcome=create] strong") == "2"
     person.shot("supplier-import-report")
     page.click("button:has-text('Import the ticked suppliers')")
     assert "Imported 2 suppliers" in page.inner_text(".flash")
@@ -203,8 +219,8 @@ def test_the_package_first_path_imports_then_sends_everything_without_duplicates
     # the imported customer, tidied on the way in: postcode written the usual way, phone as E.164
     smith = by_reference(world, RecordKind.CUSTOMER)["SMITH01"]
     page.goto(f"/records/customer/{smith}")
-    assert '"postcode": "LS6 2AB"' in page.inner_text("pre")
-    assert '"mobile": "+447911123456"' in page.inner_text("pre")
+    assert page.inner_text(".details .postcode") == "LS6 2AB"
+    assert page.inner_text(".details .mobile") == "+447911123456"
     person.shot("an-imported-customer")
 
     # the job system is given a key, and invoices the imported customers from then on
@@ -216,19 +232,17 @@ def test_the_package_first_path_imports_then_sends_everything_without_duplicates
     job_system_feeds(world, key)
 
     page.goto("/wizard")
-    page.wait_for_url("**/wizard/get-started")
-    page.fill("input[name=cut_off_date]", "2026-01-01")
-    person.shot("cut-off-and-send-mode")
-    page.click("text=Save and continue")
-
     page.wait_for_url("**/wizard/nominals")
-    page.click("text=Accept all suggestions")
+    map_nominals(person)
     assert page.locator(".problems").count() == 0
     person.shot("nominals-mapped")
     page.click("a.button:has-text('Continue')")
+    page.wait_for_url("**/wizard/open-items")
+    person.shot("open-items")
+    page.click("a.button.continue")
 
     page.wait_for_url("**/wizard/link/suppliers")
-    page.click("button:has-text('Find matches in the package')")
+    page.click("button:has-text('Find matches in')")
     assert page.inner_text(".link-progress li[data-status=linked] strong") == "2"  # imported
     assert page.inner_text(".link-progress li[data-status=create_new] strong") == "1"  # the job system's own
     person.shot("suppliers-linked")

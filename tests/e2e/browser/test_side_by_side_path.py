@@ -6,11 +6,12 @@ send ends on a dashboard with everything sent and nothing duplicated in Xero."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
-from ledgerlink.services.demo_data import generate
-from ledgerlink.services.sandbox_session import seed_business
+from ledgerlink.services.demo.books import generate
+from ledgerlink.services.demo.sandbox_session import seed_business
 from tests.e2e.browser.conftest import TODAY, Person, World
 from tests.e2e.browser.contacts import SideBySide, side_by_side
 from tests.e2e.browser.steps import (
@@ -19,6 +20,7 @@ from tests.e2e.browser.steps import (
     counts,
     create_first_administrator,
     links_made_by_sending,
+    map_nominals,
     package_contacts,
 )
 
@@ -32,7 +34,7 @@ def in_xero(world: World) -> SideBySide:
     """The organisation as the company kept it by hand (seeded before the browser starts: Playwright's
     own loop would refuse a second one)."""
     seeded = side_by_side(generate(seed=3, invoices=40, today=TODAY).records)
-    asyncio.run(seed_business(world.runtime, "xero", BUSINESS, contacts=seeded.contacts))
+    asyncio.run(seed_business(world.connectors, "xero", BUSINESS, contacts=seeded.contacts))
     return seeded
 
 
@@ -49,14 +51,14 @@ def test_the_side_by_side_path_links_before_sending_and_ends_with_everything_sen
     choose_path(person, "side-by-side")
 
     page.wait_for_url("**/wizard/get-started")
-    assert page.locator(".steps li").count() == 5
+    assert page.locator(".steps li").count() == 6
     connect_on_sandbox(person, world, "xero", BUSINESS)
     page.fill("input[name=cut_off_date]", "2020-01-01")
     person.shot("cut-off-and-send-mode")
     page.click("text=Save and continue")
 
     page.wait_for_url("**/wizard/nominals")
-    page.click("text=Accept all suggestions")
+    map_nominals(person)
     assert page.locator(".problems").count() == 0
     person.shot("nominals-mapped")
 
@@ -67,7 +69,7 @@ def test_the_side_by_side_path_links_before_sending_and_ends_with_everything_sen
     page.click(".missing a.button")
 
     page.wait_for_url("**/wizard/link/customers")
-    page.click("button:has-text('Find matches in the package')")
+    page.click("button:has-text('Find matches in')")
     assert f"Read {seeded} contacts" in page.inner_text(".flash")
     assert "2 sure matches, 2 to check" in page.inner_text(".flash")
     person.shot("customer-matches-found")
@@ -80,9 +82,22 @@ def test_the_side_by_side_path_links_before_sending_and_ends_with_everything_sen
     person.shot("a-person-who-moved")
     moved.locator("button:has-text('Accept')").click()
     assert linked(person) == 3
+    # the page comes back at the next record to check, and the decided one is listed with its undo
+    assert "#r-" in page.url
+    now_linked = page.locator(f"li[data-status=linked][data-source-id='{in_xero.moved.source_id}']")
+    assert "Undo" in now_linked.inner_text()
+    person.shot("linked-list-with-undo")
+    now_linked.locator("button:has-text('Undo')").click()
+    assert linked(person) == 2
+    assert page.locator(f"article.proposal[data-source-id='{in_xero.moved.source_id}']").count() == 1
+    page.locator(
+        f"article.proposal[data-source-id='{in_xero.moved.source_id}'] button:has-text('Accept')"
+    ).click()
+    assert linked(person) == 3
 
     namesake = page.locator(f"article.proposal[data-source-id='{in_xero.namesake.source_id}']")
     assert "email differs" in namesake.inner_text()
+    assert not re.search(r"\b[01]\.\d\d\b", namesake.inner_text())  # reasons in words, not scores
     person.shot("a-namesake-next-door")
     namesake.locator("button:has-text('Reject')").click()
     assert page.locator(f"article.proposal[data-source-id='{in_xero.namesake.source_id}']").count() == 0
@@ -91,7 +106,7 @@ def test_the_side_by_side_path_links_before_sending_and_ends_with_everything_sen
     page.click("button:has-text('Finish linking customers')")
 
     page.wait_for_url("**/wizard/link/suppliers")
-    page.click("button:has-text('Find matches in the package')")
+    page.click("button:has-text('Find matches in')")
     page.click("button:has-text('Accept all 3 sure matches')")
     assert linked(person) == 3
     person.shot("suppliers-linked")
