@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -19,7 +20,10 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Property tests check what holds, not how fast: on a busy machine one example can take longer than
 # Hypothesis's default 200 ms, which would fail a rule that holds. Speed is the benchmarks' business.
 settings.register_profile("ledgerlink", deadline=None)
-settings.load_profile("ledgerlink")
+# CI runs the same examples every time (`.ci/run` chooses this profile), so a run passes or fails on the
+# code alone; a developer's run draws new ones, which is how property tests find what nobody thought of.
+settings.register_profile("ci", parent=settings.get_profile("ledgerlink"), derandomize=True)
+settings.load_profile(os.environ.get("LEDGERLINK_HYPOTHESIS_PROFILE", "ledgerlink"))
 
 
 def postgres_server_url() -> str:
@@ -30,12 +34,14 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="module")
-def postgres_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A database of its own for each test module, dropped afterwards; skips when there is no server."""
+@contextmanager
+def scratch_database(label: str) -> Iterator[str]:
+    """A database of its own on the test server for the time of the block, dropped afterwards.
+
+    Every PostgreSQL test gets its database here; the test is skipped when there is no server.
+    """
     server = postgres_server_url()
-    module = request.module.__name__.rsplit(".", 1)[-1][:30]
-    name = f"ll_{module}_{uuid.uuid4().hex[:8]}".lower()
+    name = f"ll_{label[:30]}_{uuid.uuid4().hex[:8]}".lower()
     try:
         admin = psycopg.connect(_libpq(server), autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
@@ -47,6 +53,13 @@ def postgres_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     finally:
         with psycopg.connect(_libpq(server), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def postgres_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of its own for each test module, dropped afterwards; skips when there is no server."""
+    with scratch_database(request.module.__name__.rsplit(".", 1)[-1]) as url:
+        yield url
 
 
 @pytest.fixture

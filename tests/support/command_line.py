@@ -6,6 +6,7 @@ flattened (`flat`), the way a person reads a message however the terminal broke 
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -70,3 +71,16 @@ def invoke(runner: CliRunner, *args: str) -> Answer:
     """`ledgerlink ARGS` in this process (the environment is the test's, set with monkeypatch)."""
     result = runner.invoke(build_app(), list(args))
     return Answer(result.exit_code, result.stdout, result.stderr)
+
+
+def map_everything(runner: CliRunner) -> None:
+    """Accept all, then take each suggestion left to check, as a bookkeeper who has looked at them."""
+    for args in (("nominals", "suggest", "--accept"),):
+        assert invoke(runner, *args).code == 0
+    listed = invoke(runner, "nominals", "list", "--json")
+    assert listed.code == 0, listed.text
+    for line in json.loads(listed.stdout):
+        if not line["mapped_to"] and line["band"] == "check":
+            taken = invoke(runner, "nominals", "map", line["kind"], line["code"], line["suggestion"])
+            assert taken.code == 0, taken.text
+    assert invoke(runner, "nominals", "suggest", "--accept").code == 0

@@ -7,12 +7,12 @@ nothing), refuses what a test asks it to, and can drop a reply after storing, or
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from ledgerlink.errors import PackageError, Problem, UncertainOutcome
+from ledgerlink.errors import Problem, UncertainOutcome
 from ledgerlink.packages.base import (
     AccountClass,
     BankAccount,
@@ -33,7 +33,9 @@ from ledgerlink.packages.base import (
     PackageTotals,
     PaymentDraft,
     Refused,
+    Taken,
     TaxRate,
+    nothing_taken,
 )
 
 Refusal = Callable[[Draft], str | None]
@@ -46,7 +48,8 @@ class FakePackageState:
     calls: int = 0
     refuse: Refusal = lambda draft: None
     drop_after_store: set[str] = field(default_factory=set)  # source ids whose reply is lost once
-    raise_next: list[PackageError] = field(default_factory=list)
+    raise_next: list[Exception] = field(default_factory=list)  # raised by the next creates, in turn
+    on_the_way: Callable[[], Awaitable[None]] | None = None  # awaited by every create before it answers
     accounts: list[LedgerAccount] = field(default_factory=list)
     banks: list[BankAccount] = field(default_factory=list)
     taxes: list[TaxRate] = field(default_factory=list)
@@ -127,6 +130,8 @@ class FakeConnector(PackageConnector):
         return self.state.balance(contact_id)
 
     async def create(self, drafts: Sequence[Draft]) -> list[Outcome]:
+        if self.state.on_the_way is not None:  # the request has left: a test acts while it travels
+            await self.state.on_the_way()
         if self.state.raise_next:
             self._exchange("POST", 429)
             raise self.state.raise_next.pop(0)
@@ -158,9 +163,11 @@ class FakeConnector(PackageConnector):
             raise UncertainOutcome("the reply was lost after the package stored the records")
         return outcomes
 
-    async def find(self, draft: Draft) -> str | None:
+    async def find(self, draft: Draft, *, taken: Taken = nothing_taken) -> str | None:
         self._exchange("GET", 200)
         for package_id, stored in self.state.objects.items():
+            if taken(package_id):
+                continue
             if stored.source_id == draft.source_id and stored.document_type is draft.document_type:
                 return package_id
         return None

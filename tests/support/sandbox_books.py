@@ -17,18 +17,15 @@ from starlette.types import ASGIApp
 
 from ledgerlink.domain.records import Record
 from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import in_process_transport
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
-from ledgerlink.services.connect import OnboardingPath, save_settings
-from ledgerlink.services.demo_data import DemoData, reference_lists
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import connect_to_sandbox, sandbox_client, seed_business
-from ledgerlink.services.secrets import SecretBox
+from ledgerlink.services.demo.books import DemoData, reference_lists
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, sandbox_client, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.onboarding.connect import OnboardingPath, save_settings
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection, ConnectionRepository
@@ -38,11 +35,7 @@ PACKAGES = ("sage", "xero")
 
 def unlimited_app(package: str) -> ASGIApp:
     """The package's sandbox without its rate limits: those are held by the sandboxes' own tests."""
-    if package == "sage":
-        return sage_app(SageSandboxConfig(rate_limit_per_minute=None))
-    return xero_app(
-        XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
-    )
+    return sandbox_app(package, limits=False)
 
 
 @dataclass
@@ -74,7 +67,7 @@ async def instant(seconds: float) -> None:
 class Books:
     """One company in the store and the sandbox business it is connected to."""
 
-    runtime: Runtime
+    connectors: ConnectorFactory
     package: str
     company_id: int
     wire: Wire
@@ -82,7 +75,7 @@ class Books:
 
     @property
     def store(self) -> Store:
-        return self.runtime.store
+        return self.connectors.store
 
     def current(self) -> Connection:
         with self.store.unit_of_work() as uow:
@@ -101,19 +94,21 @@ class Books:
         path: OnboardingPath | None = None,
         cut_off: date | None = None,
         contacts: list[dict[str, Any]] | None = None,
+        chart: list[dict[str, Any]] | None = None,
     ) -> Connection:
-        """Through the consent page, then the settings; nothing is mapped yet."""
-        await seed_business(self.runtime, self.package, business, contacts=contacts)
-        connection = await connect_to_sandbox(self.runtime, self.company_id, self.package, business)
+        """Through the consent page, then the settings; nothing is mapped yet. `chart` replaces the
+        package's default chart of accounts (in the package's own type words)."""
+        await seed_business(self.connectors, self.package, business, contacts=contacts, chart=chart)
+        connection = await connect_to_sandbox(self.connectors, self.company_id, self.package, business)
         if path is not None or cut_off is not None:
             connection = save_settings(
-                self.runtime, self.company_id, connection.id, onboarding_path=path, cut_off_date=cut_off
+                self.connectors, self.company_id, connection.id, onboarding_path=path, cut_off_date=cut_off
             )
         self.connection = connection
         return connection
 
     async def read_lists(self) -> list[str]:
-        connector = self.runtime.connector(self.current())
+        connector = self.connectors.connector(self.current())
         try:
             return (await self.nominals().read_lists(connector)).changes
         finally:
@@ -121,7 +116,7 @@ class Books:
 
     async def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """The sandbox's admin API, answered as JSON; an error reply fails the test with its text."""
-        async with sandbox_client(self.runtime, self.package) as client:
+        async with sandbox_client(self.connectors, self.package) as client:
             reply = await client.request(method, path, json=body)
         assert reply.status_code < 400, reply.text
         return reply.json() if reply.content else None
@@ -139,10 +134,13 @@ class Books:
         return answer
 
 
-def books_for(package: str, store: Store, tmp_path: Path, company: str = "Demo Heating") -> Books:
-    """A company with the demo's chart, VAT rates and payment methods, and a sandbox beside it."""
-    wire = Wire(in_process_transport(unlimited_app(package)))
-    runtime = Runtime(
+def books_for(
+    package: str, store: Store, tmp_path: Path, company: str = "Demo Heating", *, app: ASGIApp | None = None
+) -> Books:
+    """A company with the demo's chart, VAT rates and payment methods, and a sandbox beside it (`app`,
+    or the package's own without its limits)."""
+    wire = Wire(in_process_transport(app if app is not None else unlimited_app(package)))
+    connectors = ConnectorFactory(
         store=store,
         settings=Settings(data_dir=tmp_path),
         box=SecretBox("sandbox-books"),
@@ -158,7 +156,7 @@ def books_for(package: str, store: Store, tmp_path: Path, company: str = "Demo H
         reference.put_vat_rates(rates)
         reference.put_payment_methods(methods)
         uow.commit()
-    return Books(runtime, package, found.id, wire)
+    return Books(connectors, package, found.id, wire)
 
 
 def feed(books: Books, records: list[Record] | DemoData) -> None:

@@ -9,7 +9,6 @@ the project. Schemas become JSON Schema draft 4: `#/components/schemas/` refs po
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -19,13 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+from tests.support.shared_folder import shared_dir
+
 API_PREFIX = "/api.xro/2.0"
-
-
-def shared_dir() -> Path:
-    configured = os.environ.get("LEDGERLINK_SHARED_DIR")
-    return Path(configured) if configured else REPOSITORY.parent / "shared"
 
 
 def spec_path() -> Path:
@@ -141,10 +136,30 @@ def body_errors(method: str, path: str, body: Any) -> list[str]:
     ]
 
 
+def query_parameters(method: str, template: str) -> set[str]:
+    """The names of the query parameters the spec gives an operation."""
+    spec = load_spec()
+    names: set[str] = set()
+    for parameter in spec["paths"][template][method.lower()].get("parameters", []):
+        if "$ref" in parameter:
+            parameter = spec["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[-1]]
+        if parameter.get("in") == "query":
+            names.add(str(parameter["name"]))
+    return names
+
+
 def request_errors(request: httpx.Request) -> list[str]:
     if request.method not in {"PUT", "POST"} or not request.url.path.startswith(API_PREFIX):
         return []
     problems: list[str] = []
+    template = template_for(request.method, request.url.path)
+    if template is not None:
+        known = query_parameters(request.method, template)
+        problems += [
+            f"the query parameter {name} is not one the spec gives {request.method} {template}"
+            for name in request.url.params
+            if name not in known
+        ]
     if not request.headers.get("xero-tenant-id"):
         problems.append("the xero-tenant-id header the spec requires is missing")
     key = request.headers.get("Idempotency-Key", "")
