@@ -21,8 +21,8 @@ from datetime import date
 from pathlib import Path
 
 from ledgerlink.domain.records import Record
-from ledgerlink.services.demo_data import generate, generate_parts, reference_lists
-from ledgerlink.services.records import IngestReport, ingest, ingest_parts
+from ledgerlink.services.demo.books import generate, generate_parts, reference_lists
+from ledgerlink.services.feeding.records import IngestReport, ingest, ingest_parts
 from ledgerlink.store import Store
 
 TODAY = date(2026, 1, 31)

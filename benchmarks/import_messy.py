@@ -28,12 +28,10 @@ from typing import Any
 
 from ledgerlink.domain.records import Address, Customer, DocumentLine, Invoice
 from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import in_process_transport
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
-from ledgerlink.services.importing import (
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.importing.batches import (
     ImportPreview,
     UndoReport,
     commit_import,
@@ -41,17 +39,15 @@ from ledgerlink.services.importing import (
     preview_import,
     undo_import,
 )
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
-from ledgerlink.services.secrets import SecretBox
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
 from ledgerlink.settings import Settings
 from ledgerlink.store import RecordWrite, Store
 
 UNLIMITED_APPS: dict[str, Callable[[], Any]] = {
-    "sage": lambda: sage_app(SageSandboxConfig(rate_limit_per_minute=None)),
-    "xero": lambda: xero_app(
-        XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
-    ),
+    "sage": lambda: sandbox_app("sage", limits=False),
+    "xero": lambda: sandbox_app("xero", limits=False),
+    "quickbooks": lambda: sandbox_app("quickbooks", limits=False),
 }
 
 FIRST = [
@@ -479,6 +475,7 @@ class Journey:
     first_created: int
     second_created: int
     second_already_linked: int
+    taken: int  # contacts the package did not say were customers, chosen as customers by a person
     undo: UndoReport
     invoiced: str
     times: dict[str, float]
@@ -486,8 +483,8 @@ class Journey:
     jobs_side: int
 
 
-def in_process_runtime(store: Store, package: str, data_dir: Path) -> Runtime:
-    return Runtime(
+def in_process_runtime(store: Store, package: str, data_dir: Path) -> ConnectorFactory:
+    return ConnectorFactory(
         store=store,
         settings=Settings(data_dir=data_dir),
         box=SecretBox("import-messy"),
@@ -500,7 +497,7 @@ def in_process_runtime(store: Store, package: str, data_dir: Path) -> Runtime:
 async def journey(package: str, count: int, *, seed: int, data_dir: Path) -> Journey:
     """Seed, preview, commit, import again, invoice one customer, undo: with each step's time."""
     store = Store.open(f"sqlite:///{data_dir / f'import-{package}.db'}")
-    runtime = in_process_runtime(store, package, data_dir)
+    connectors = in_process_runtime(store, package, data_dir)
     held = jobs_side_customers(package, count // 50, seed=seed, among=count)
     with store.unit_of_work() as uow:
         company = uow.companies.add(f"Messy {package.title()} Heating")
@@ -508,23 +505,38 @@ async def journey(package: str, count: int, *, seed: int, data_dir: Path) -> Jou
         uow.commit()
     times: dict[str, float] = {}
     started = time.perf_counter()
-    await seed_business(runtime, package, "Messy Books", contacts=messy_contacts(package, count, seed=seed))
-    connection = await connect_to_sandbox(runtime, company.id, package, "Messy Books")
+    await seed_business(
+        connectors, package, "Messy Books", contacts=messy_contacts(package, count, seed=seed)
+    )
+    connection = await connect_to_sandbox(connectors, company.id, package, "Messy Books")
     times["seed and connect"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    preview = await preview_import(runtime, company.id, "customer")
+    preview = await preview_import(connectors, company.id, "customer")
     times["dry run"] = time.perf_counter() - started
 
+    # Where the package does not say which contacts are customers (Xero, before any invoice), the
+    # preview asks, and the person answers from what they know: here, the generator's customers.
+    customers = {party.reference for party in generate_parties(count, seed=seed) if not party.supplier}
+    asked = {record.package_id for record in preview.of("ask")}
+    take = [
+        item.package_id
+        for item in preview.transformed
+        if item.package_id in asked and item.record is not None and item.record.account_reference in customers
+    ]
     started = time.perf_counter()
-    first = await commit_import(runtime, company.id, "customer", preview=preview)
+    first = await commit_import(connectors, company.id, "customer", preview=preview, take=take)
     times["commit"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    second = await commit_import(runtime, company.id, "customer", connection_id=connection.id)
+    second = await commit_import(connectors, company.id, "customer", connection_id=connection.id)
     times["second run"] = time.perf_counter() - started
 
-    invoiced = next(record.source_id for record in preview.records if record.outcome == "create")
+    invoiced = next(
+        record.source_id
+        for record in preview.records
+        if record.outcome == "create" or (record.outcome == "ask" and record.package_id in take)
+    )
     with store.unit_of_work() as uow:
         uow.records(company.id).upsert(
             [
@@ -560,6 +572,7 @@ async def journey(package: str, count: int, *, seed: int, data_dir: Path) -> Jou
         first_created=first.created,
         second_created=second.created,
         second_already_linked=int(second.summary.get("already_linked", 0)),
+        taken=len(take),
         undo=undo,
         invoiced=invoiced,
         times=times,
@@ -575,6 +588,7 @@ def print_journey(result: Journey) -> None:
     )
     print(
         f"  dry run: {summary.contacts} offered as customers; {summary.create} would be created, "
+        f"{summary.asked} asked about ({result.taken} chosen as customers), "
         f"{summary.skipped} skipped, {summary.offered_for_linking} offered for linking, "
         f"{summary.already_linked} already linked; {summary.duplicate_groups} groups of likely duplicates"
     )

@@ -37,12 +37,12 @@ from ledgerlink.domain.records import (
     SupplierPayment,
     VatRate,
 )
-from ledgerlink.services.connect import save_settings
-from ledgerlink.services.demo_data import reference_lists
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.demo.books import reference_lists
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.onboarding.connect import save_settings
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.operations.connectors import ConnectorFactory
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection
 
@@ -467,16 +467,20 @@ def store_books(store: Store, books: Books, name: str) -> int:
     return company.id
 
 
-async def connect_company(runtime: Runtime, company_id: int, package: str, business: str) -> Connection:
+async def connect_company(
+    connectors: ConnectorFactory, company_id: int, package: str, business: str
+) -> Connection:
     """Connected through the sandbox's consent page, a cut-off set, the package's lists read and mapped."""
-    await seed_business(runtime, package, business)
-    connection = await connect_to_sandbox(runtime, company_id, package, business)
-    connection = save_settings(runtime, company_id, connection.id, cut_off_date=CUT_OFF)
-    connector = runtime.connector(connection)
+    await seed_business(connectors, package, business)
+    connection = await connect_to_sandbox(connectors, company_id, package, business)
+    connection = save_settings(connectors, company_id, connection.id, cut_off_date=CUT_OFF)
+    connector = connectors.connector(connection)
     try:
-        nominals = Nominals(runtime.store, connection)
+        nominals = Nominals(connectors.store, connection)
         await nominals.read_lists(connector)
-        nominals.accept_suggestions()
+        nominals.accept_suggestions(checked=True)
+        nominals.give_every_consent()  # what the package needs made, as QuickBooks' items, is allowed
+        connection = nominals.connection
         check = nominals.check()
         if not check.clean:
             raise ValueError("; ".join(problem.message for problem in check.problems))

@@ -6,6 +6,13 @@ again, until everything is sent. Then the sandbox is counted: duplicates and mis
 be zero. Prints its figures; `tests/e2e/test_send_faults.py` runs a shorter version in the suite.
 
     .venv/bin/python benchmarks/send_faults.py --package sage --kills 60 --invoices 400
+    .venv/bin/python benchmarks/send_faults.py --package sage --sage-ignores-idempotency --time-scale 10
+    LEDGERLINK_TRYTON_PYTHON=... .venv/bin/python benchmarks/send_faults.py --package tryton --kills-only \
+        --kills 15 --invoices 30 --customers 8
+
+Tryton's sandbox is a real `trytond` per business (LEDGERLINK_TRYTON_PYTHON names a python that has it);
+its counts are read from Tryton's own books. Its door can inject the same faults before a call reaches
+Tryton (a 429 becomes a 503: Tryton has none) and drop a reply after Tryton has committed.
 """
 
 from __future__ import annotations
@@ -29,18 +36,15 @@ import httpx
 from sqlalchemy import func, select
 
 from ledgerlink.domain.outbox import EntryState, Step
-from ledgerlink.domain.records import RecordKind
+from ledgerlink.domain.records import CustomerPayment, RecordKind
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit.server import BackgroundServer
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
-from ledgerlink.services.connect import save_settings
-from ledgerlink.services.demo_data import generate
-from ledgerlink.services.nominals import Nominals
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.demo.books import generate
+from ledgerlink.services.demo.sandbox_session import connect_to_sandbox, seed_business
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.onboarding.connect import save_settings
+from ledgerlink.services.onboarding.nominals import Nominals
+from ledgerlink.services.operations.connectors import ConnectorFactory
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connection_tables import OutboxAttemptRow
@@ -49,19 +53,10 @@ from ledgerlink.store.outbox import OutboxRepository
 SECRET = "fault-trial-secret"
 
 
-def _apps(package: str, time_scale: float) -> Any:
-    if package == "sage":
-        return sage_app(SageSandboxConfig(rate_limit_per_minute=None, fault_seed=7, time_scale=time_scale))
-    return xero_app(
-        XeroSandboxConfig(
-            minute_limit=None,
-            day_limit=None,
-            concurrency=None,
-            app_minute_limit=None,
-            fault_seed=7,
-            time_scale=time_scale,
-        )
-    )
+def _apps(package: str, time_scale: float, ignore_idempotency: bool) -> Any:
+    # Only Sage's sandbox can ignore its key: Sage's `idempotency_id` is unpublished, Xero's is documented.
+    extra = {"ignore_idempotency_id": True} if ignore_idempotency else {}
+    return sandbox_app(package, limits=False, fault_seed=7, time_scale=time_scale, **extra)
 
 
 # What each kind of outbox step becomes in each sandbox's own counts.
@@ -84,7 +79,33 @@ RESOURCES: dict[str, dict[tuple[RecordKind, Step], str]] = {
         (RecordKind.CREDIT_NOTE, Step.CREATE): "credit_notes",
         (RecordKind.CREDIT_NOTE, Step.ALLOCATE): "allocations",
     },
+    # Tryton is a real engine in its own processes: its counts are read from its own books.
+    "tryton": {
+        (RecordKind.CUSTOMER, Step.CREATE): "parties",
+        (RecordKind.SUPPLIER, Step.CREATE): "parties",
+        (RecordKind.INVOICE, Step.CREATE): "sales_documents",
+        (RecordKind.CREDIT_NOTE, Step.CREATE): "sales_documents",
+        (RecordKind.SUPPLIER_INVOICE, Step.CREATE): "purchase_documents",
+        (RecordKind.SUPPLIER_CREDIT_NOTE, Step.CREATE): "purchase_documents",
+        (RecordKind.CUSTOMER_PAYMENT, Step.CREATE): "payments",
+        (RecordKind.SUPPLIER_PAYMENT, Step.CREATE): "payments",
+        (RecordKind.CREDIT_NOTE, Step.ALLOCATE): "allocations",
+        (RecordKind.SUPPLIER_CREDIT_NOTE, Step.ALLOCATE): "allocations",
+    },
+    "quickbooks": {
+        (RecordKind.CUSTOMER, Step.CREATE): "Customer",
+        (RecordKind.SUPPLIER, Step.CREATE): "Vendor",
+        (RecordKind.INVOICE, Step.CREATE): "Invoice",
+        (RecordKind.CREDIT_NOTE, Step.CREATE): "CreditMemo",
+        (RecordKind.SUPPLIER_INVOICE, Step.CREATE): "Bill",
+        (RecordKind.CUSTOMER_PAYMENT, Step.CREATE): "Payment",
+        (RecordKind.CREDIT_NOTE, Step.ALLOCATE): "Payment",  # a payment of nothing linking both
+        (RecordKind.SUPPLIER_PAYMENT, Step.CREATE): "BillPayment",
+    },
 }
+# What a refund to a customer becomes where it is not counted as the package's payments: QuickBooks
+# pays one back as a cheque (a Purchase) linked to the credit it refunds.
+REFUNDS: dict[str, str] = {"quickbooks": "Purchase"}
 
 
 @dataclass
@@ -109,7 +130,9 @@ class TrialResult:
         )
 
 
-async def _prepare(store: Store, runtime: Runtime, package: str, invoices: int, customers: int) -> int:
+async def _prepare(
+    store: Store, connectors: ConnectorFactory, package: str, invoices: int, customers: int
+) -> int:
     demo = generate(seed=3, invoices=invoices, customers=customers, today=date(2026, 11, 1))
     with store.unit_of_work() as uow:
         company = uow.companies.add("Fault Trial Heating", slug="fault-trial")
@@ -119,14 +142,15 @@ async def _prepare(store: Store, runtime: Runtime, package: str, invoices: int, 
         reference.put_payment_methods(demo.payment_methods)
         ingest(uow, company.id, demo.records)
         uow.commit()
-    await seed_business(runtime, package, "Fault Trial Books")
-    connection = await connect_to_sandbox(runtime, company.id, package, "Fault Trial Books")
-    connection = save_settings(runtime, company.id, connection.id, cut_off_date=date(2020, 1, 1))
-    connector = runtime.connector(connection)
+    await seed_business(connectors, package, "Fault Trial Books")
+    connection = await connect_to_sandbox(connectors, company.id, package, "Fault Trial Books")
+    connection = save_settings(connectors, company.id, connection.id, cut_off_date=date(2020, 1, 1))
+    connector = connectors.connector(connection)
     try:
         nominals = Nominals(store, connection)
         await nominals.read_lists(connector)
-        nominals.accept_suggestions()
+        nominals.accept_suggestions(checked=True)
+        nominals.give_every_consent()  # what the package needs made, as QuickBooks' items, is allowed
     finally:
         await connector.aclose()
     return company.id
@@ -157,14 +181,19 @@ def run_trial(
     max_gap: float = 1.5,
     most_attempts: int = 40,
     time_scale: float = 1.0,
+    ignore_idempotency: bool = False,
+    faults: bool = True,
 ) -> TrialResult:
     """Kill each sender run once it has begun sending, after a random time up to `max_gap` seconds or a
     random number of attempts up to `most_attempts`, whichever comes first, so the kills land all
     through the send however fast it goes. `time_scale` runs the sandbox (and so the sender's pacing)
-    faster than real time."""
+    faster than real time; `ignore_idempotency` makes Sage's sandbox ignore `idempotency_id`; without
+    `faults` the sandbox answers every call as it should, and the kills are the only trouble."""
     started = time.monotonic()
     folder = workdir or Path(tempfile.mkdtemp(prefix="ledgerlink-faults-"))
-    app = _apps(package, time_scale)
+    if ignore_idempotency and package != "sage":
+        raise ValueError("only the Sage sandbox can ignore its idempotency key")
+    app = _apps(package, time_scale, ignore_idempotency)
     with BackgroundServer(app) as server:
         env = {
             **os.environ,
@@ -177,18 +206,16 @@ def run_trial(
         os.environ[url_variable] = server.url  # this process seeds and connects through it too
         settings = Settings(data_dir=folder, secret_key=SECRET)
         store = Store.from_settings(settings)
-        runtime = Runtime.from_settings(store, settings)
-        company_id = asyncio.run(_prepare(store, runtime, package, invoices, customers))
-        httpx.post(
-            f"{server.url}/_sandbox/faults",
-            json={
-                "error_rate": error_rate,
-                "drop_after_store_rate": drop_rate,
-                "rate_limit_rate": 0.02,
-                "retry_after": 0.2,
-                "latency_ms": latency_ms,
-            },
-        ).raise_for_status()
+        connectors = ConnectorFactory.from_settings(store, settings)
+        company_id = asyncio.run(_prepare(store, connectors, package, invoices, customers))
+        injected = {
+            "error_rate": error_rate,
+            "drop_after_store_rate": drop_rate,
+            "rate_limit_rate": 0.02,
+            "retry_after": 0.2,
+            "latency_ms": latency_ms,
+        }
+        httpx.post(f"{server.url}/_sandbox/faults", json=injected if faults else {}).raise_for_status()
         dice = random.Random(seed)
         log = folder / "senders.log"
         killed = runs = 0
@@ -212,7 +239,10 @@ def run_trial(
             if not _unsent(store, company_id):
                 break
         httpx.post(f"{server.url}/_sandbox/faults", json={}).raise_for_status()
-        state = httpx.get(f"{server.url}/_sandbox/state").json()
+        state = httpx.get(f"{server.url}/_sandbox/state", timeout=60).json()
+        httpx.post(
+            f"{server.url}/_sandbox/reset", timeout=60
+        ).raise_for_status()  # a real engine's servers end
         if earlier_url is None:
             del os.environ[url_variable]
         else:
@@ -265,9 +295,19 @@ def _expected(store: Store, company_id: int, package: str) -> tuple[dict[str, in
         connection = ConnectionRepository(uow.session, company_id).current()
         assert connection is not None
         entries = OutboxRepository(uow.session, connection.id, company_id).in_states(list(EntryState))
+        payments = uow.records(company_id).load(
+            (entry.kind, entry.source_id) for entry in entries if entry.kind is RecordKind.CUSTOMER_PAYMENT
+        )
+        refunds = {
+            stored.source_id
+            for stored in payments
+            if isinstance(stored.record, CustomerPayment) and stored.record.is_refund
+        }
     counts: Counter[str] = Counter()
     for entry in entries:
         resource = RESOURCES[package].get((entry.kind, entry.step))
+        if package in REFUNDS and entry.kind is RecordKind.CUSTOMER_PAYMENT and entry.source_id in refunds:
+            resource = REFUNDS[package]
         if resource is not None:
             counts[resource] += 1
     return dict(counts), len(entries)
@@ -277,26 +317,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--package", choices=["sage", "xero"], default="sage")
+    parser.add_argument("--package", choices=["sage", "xero", "quickbooks", "tryton"], default="sage")
     parser.add_argument("--kills", type=int, default=60)
     parser.add_argument("--invoices", type=int, default=400)
     parser.add_argument("--customers", type=int, default=80)
     parser.add_argument("--time-scale", type=float, default=1.0, help="run the sandbox's clock faster")
+    parser.add_argument(
+        "--sage-ignores-idempotency",
+        action="store_true",
+        help="the Sage sandbox ignores idempotency_id, so only look-ups by natural key keep each record once",
+    )
+    parser.add_argument(
+        "--kills-only",
+        action="store_true",
+        help="no injected faults: the sender's kills are the only trouble (Tryton's own test)",
+    )
     args = parser.parse_args()
+    if args.sage_ignores_idempotency and args.package != "sage":
+        parser.error("--sage-ignores-idempotency needs --package sage")
     result = run_trial(
         args.package,
         kills=args.kills,
         invoices=args.invoices,
         customers=args.customers,
         time_scale=args.time_scale,
+        ignore_idempotency=args.sage_ignores_idempotency,
+        faults=not args.kills_only,
     )
     print(f"package            {result.package}")
+    if args.sage_ignores_idempotency:
+        print("idempotency keys   ignored by the sandbox (a repeated create makes a second record)")
     print(f"outbox entries     {result.entries:,}")
     print(
         f"sender kills       {result.kills} (SIGKILL at a random moment once each run began sending),"
         f" sender runs {result.runs}"
     )
-    print("faults             10% 500s, 5% replies dropped after storing, 2% 429s")
+    if args.kills_only:
+        print("faults             none injected: kills only")
+    else:
+        print("faults             10% 500s, 5% replies dropped after storing, 2% 429s")
     for name, count in sorted(result.expected.items()):
         print(f"  {name:<22} expected {count:>6,}  in the sandbox {result.found.get(name, 0):>6,}")
     print(f"duplicates         {result.duplicates}")

@@ -33,10 +33,10 @@ from typing import Any
 
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.packages.pacing import UnlimitedPacer
-from ledgerlink.services.demo_data import reference_lists
-from ledgerlink.services.records import ingest
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sending import Sender
+from ledgerlink.services.demo.books import reference_lists
+from ledgerlink.services.feeding.records import ingest
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.sending.engine import Sender
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connections import ConnectionRepository
@@ -105,7 +105,9 @@ def send_in_this_process(data_dir: Path, company_id: int) -> dict[str, Any]:
     sampler.start()
     settings = Settings(data_dir=data_dir, secret_key=SECRET)
     store = Store.from_settings(settings)
-    runtime = Runtime.from_settings(store, settings, pacer_factory=lambda connection, entry: UnlimitedPacer())
+    connectors = ConnectorFactory.from_settings(
+        store, settings, pacer_factory=lambda connection, entry: UnlimitedPacer()
+    )
     with store.unit_of_work() as uow:
         connection = ConnectionRepository(uow.session, company_id).current()
     assert connection is not None
@@ -117,7 +119,7 @@ def send_in_this_process(data_dir: Path, company_id: int) -> dict[str, Any]:
             samples.append((done, rss_mb()))
 
     async def send() -> Any:
-        connector = runtime.connector(connection)
+        connector = connectors.connector(connection)
         try:
             return await Sender(store, connection=connection, connector=connector, progress=progress).run()
         finally:
@@ -178,10 +180,12 @@ def main() -> None:
         store = Store.from_settings(settings)
         started = time.perf_counter()
         company_id = feed(store, args.invoices, args.customers)
-        runtime = Runtime.from_settings(
+        connectors = ConnectorFactory.from_settings(
             store, settings, pacer_factory=lambda connection, entry: UnlimitedPacer()
         )
-        connection = asyncio.run(connect_company(runtime, company_id, args.package, "Memory Heating Books"))
+        connection = asyncio.run(
+            connect_company(connectors, company_id, args.package, "Memory Heating Books")
+        )
         store.close()
         fed = time.perf_counter() - started
         output, _ = sender.communicate(f"{company_id}\n")

@@ -7,6 +7,11 @@ is measured at the transport and shown apart, so that "engine records a second" 
 
     .venv/bin/python benchmarks/send_overhead.py [--package sage|xero|both] [--scale 0.1]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--profile out.html]
+        [--baseline ../other-checkout]
+
+`--baseline` runs the same benchmark first from another checkout of ledgerlink (with its own .venv,
+say the main branch before a change) and ends with both sets of figures side by side: before and
+after from one run, on a machine as loaded for one as for the other.
 
 `--profile` runs pyinstrument around the send (install it into the venv with pip; it is not a
 dependency of the project) and writes its reports (HTML, and text beside it).
@@ -16,31 +21,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from sqlalchemy.engine import make_url
 
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.packages.pacing import UnlimitedPacer
+from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import in_process_transport
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
-from ledgerlink.services.reconcile import reconcile
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.secrets import SecretBox
-from ledgerlink.services.sending import Sender
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.secrets import SecretBox
+from ledgerlink.services.sending.engine import Sender
+from ledgerlink.services.sending.reconcile import reconcile
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
+from scratch_database import scratch_database
 from send_books import Books, Sizes, build, connect_company, store_books
 
 
@@ -65,11 +69,7 @@ class TimedTransport(httpx.AsyncBaseTransport):
 
 
 def unlimited_app(package: str) -> Any:
-    if package == "sage":
-        return sage_app(SageSandboxConfig(rate_limit_per_minute=None))
-    return xero_app(
-        XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
-    )
+    return sandbox_app(package, limits=False)
 
 
 async def instant(seconds: float) -> None:
@@ -109,7 +109,7 @@ def profiler(path: str) -> tuple[AbstractContextManager[Any], Any]:
 
 async def send_once(store: Store, books: Books, package: str, tmp: Path, profile_to: str) -> Result:
     transport = TimedTransport(in_process_transport(unlimited_app(package)))
-    runtime = Runtime(
+    connectors = ConnectorFactory(
         store=store,
         settings=Settings(data_dir=tmp),
         box=SecretBox("send-overhead"),
@@ -118,8 +118,8 @@ async def send_once(store: Store, books: Books, package: str, tmp: Path, profile
         pacer_factory=lambda connection, entry: UnlimitedPacer(),
     )
     company_id = store_books(store, books, f"Overhead {package} {uuid.uuid4().hex[:6]}")
-    connection = await connect_company(runtime, company_id, package, f"Overhead {package} Books")
-    connector = runtime.connector(connection)
+    connection = await connect_company(connectors, company_id, package, f"Overhead {package} Books")
+    connector = connectors.connector(connection)
     sender = Sender(store, connection=connection, connector=connector)
     transport.seconds = transport.cpu_seconds = 0.0
     context, profile = profiler(profile_to and f"{profile_to.removesuffix('.html')}-{package}.html")
@@ -152,37 +152,60 @@ async def send_once(store: Store, books: Books, package: str, tmp: Path, profile
     )
 
 
-def fresh_postgres(server: str) -> tuple[str, str]:
-    name = f"ll_bench_overhead_{uuid.uuid4().hex[:8]}"
-    libpq = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(libpq, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return name, make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres(server: str, name: str) -> None:
-    libpq = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(libpq, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run(database: str, packages: list[str], books: Books, profile_to: str, postgres: str) -> list[Result]:
     results = []
     for package in packages:
         with tempfile.TemporaryDirectory(prefix="ledgerlink-overhead-") as folder:
             tmp = Path(folder)
-            if database == "postgresql":
-                name, url = fresh_postgres(postgres)
-            else:
-                name, url = "", f"sqlite:///{tmp / 'ledgerlink.db'}"
-            store = Store.open(url)
-            try:
+            with ExitStack() as cleanup:
+                if database == "postgresql":
+                    url = cleanup.enter_context(scratch_database(postgres, label="overhead"))
+                else:
+                    url = f"sqlite:///{tmp / 'ledgerlink.db'}"
+                store = Store.open(url)
+                cleanup.callback(store.close)
                 results.append(asyncio.run(send_once(store, books, package, tmp, profile_to)))
-            finally:
-                store.close()
-                if name:
-                    drop_postgres(postgres, name)
     return results
+
+
+ENGINE_LINE = re.compile(
+    r"engine alone\s+([\d.]+) s wall: ([\d,]+) records/s; ([\d.]+) s CPU: ([\d,]+) records/s"
+)
+
+
+def baseline_figures(checkout: Path, argv: list[str]) -> dict[tuple[str, str], tuple[int, int]]:
+    """The other checkout's engine figures (records a second by wall and by CPU), by package and
+    database, from its own send_overhead.py run with the same arguments."""
+    python = checkout / ".venv" / "bin" / "python"
+    script = checkout / "benchmarks" / "send_overhead.py"
+    print(f"baseline           {checkout} (its own figures first)", flush=True)
+    output = subprocess.run(
+        [str(python), str(script), *argv], cwd=checkout, capture_output=True, text=True, check=True
+    ).stdout
+    figures: dict[tuple[str, str], tuple[int, int]] = {}
+    heading = ("", "")
+    for line in output.splitlines():
+        print(f"  | {line}")
+        if line.startswith("--- "):
+            package, _, database = line[4:].partition(" on ")
+            heading = (package, database)
+        elif found := ENGINE_LINE.search(line):
+            figures[heading] = (int(found[2].replace(",", "")), int(found[4].replace(",", "")))
+    return figures
+
+
+def baseline_argv(argv: list[str]) -> list[str]:
+    """This run's arguments less --baseline and its value."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--baseline":
+            skip = True
+        elif not arg.startswith("--baseline="):
+            kept.append(arg)
+    return kept
 
 
 def main() -> None:
@@ -195,7 +218,12 @@ def main() -> None:
         "--postgres", default="", help="also run on this PostgreSQL server (a database is made)"
     )
     parser.add_argument("--profile", default="", help="write pyinstrument HTML reports to this path")
+    parser.add_argument(
+        "--baseline", default="", help="another checkout to run first, for before and after figures"
+    )
     args = parser.parse_args()
+    before = baseline_figures(Path(args.baseline), baseline_argv(sys.argv[1:])) if args.baseline else {}
+    after: dict[tuple[str, str], tuple[int, int]] = {}
     sizes = Sizes() if args.scale == 1.0 else Sizes().scaled(args.scale)
     books = build(sizes)
     packages = ["sage", "xero"] if args.package == "both" else [args.package]
@@ -220,6 +248,18 @@ def main() -> None:
                 f"{sent / result.engine_cpu_seconds:,.0f} records/s"
             )
             print(f"reconcile          {result.reconciled}")
+            after[(result.package, result.database)] = (
+                round(sent / result.engine_seconds),
+                round(sent / result.engine_cpu_seconds),
+            )
+    if before:
+        print("--- engine alone, records/s: before (baseline) -> after (this checkout)")
+        for (package, database), (wall, cpu) in after.items():
+            old_wall, old_cpu = before.get((package, database), (0, 0))
+            print(
+                f"{package:5} {database:10}  wall {old_wall:6,} -> {wall:6,} "
+                f"(x{wall / max(old_wall, 1):.2f});  CPU {old_cpu:6,} -> {cpu:6,} (x{cpu / max(old_cpu, 1):.2f})"
+            )
 
 
 if __name__ == "__main__":

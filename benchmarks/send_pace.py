@@ -6,10 +6,12 @@ their invoice), 8,000 customer payments, 3,000 supplier invoices and 2,500 suppl
 
 Each package's sandbox runs in its own process on loopback with the package's published limits (Sage:
 200 requests a minute per business, one record a call; Xero: 60 a minute, 5 at once and 5,000 a day per
-organisation, 10,000 a minute per app, 50 records a call) with its windows run faster than real time:
-`--sage-minute 2` makes Sage's minute last 2 seconds. The sender is told the same limit and the same
-time scale; it runs in this process on SQLite. The default scales make Sage's 27,500 calls take about
-seven minutes (a minute lasts 3 s: 67 calls a second) and Xero's 1,236 about two (a minute lasts 6 s).
+organisation, 10,000 a minute per app, 50 records a call; QuickBooks Online: 500 requests a minute and
+10 at once per company, of them 40 batch calls a minute, 30 operations a batch) with its windows run
+faster than real time: `--sage-minute 2` makes Sage's minute last 2 seconds. The sender is told the
+same limits and the same time scale; it runs in this process on SQLite. The default scales make Sage's
+27,500 calls take about seven minutes (a minute lasts 3 s: 67 calls a second), Xero's 1,236 about two
+(a minute lasts 6 s) and QuickBooks' 920 batch calls a little over one (a minute lasts 3 s).
 At 67 calls a second the sender spends about 7 ms of CPU a Sage call (HTTP client, the outbox's one
 transaction a call) and the sandbox about 2 ms: on a shared two-core machine a faster scale measures the
 machine rather than the pacing.
@@ -25,13 +27,21 @@ The least number of calls is counted from the books, endpoint by endpoint:
   settling documents; money left on account would be PUT /BankTransactions, none here), plus one
   PUT /CreditNotes/{id}/Allocations per credit note set against its invoice (the endpoint takes one
   credit note's allocations).
+- QuickBooks creates everything through POST /batch, up to 30 operations a call, one kind of record to
+  a batch (a batch item cannot use what another item of its batch creates): ceil(n / 30) for contacts
+  (customers and suppliers), invoices, credit memos, credits applied to invoices (each a Payment of
+  nothing linking both), customer payments, bills and bill payments. The service items invoice lines
+  sell through (one per sales account, created with the user's consent) and the reads of the chart,
+  VAT codes and items are not counted: they are the extra calls beside the least.
 
 The floor on time is the least number of calls at the package's rate: least calls / limit a minute,
-in scaled minutes. Prints the calls made beside the least (aim: within 2%), the wall time of the send
-beside the floor (aim: within 15%), the 429s the sandbox answered (aim: none) and the reconciliation.
+in scaled minutes; for QuickBooks the larger of that and the batch calls / 40 a minute. Prints the calls
+made beside the least (aim: within 2%), the wall time of the send beside the floor (aim: within 15%),
+the busiest minute (and, for QuickBooks, the busiest minute of batch calls), the 429s the sandbox
+answered (aim: none) and the reconciliation.
 
-    .venv/bin/python benchmarks/send_pace.py [--package sage|xero|both] [--scale 0.1]
-        [--sage-minute 3.0] [--xero-minute 6.0] [--timeline PATH]
+    .venv/bin/python benchmarks/send_pace.py [--package sage|xero|quickbooks|both] [--scale 0.1]
+        [--sage-minute 3.0] [--xero-minute 6.0] [--quickbooks-minute 3.0] [--timeline PATH]
 """
 
 from __future__ import annotations
@@ -50,9 +60,10 @@ from typing import Any
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import CustomerPayment, RecordKind, SupplierPayment
 from ledgerlink.packages.pacing import LocalPacer
-from ledgerlink.services.reconcile import reconcile
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.sending import Sender, SendReport
+from ledgerlink.packages.registry import get_package
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.sending.engine import Sender, SendReport
+from ledgerlink.services.sending.reconcile import reconcile
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection
@@ -60,7 +71,8 @@ from send_books import Books, Sizes, build, connect_company, store_books
 from send_sandbox import PER_MINUTE, Stats, sandbox_process, stats
 
 SECRET = "benchmark-send-pace"
-BATCH = {"sage": 1, "xero": 50}
+KIND_ENDPOINTS = {"batch": "POST /batch"}  # the endpoint of each kind of call a package limits on its own
+BATCH = {"sage": 1, "xero": 50, "quickbooks": 30}
 
 
 # --- the least number of calls, from the books -----------------------------------------------------
@@ -79,7 +91,26 @@ def least_calls(package: str, books: Books) -> dict[str, int]:
         if isinstance(r, CustomerPayment | SupplierPayment)
         and r.amount > sum(allocation.amount for allocation in r.allocations)
     )
-    if package == "sage":
+    if package == "quickbooks":
+
+        def batches(n: int) -> int:
+            return math.ceil(n / BATCH["quickbooks"])
+
+        least = {
+            "POST /batch": sum(
+                batches(n)
+                for n in (
+                    count(RecordKind.CUSTOMER) + count(RecordKind.SUPPLIER),
+                    count(RecordKind.INVOICE),
+                    count(RecordKind.CREDIT_NOTE),
+                    allocated,
+                    count(RecordKind.CUSTOMER_PAYMENT),
+                    count(RecordKind.SUPPLIER_INVOICE),
+                    count(RecordKind.SUPPLIER_PAYMENT),
+                )
+            )
+        }
+    elif package == "sage":
         least = {
             "POST /contacts": count(RecordKind.CUSTOMER) + count(RecordKind.SUPPLIER),
             "POST /sales_invoices": count(RecordKind.INVOICE),
@@ -118,6 +149,7 @@ class Result:
     calls: Counter[str]
     refused: int
     busiest: int
+    busiest_kinds: dict[str, int]
     least: dict[str, int]
     seconds: float
     sender_cpu: float
@@ -125,9 +157,17 @@ class Result:
     reconciled: str
 
     @property
+    def kinds(self) -> dict[str, tuple[str, int]]:
+        """Each kind of call the package limits on its own: its endpoint and its limit a minute."""
+        own = get_package(self.package).limits.calls_per_minute
+        return {kind: (KIND_ENDPOINTS[kind], limit) for kind, limit in own.items()}
+
+    @property
     def floor(self) -> float:
-        """Seconds the least number of calls takes at the package's limit, in scaled minutes."""
-        return sum(self.least.values()) / PER_MINUTE[self.package] * 60.0 / self.time_scale
+        """Seconds the least number of calls takes at the package's limits, in scaled minutes."""
+        minutes = [sum(self.least.values()) / PER_MINUTE[self.package]]
+        minutes += [self.least.get(endpoint, 0) / limit for endpoint, limit in self.kinds.values()]
+        return max(minutes) * 60.0 / self.time_scale
 
 
 @dataclass
@@ -140,16 +180,16 @@ class Sent:
     reconciled: str
 
 
-async def send_and_reconcile(runtime: Runtime, connection: Connection, url: str) -> Sent:
-    connector = runtime.connector(connection)
+async def send_and_reconcile(connectors: ConnectorFactory, connection: Connection, url: str) -> Sent:
+    connector = connectors.connector(connection)
     try:
-        sender = Sender(runtime.store, connection=connection, connector=connector)
+        sender = Sender(connectors.store, connection=connection, connector=connector)
         before = stats(url, connection.business_id)
         started, cpu = time.perf_counter(), time.process_time()
         report = await sender.run()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         after = stats(url, connection.business_id)
-        result = await reconcile(runtime.store, connection, connector)
+        result = await reconcile(connectors.store, connection, connector)
     finally:
         await connector.aclose()
     verdict = (
@@ -171,13 +211,13 @@ def run_package(package: str, books: Books, minute_seconds: float, tmp: Path, ti
             limits = replace(entry.connector.limits, requests_per_minute=PER_MINUTE[package])
             return LocalPacer(limits, time_scale=time_scale)
 
-        runtime = Runtime.from_settings(store, settings, pacer_factory=pacer)
+        connectors = ConnectorFactory.from_settings(store, settings, pacer_factory=pacer)
         company_id = store_books(store, books, f"Pace {package.title()} Heating")
         connection = asyncio.run(
-            connect_company(runtime, company_id, package, f"Pace {package.title()} Books")
+            connect_company(connectors, company_id, package, f"Pace {package.title()} Books")
         )
         time.sleep(minute_seconds * 1.1)  # the set-up's reads leave the sandbox's window before the send
-        sent = asyncio.run(send_and_reconcile(runtime, connection, url))
+        sent = asyncio.run(send_and_reconcile(connectors, connection, url))
         store.close()
     before, after = sent.before, sent.after
     if timeline:  # when each answered call of the send arrived, seconds from the first
@@ -200,6 +240,10 @@ def run_package(package: str, books: Books, minute_seconds: float, tmp: Path, ti
         calls=after.calls - before.calls,
         refused=after.refused - before.refused,
         busiest=after.busiest(minute_seconds, since=max(before.times, default=0.0)),
+        busiest_kinds={
+            endpoint: after.busiest(minute_seconds, since=max(before.times, default=0.0), endpoint=endpoint)
+            for endpoint in KIND_ENDPOINTS.values()
+        },
         least=least_calls(package, books),
         seconds=sent.seconds,
         sender_cpu=sent.cpu,
@@ -210,11 +254,11 @@ def run_package(package: str, books: Books, minute_seconds: float, tmp: Path, ti
 
 def show(result: Result, books: Books, minute_seconds: float) -> None:
     made, least = sum(result.calls.values()), sum(result.least.values())
-    limits = (
-        "200 a minute per business, one record a call"
-        if result.package == "sage"
-        else "60 a minute, 5 at once, 5,000 a day per organisation; 50 records a call"
-    )
+    limits = {
+        "sage": "200 a minute per business, one record a call",
+        "xero": "60 a minute, 5 at once, 5,000 a day per organisation; 50 records a call",
+        "quickbooks": "500 a minute, 10 at once, 40 batch calls a minute per company; 30 operations a batch",
+    }[result.package]
     print(
         f"--- {result.package}: {limits}; a minute lasts {minute_seconds:g} s (time scale {result.time_scale:g})"
     )
@@ -233,6 +277,8 @@ def show(result: Result, books: Books, minute_seconds: float) -> None:
         f"({(result.seconds - result.floor) / result.floor:+.1%})"
     )
     print(f"busiest minute     {result.busiest} calls answered (limit {PER_MINUTE[result.package]})")
+    for endpoint, limit in result.kinds.values():
+        print(f"  {endpoint:<17}{result.busiest_kinds.get(endpoint, 0)} answered (limit {limit})")
     print(f"429s received      {result.refused}")
     print(f"CPU                sender {result.sender_cpu:.0f} s, sandbox {result.sandbox_cpu:.0f} s")
     print(f"reconcile          {result.reconciled}")
@@ -242,16 +288,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--package", choices=["sage", "xero", "both"], default="both")
+    parser.add_argument("--package", choices=["sage", "xero", "quickbooks", "both"], default="both")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full books")
     parser.add_argument("--sage-minute", type=float, default=3.0, help="seconds a Sage minute lasts")
     parser.add_argument("--xero-minute", type=float, default=6.0, help="seconds a Xero minute lasts")
+    parser.add_argument(
+        "--quickbooks-minute", type=float, default=3.0, help="seconds a QuickBooks minute lasts"
+    )
     parser.add_argument("--timeline", default="", help="write each call's arrival time to PATH-<package>.txt")
     args = parser.parse_args()
     sizes = Sizes() if args.scale == 1.0 else Sizes().scaled(args.scale)
     books = build(sizes)
     packages = ["sage", "xero"] if args.package == "both" else [args.package]
-    minutes = {"sage": args.sage_minute, "xero": args.xero_minute}
+    minutes = {"sage": args.sage_minute, "xero": args.xero_minute, "quickbooks": args.quickbooks_minute}
     print(f"books              {sizes}")
     print(f"machine            {os.cpu_count()} cores, load average {load()} at the start")
     with tempfile.TemporaryDirectory(prefix="ledgerlink-pace-") as folder:

@@ -25,32 +25,32 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.sandbox.sage.app import SageSandboxConfig
-from ledgerlink.sandbox.sage.app import create_app as sage_app
-from ledgerlink.sandbox.xero.app import XeroSandboxConfig
-from ledgerlink.sandbox.xero.app import create_app as xero_app
+from ledgerlink.sandbox.build import sandbox_app, sandbox_config
+from ledgerlink.sandbox.registry import SandboxEntry, get_sandbox, sandbox_names
 
-PER_MINUTE = {"sage": 200, "xero": 60}  # what each sandbox enforces per business, as its package
-API_PREFIX = {"sage": "/v3.1", "xero": "/api.xro/2.0"}
-_ID = re.compile(r"^[0-9a-fA-F-]{20,}$")
+# What each sandbox enforces per business a minute, as its package does.
+PER_MINUTE = {name: int(sandbox_config(name).minute_limit or 0) for name in sandbox_names()}
+_ID = re.compile(r"^([0-9a-fA-F-]{20,}|[0-9]+)$")
 
 
 def endpoint_of(method: str, path: str) -> str:
-    """`PUT /CreditNotes/{id}/Allocations`: the method and the path with ids left out."""
-    for prefix in API_PREFIX.values():
-        path = path.removeprefix(prefix)
+    """`PUT /CreditNotes/{id}/Allocations`: the method and the path (within the API) with ids left out."""
     parts = ["{id}" if _ID.match(part) else part for part in path.strip("/").split("/")]
     return f"{method} /{'/'.join(parts)}"
 
 
 class CountingMiddleware:
-    """Counts the API calls of each business by endpoint, and the 429s it answered."""
+    """Counts the API calls of each business by endpoint, and the 429s it answered; the package's
+    sandbox entry says where its API is and how a request names its business."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, entry: SandboxEntry) -> None:
         self.app = app
+        self.entry = entry
         self.calls: dict[str, Counter[str]] = defaultdict(Counter)
         self.refused: Counter[str] = Counter()
         self.times: dict[str, list[float]] = defaultdict(list)  # when each answered call came in
+        # the same, by endpoint
+        self.endpoint_times: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/_bench/stats":
@@ -59,6 +59,7 @@ class CountingMiddleware:
                     "calls": self.calls,
                     "refused": self.refused,
                     "times": self.times,
+                    "endpoint_times": self.endpoint_times,
                     "cpu": time.process_time(),
                 }
             ).encode()
@@ -66,37 +67,29 @@ class CountingMiddleware:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
-        if scope["type"] != "http" or not scope["path"].startswith(tuple(API_PREFIX.values())):
+        headers = {
+            key.decode("latin-1").lower(): value.decode("latin-1")
+            for key, value in scope.get("headers") or []
+        }
+        call = self.entry.api_call(scope["path"], headers) if scope["type"] == "http" else None
+        if call is None:
             await self.app(scope, receive, send)
             return
-        tenant = dict(scope.get("headers") or []).get(b"xero-tenant-id", b"").decode()
-        endpoint = endpoint_of(scope["method"], scope["path"])
+        business, path = call
+        endpoint = endpoint_of(scope["method"], path)
         arrived = time.monotonic()
 
         async def counting_send(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                business = tenant or dict(message.get("headers") or []).get(b"x-business", b"").decode()
-                if business:
-                    self.calls[business][endpoint] += 1
-                    if message["status"] == 429:
-                        self.refused[business] += 1
-                    else:
-                        self.times[business].append(arrived)
+            if message["type"] == "http.response.start" and business:
+                self.calls[business][endpoint] += 1
+                if message["status"] == 429:
+                    self.refused[business] += 1
+                else:
+                    self.times[business].append(arrived)
+                    self.endpoint_times[business][endpoint].append(arrived)
             await send(message)
 
         await self.app(scope, receive, counting_send)
-
-
-def sandbox_app(package: str, *, time_scale: float = 1.0, limits: bool = True) -> Any:
-    """The package's sandbox with its published limits (windows scaled), or with none at all."""
-    if package == "sage":
-        per_minute = PER_MINUTE["sage"] if limits else None
-        return sage_app(SageSandboxConfig(rate_limit_per_minute=per_minute, time_scale=time_scale))
-    if limits:
-        return xero_app(XeroSandboxConfig(minute_limit=PER_MINUTE["xero"], time_scale=time_scale))
-    return xero_app(
-        XeroSandboxConfig(minute_limit=None, day_limit=None, concurrency=None, app_minute_limit=None)
-    )
 
 
 def free_port() -> int:
@@ -137,10 +130,13 @@ class Stats:
     refused: int  # 429s answered
     times: list[float]  # when each answered call arrived (the sandbox's monotonic clock)
     cpu: float  # CPU seconds the sandbox process has used
+    endpoint_times: dict[str, list[float]]  # the same, by endpoint
 
-    def busiest(self, window: float, since: float = 0.0) -> int:
-        """The most answered calls that arrived within any `window` seconds (after `since`)."""
-        ordered = sorted(t for t in self.times if t > since)
+    def busiest(self, window: float, since: float = 0.0, endpoint: str = "") -> int:
+        """The most answered calls (to `endpoint`, or any) that arrived within any `window` seconds
+        (after `since`)."""
+        times = self.endpoint_times.get(endpoint, []) if endpoint else self.times
+        ordered = sorted(t for t in times if t > since)
         return max((bisect_right(ordered, t + window - 1e-9) - i for i, t in enumerate(ordered)), default=0)
 
 
@@ -151,6 +147,10 @@ def stats(url: str, business_id: str) -> Stats:
         refused=int(body["refused"].get(business_id, 0)),
         times=[float(t) for t in body["times"].get(business_id, [])],
         cpu=float(body["cpu"]),
+        endpoint_times={
+            endpoint: [float(t) for t in times]
+            for endpoint, times in body["endpoint_times"].get(business_id, {}).items()
+        },
     )
 
 
@@ -172,7 +172,10 @@ def main() -> None:
     args = parser.parse_args()
     import uvicorn
 
-    app = CountingMiddleware(sandbox_app(args.package, time_scale=args.time_scale, limits=not args.unlimited))
+    app = CountingMiddleware(
+        sandbox_app(args.package, time_scale=args.time_scale, limits=not args.unlimited),
+        get_sandbox(args.package),
+    )
     # Idle connections kept a minute, as the packages' load balancers do; uvicorn's own 5 seconds would
     # close them just as a client paced to a 6-second minute reuses them, losing requests on the way.
     uvicorn.run(

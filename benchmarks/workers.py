@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,18 +35,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from ledgerlink.services.runtime import Runtime
-from ledgerlink.services.scheduling import request_send
-from ledgerlink.services.secrets import SecretBox
+from ledgerlink.sandbox.build import sandbox_app
+from ledgerlink.services.demo.fleet import Books, connected_company, duplicates_and_missing
+from ledgerlink.services.operations.connectors import ConnectorFactory
+from ledgerlink.services.operations.scheduling import request_send
+from ledgerlink.services.operations.secrets import SecretBox
+from ledgerlink.services.operations.shared_pacer import shared_pacers
 from ledgerlink.settings import Settings
 from ledgerlink.store import Store
 from ledgerlink.store.outbox import OutboxRepository
-from ledgerlink.worker.limits import shared_pacers
-from ledgerlink.worker.sandbox_fleet import Books, connected_company, duplicates_and_missing, sandbox_app
+from scratch_database import scratch_database
 
 SECRET = "benchmark-workers"
 # The limit each sandbox enforces per business, over its window (seconds at time scale 1).
@@ -170,33 +169,19 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def fresh_database(server: str) -> str:
-    name = f"ll_bench_workers_{uuid.uuid4().hex[:8]}"
-    libpq = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(libpq, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server: str, url: str) -> None:
-    libpq = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(libpq, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-
-
-async def set_up(runtime: Runtime, args: argparse.Namespace) -> list[Company]:
+async def set_up(connectors: ConnectorFactory, args: argparse.Namespace) -> list[Company]:
     companies: list[Company] = []
     books = Books(invoices=args.invoices, customers=args.customers)
     xero_count = round(args.companies * args.xero_share)
     for n in range(args.companies):
         package = "xero" if n < xero_count else "sage"
         connection, records = await connected_company(
-            runtime, package=package, name=f"Trades {n:04d} Ltd", books=books, seed=1000 + n
+            connectors, package=package, name=f"Trades {n:04d} Ltd", books=books, seed=1000 + n
         )
         companies.append(
             Company(package, connection.company_id, connection.id, connection.business_name, records)
         )
-        with runtime.store.unit_of_work() as uow:  # the outbox's entries, so that "all sent" can be seen
+        with connectors.store.unit_of_work() as uow:  # the outbox's entries, so that "all sent" can be seen
             OutboxRepository(uow.session, connection.id, connection.company_id).sync(connection.cut_off_date)
             uow.commit()
         if (n + 1) % 20 == 0:
@@ -221,7 +206,11 @@ def busiest_window(times: list[float], span: float) -> int:
 
 
 def run_once(workers: int, args: argparse.Namespace, tmp: Path) -> Result:
-    url = fresh_database(args.url)
+    with scratch_database(args.url, label="workers") as url:
+        return run_on(url, workers, args, tmp)
+
+
+def run_on(url: str, workers: int, args: argparse.Namespace, tmp: Path) -> Result:
     sandboxes = {package: start_sandbox(package, args.time_scale) for package in ("sage", "xero")}
     environ = {
         **os.environ,
@@ -236,15 +225,15 @@ def run_once(workers: int, args: argparse.Namespace, tmp: Path) -> Result:
     store = Store.from_settings(settings)
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        runtime = Runtime(
+        connectors = ConnectorFactory(
             store=store,
             settings=settings,
             box=SecretBox.from_settings(settings),
-            pacer_factory=shared_pacers(store.engine, time_scale=args.time_scale),
+            pacer_factory=shared_pacers(store, time_scale=args.time_scale),
         )
         started = time.perf_counter()
         print(f"{workers} workers: setting up {args.companies} companies", flush=True)
-        companies = asyncio.run(set_up(runtime, args))
+        companies = asyncio.run(set_up(connectors, args))
         print(f"  set up in {time.perf_counter() - started:.0f} s", flush=True)
         for company in companies:
             request_send(store, settings, company.company_id, reason="records arrived", pressed=True)
@@ -313,10 +302,9 @@ def run_once(workers: int, args: argparse.Namespace, tmp: Path) -> Result:
             counts = {business["name"]: business["counts"] for business in state["businesses"]}
             stats = sandbox.get("/_bench/stats")
             limit, window = LIMITS[package]
-            span = window / args.time_scale if package == "xero" else window
-            limit_in_span = limit if package == "xero" else limit * args.time_scale
+            span = window / args.time_scale
             busiest = max((busiest_window(times, span) for times in stats["times"].values()), default=0)
-            peaks[package] = busiest / limit_in_span
+            peaks[package] = busiest / limit
             package_calls = sum(len(times) for times in stats["times"].values())
             calls += package_calls
             mine = [c for c in companies if c.package == package]
@@ -357,7 +345,6 @@ def run_once(workers: int, args: argparse.Namespace, tmp: Path) -> Result:
         for sandbox in sandboxes.values():
             sandbox.process.terminate()
             sandbox.process.wait(timeout=20)
-        drop_database(args.url, url)
 
 
 def show(result: Result, args: argparse.Namespace) -> None:
