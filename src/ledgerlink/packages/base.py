@@ -75,6 +75,9 @@ class Limits:
     # Kinds of call the package limits on their own, each to so many a minute (a batch endpoint's own
     # budget, say): a request of that kind counts against its kind's budget as well as the minute's.
     calls_per_minute: Mapping[str, int] = field(default_factory=dict)
+    # The kind of call each document type goes as, where that kind has a budget of its own: what a
+    # send says it has left counts those calls against their kind's budget too.
+    call_kinds: Mapping[DocumentType, str] = field(default_factory=dict)
 
     def batch_size(self, document_type: DocumentType) -> int:
         return self.batch_sizes.get(document_type, 1)

@@ -160,8 +160,12 @@ class LocalPacer:
         if report.day_remaining is not None and report.day_remaining <= 0:
             self._day_exhausted_until = max(self._day_exhausted_until, now + 3600.0 / self.time_scale)
 
-    def paced_per_second(self) -> float | None:
-        """Requests a (real) second the pacer lets go at the package's limit, on average."""
+    def paced_per_second(self, kind: str | None = None) -> float | None:
+        """Requests a (real) second the pacer lets go at the package's limit, on average; of a `kind`
+        with a budget of its own, at that budget's."""
+        if kind is not None:
+            own = self._kinds.get(kind)
+            return own.paced_per_second() if own is not None else None
         return self._budget * self._factor / self._window
 
     def seconds_for(self, calls: int) -> float | None:
@@ -210,7 +214,7 @@ class UnlimitedPacer:
     def slow_down(self, retry_after: float, scope: RateLimitScope) -> None:
         return None
 
-    def paced_per_second(self) -> float | None:
+    def paced_per_second(self, kind: str | None = None) -> float | None:
         return None  # no limit sets the pace: there is nothing to wait for
 
     def seconds_for(self, calls: int) -> float | None:

@@ -86,3 +86,11 @@ async def test_a_kind_of_call_limited_on_its_own_keeps_its_own_window_and_others
     assert sorted(batches)[3] >= 0.95  # the fourth waits for the first to leave the package's minute
     assert max(others) < 0.3  # every other request spends only the connection's budget
     assert pacer.requests == 24
+
+
+def test_the_pace_of_a_kind_limited_on_its_own_is_its_own_budget_s() -> None:
+    pacer = LocalPacer(Limits(requests_per_minute=500, concurrency=10, calls_per_minute={"batch": 40}))
+
+    assert pacer.paced_per_second("batch") == pytest.approx(39 / 60, rel=0.01)
+    assert pacer.paced_per_second() == pytest.approx(499 / 60, rel=0.01)
+    assert pacer.paced_per_second("other") is None

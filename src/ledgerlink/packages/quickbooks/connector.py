@@ -96,6 +96,7 @@ class QuickBooksConnector(PackageConnector):
         concurrency=10,
         batch_sizes=dict.fromkeys(BATCHED, BATCH_SIZE),
         calls_per_minute={BATCH: BATCH_CALLS_PER_MINUTE},
+        call_kinds=dict.fromkeys(BATCHED, BATCH),
     )
     idempotency: ClassVar[IdempotencyMechanism] = IdempotencyMechanism.REQUEST_PARAMETER
     # How long QuickBooks keeps a requestid is not published: look up before creating again.

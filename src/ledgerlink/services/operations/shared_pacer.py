@@ -119,10 +119,16 @@ class SharedPacer:
             held.move({key: max(tat, at) + self.budgets[key].interval for key, tat in held.tats.items()})
         return wait
 
-    def paced_per_second(self) -> float | None:
-        """Requests a (real) second the minute budget lets go: what a wait estimate divides by."""
-        minute = [budget for budget in self.budgets.values() if budget.kind == "minute"]
-        return 1.0 / minute[0].interval if minute else None
+    def paced_per_second(self, kind: str | None = None) -> float | None:
+        """Requests a (real) second the minute budget lets go (of a `kind` with a budget of its own, that
+        budget): what a wait estimate divides by."""
+        if kind is not None:
+            own = [
+                budget for budget in self.budgets.values() if budget.kind == "calls" and budget.calls == kind
+            ]
+        else:
+            own = [budget for budget in self.budgets.values() if budget.kind == "minute"]
+        return 1.0 / own[0].interval if own else None
 
     def seconds_for(self, calls: int) -> float | None:
         """Seconds `calls` more requests take at the minute budget's even pace."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
@@ -59,7 +60,7 @@ from ledgerlink.services.sending.chunks import ChunkDrafter, Item
 from ledgerlink.services.sending.drafting import DraftRequest, build_draft
 from ledgerlink.services.sending.opening_queue import queue_opening_items
 from ledgerlink.services.sending.outcomes import Answered, write_outcomes
-from ledgerlink.services.sending.pace import calls_needed, daily_limit_used, waiting
+from ledgerlink.services.sending.pace import calls_by_kind, daily_limit_used, waiting
 from ledgerlink.services.sending.refusals import RefusedMappings
 from ledgerlink.services.sending.reissue import Reissuer
 from ledgerlink.services.sending.resolver import ConnectionResolver
@@ -174,6 +175,7 @@ class Sender:
         self._refused: RefusedMappings = {}  # accounts the package refused in this send
         self.on_waiting = on_waiting
         self._planned_calls = 0
+        self._planned_kinds: dict[str, int] = {}  # of those, the calls of a kind with its own budget
         self._day_retry: float | None = None
         if connector.context.observer is None:
             connector.context.observer = collect_exchange
@@ -245,7 +247,9 @@ class Sender:
                 counts = self._outbox(uow).counts()
                 left = self._outbox(uow).counts_by_step(left_states)
             self._total = sum(counts[s] for s in left_states)
-            self._planned_calls = calls_needed(self.connector.limits, left)
+            by_kind = calls_by_kind(self.connector.limits, left)
+            self._planned_calls = sum(by_kind.values())
+            self._planned_kinds = {kind: calls for kind, calls in by_kind.items() if kind is not None}
             self._say_waiting()
             await self._resolve_uncertain()
             await self._credit_and_reissue()
@@ -305,6 +309,12 @@ class Sender:
         per_second = rate() if callable(rate) else None
         calls_left = self._planned_calls - self.report.calls
         seconds = reckon(calls_left) if callable(reckon) else None
+        # The calls made are not told apart by kind: each kind is taken to have gone in its share.
+        share = max(calls_left, 0) / self._planned_calls if self._planned_calls else 0.0
+        kinds_left = {
+            kind: (math.ceil(planned * share), rate(kind) if callable(rate) else None)
+            for kind, planned in self._planned_kinds.items()
+        }
         found = waiting(
             self._label,
             self.connector.limits,
@@ -312,6 +322,7 @@ class Sender:
             per_second=per_second,
             time_scale=float(getattr(pacer, "time_scale", 1.0)),
             seconds=seconds,
+            kinds_left=kinds_left,
         )
         self.report.seconds_left = found.seconds_left if found else None
         self._say(found.message if found else "")

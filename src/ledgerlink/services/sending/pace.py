@@ -34,11 +34,19 @@ SENT_AS: dict[tuple[RecordKind, Step], DocumentType] = {
 
 def calls_needed(limits: Limits, left: Mapping[tuple[RecordKind, Step], int]) -> int:
     """The calls sending these entries takes, as many records a call as the package takes."""
-    return sum(
-        math.ceil(count / max(1, limits.batch_size(SENT_AS.get(key, DocumentType.CONTACT))))
-        for key, count in left.items()
-        if count
-    )
+    return sum(calls_by_kind(limits, left).values())
+
+
+def calls_by_kind(limits: Limits, left: Mapping[tuple[RecordKind, Step], int]) -> dict[str | None, int]:
+    """The same calls by the kind they go as (`Limits.call_kinds`; None: a plain request), so a kind the
+    package limits on its own can be held to its own budget."""
+    calls: dict[str | None, int] = {}
+    for key, count in left.items():
+        if count:
+            sent_as = SENT_AS.get(key, DocumentType.CONTACT)
+            kind = limits.call_kinds.get(sent_as)
+            calls[kind] = calls.get(kind, 0) + math.ceil(count / max(1, limits.batch_size(sent_as)))
+    return calls
 
 
 def in_words(seconds: float) -> str:
@@ -70,19 +78,31 @@ def waiting(
     per_second: float | None,
     time_scale: float = 1.0,
     seconds: float | None = None,
+    kinds_left: Mapping[str, tuple[int, float | None]] | None = None,
 ) -> Waiting | None:
     """What the send waits for while the package's limits set its pace (None: nothing to say, the
     rest goes within a minute's budget, or no limit sets the pace). `per_second` is the pacer's pace
     in real seconds, and what is said is real time; `time_scale` runs a sandbox's minute faster;
-    `seconds`, the pacer's own reckoning of the time those calls take, where it has one."""
+    `seconds`, the pacer's own reckoning of the time those calls take, where it has one. `kinds_left`
+    holds, for each kind of call the package limits on its own, the calls of that kind still to make
+    and the pacer's pace for them: whichever budget takes longest sets the time left."""
     if per_second is None or per_second <= 0 or calls_left <= 0:
         return None
     if seconds is None:  # the pacer's own account of its window, where it has one, is better
         seconds = calls_left / per_second
     minute_budget = per_second * 60 / time_scale
-    if calls_left < minute_budget:
+    said = f"{label} allows {limits.requests_per_minute} requests a minute"
+    paced = calls_left >= minute_budget
+    for kind, (calls, kind_per_second) in sorted((kinds_left or {}).items()):
+        if not calls or not kind_per_second or kind not in limits.calls_per_minute:
+            continue
+        kind_seconds = calls / kind_per_second
+        if calls >= kind_per_second * 60 / time_scale and (not paced or kind_seconds > seconds):
+            seconds, paced = kind_seconds, True
+            said = f"{label} allows {limits.calls_per_minute[kind]} {kind} calls a minute"
+    if not paced:
         return None
-    message = f"{label} allows {limits.requests_per_minute} requests a minute: {in_words(seconds)} left"
+    message = f"{said}: {in_words(seconds)} left"
     if limits.requests_per_day and calls_left > limits.requests_per_day:
         days = math.ceil(calls_left / limits.requests_per_day)
         message += (
