@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from ledgerlink.domain.records import Customer, RecordKind, Supplier
 from ledgerlink.services.demo.sandbox_session import seed_business
@@ -177,7 +178,7 @@ def test_the_package_first_path_imports_then_sends_everything_without_duplicates
     page.fill("input[name=cut_off_date]", "2026-01-01")
     person.shot("cut-off-and-send-mode")
     page.click("text=Save and continue")
-    assert page.locator(".steps li.done").count() == 1
+    expect(page.locator(".steps li.done")).to_have_count(1)
 
     page.wait_for_url("**/wizard/import")
     page.click("button:has-text('Preview the import of customers')")
@@ -243,7 +244,7 @@ def test_the_package_first_path_imports_then_sends_everything_without_duplicates
 
     page.wait_for_url("**/wizard/link/suppliers")
     page.click("button:has-text('Find matches in')")
-    assert page.inner_text(".link-progress li[data-status=linked] strong") == "2"  # imported
+    expect(page.locator(".link-progress li[data-status=linked] strong")).to_have_text("2")  # imported
     assert page.inner_text(".link-progress li[data-status=create_new] strong") == "1"  # the job system's own
     person.shot("suppliers-linked")
     page.click("button:has-text('Finish linking suppliers')")

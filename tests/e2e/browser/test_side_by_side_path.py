@@ -9,6 +9,7 @@ import asyncio
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from ledgerlink.services.demo.books import generate
 from ledgerlink.services.demo.sandbox_session import seed_business
@@ -38,8 +39,9 @@ def in_xero(world: World) -> SideBySide:
     return seeded
 
 
-def linked(person: Person) -> int:
-    return int(person.page.inner_text(".link-progress li[data-status=linked] strong"))
+def assert_linked(person: Person, count: int) -> None:
+    """Each accept or undo reloads the page; wait for the count the new page shows rather than read the old."""
+    expect(person.page.locator(".link-progress li[data-status=linked] strong")).to_have_text(str(count))
 
 
 def test_the_side_by_side_path_links_before_sending_and_ends_with_everything_sent(
@@ -74,26 +76,26 @@ def test_the_side_by_side_path_links_before_sending_and_ends_with_everything_sen
     assert "2 sure matches, 2 to check" in page.inner_text(".flash")
     person.shot("customer-matches-found")
     page.click("button:has-text('Accept all 2 sure matches')")
-    assert linked(person) == 2
+    assert_linked(person, 2)
 
     moved = page.locator(f"article.proposal[data-source-id='{in_xero.moved.source_id}']")
     assert "moved house?" in moved.inner_text()
     moved_contact = moved.get_attribute("data-package-id") or ""
     person.shot("a-person-who-moved")
     moved.locator("button:has-text('Accept')").click()
-    assert linked(person) == 3
+    assert_linked(person, 3)
     # the page comes back at the next record to check, and the decided one is listed with its undo
     assert "#r-" in page.url
     now_linked = page.locator(f"li[data-status=linked][data-source-id='{in_xero.moved.source_id}']")
     assert "Undo" in now_linked.inner_text()
     person.shot("linked-list-with-undo")
     now_linked.locator("button:has-text('Undo')").click()
-    assert linked(person) == 2
+    assert_linked(person, 2)
     assert page.locator(f"article.proposal[data-source-id='{in_xero.moved.source_id}']").count() == 1
     page.locator(
         f"article.proposal[data-source-id='{in_xero.moved.source_id}'] button:has-text('Accept')"
     ).click()
-    assert linked(person) == 3
+    assert_linked(person, 3)
 
     namesake = page.locator(f"article.proposal[data-source-id='{in_xero.namesake.source_id}']")
     assert "email differs" in namesake.inner_text()
@@ -108,7 +110,7 @@ def test_the_side_by_side_path_links_before_sending_and_ends_with_everything_sen
     page.wait_for_url("**/wizard/link/suppliers")
     page.click("button:has-text('Find matches in')")
     page.click("button:has-text('Accept all 3 sure matches')")
-    assert linked(person) == 3
+    assert_linked(person, 3)
     person.shot("suppliers-linked")
     page.click("button:has-text('Finish linking suppliers')")
 
