@@ -238,8 +238,10 @@ class OpeningItems:
     `how` says it in words (the docs and the mapping page quote it). A package that takes them as
     documents on an account names the account its own default chart keeps for it (`account_names`,
     best first) and what kind of account may stand in (`account_classes`), and its rate for no VAT
-    (`tax_names`, by name or id); the mapping step suggests those, or says why it cannot. A package with
-    its own opening-balance mechanism needs neither (both empty), and reads `DocumentDraft.opening`.
+    (`tax_names`, by name or id); the mapping step suggests those, or says why it cannot. A package that
+    takes them on an account but not as documents with tax (a journal entry) names no tax rate, and no
+    rate is asked for. A package with its own opening-balance mechanism needs neither (both empty), and
+    reads `DocumentDraft.opening`.
     """
 
     how: str
@@ -250,6 +252,10 @@ class OpeningItems:
     @property
     def needs_mapping(self) -> bool:
         return bool(self.account_classes)
+
+    @property
+    def needs_tax(self) -> bool:
+        return self.needs_mapping and bool(self.tax_names)
 
 
 @dataclass(frozen=True)

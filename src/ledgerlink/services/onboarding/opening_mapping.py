@@ -128,6 +128,8 @@ def opening_lines(
             account_problem(way, account, current, lists) if current else "",
         )
     ]
+    if not way.needs_tax:
+        return lines  # a journal entry on the account, with no tax rate to choose
     for usage, code in VAT.items():
         chosen = mapped.get((OPENING, code), "")
         tax = lists.tax_rate(chosen) if chosen else None
@@ -158,6 +160,8 @@ def validated_opening(way: OpeningItems | None, code: str, package_ref: str, lis
             raise ValueError(f"opening items cannot go there: {problem.removeprefix('mapped to ')}")
         return account.id
     usage = next((u for u, c in VAT.items() if c == code), None)
+    if usage is not None and not way.needs_tax:
+        raise ValueError("opening items go in with no tax rate on this package: only the account is mapped")
     if usage is None:
         raise ValueError(
             f"there is no opening code {code}: choose {ACCOUNT}, {VAT['sales']} or {VAT['purchase']}"

@@ -87,8 +87,9 @@ def opening_draft(
     account_id = account_code = tax_id = ""
     if way.needs_mapping:
         account = resolver.opening_account()
-        tax = resolver.opening_tax("sales" if sales else "purchase")
-        account_id, account_code, tax_id = account.id, account.code, tax.id
+        account_id, account_code = account.id, account.code
+    if way.needs_tax:
+        tax_id = resolver.opening_tax("sales" if sales else "purchase").id
     own_due = getattr(record, "due_date", None)
     line = LineDraft(
         description=f"Opening balance: {record.number} of {record.date:%d/%m/%Y}, {amount} open at the cut-off",
