@@ -11,6 +11,7 @@ from ledgerlink.packages.base import PackageConfig
 from ledgerlink.packages.registry import PackageEntry
 from ledgerlink.packages.tryton.auth import TrytonAuth
 from ledgerlink.packages.tryton.connector import TrytonConnector
+from ledgerlink.packages.tryton.opening import OPENING_ITEMS
 
 
 class TrytonConfig(PackageConfig):
@@ -30,6 +31,7 @@ PACKAGE = PackageEntry(
     auth=TrytonAuth,
     connector=TrytonConnector,
     config=TrytonConfig,
+    opening_items=OPENING_ITEMS,
     # A quarter of a second a call, several calls a record: the demo's 1,000 invoices (about 2,700
     # records) take about an hour on Tryton, 100 (about 300 records) a few minutes.
     demo_invoices=100,

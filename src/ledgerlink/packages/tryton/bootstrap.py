@@ -48,7 +48,10 @@ UK_CHART: tuple[tuple[str, str, str], ...] = (
     ("7700", "Equipment Hire", "expense"),
     ("7800", "Repairs and Renewals", "expense"),
     ("7900", "Bank charges and interest", "expense"),
+    ("9998", "Opening Balances", "equity"),
 )
+# the journal opening items go to: Tryton's type for opening situations, which its modules do not make
+OPENING_JOURNAL = {"name": "Opening balances", "code": "OPEN", "type": "situation"}
 
 # kind -> the account type's name, its statement and its flags
 ACCOUNT_TYPES: dict[str, tuple[str, str, dict[str, bool]]] = {
@@ -234,6 +237,7 @@ async def bootstrap(rpc: TrytonRpc, name: str, years: range) -> int:
     await set_up_taxes(rpc, company, accounts)
     await set_up_years(rpc, company, years)
     await set_up_defaults(rpc, accounts)
+    await create(rpc, "account.journal", [OPENING_JOURNAL])
     return company
 
 
@@ -245,4 +249,6 @@ async def rename_company(rpc: TrytonRpc, name: str) -> None:
 
 def fingerprint() -> str:
     """What the bootstrap makes, in a few letters: a template made by an earlier chart is not reused."""
-    return hashlib.sha256(repr((UK_CHART, ACCOUNT_TYPES, VAT_RATES)).encode()).hexdigest()[:8]
+    return hashlib.sha256(repr((UK_CHART, ACCOUNT_TYPES, VAT_RATES, OPENING_JOURNAL)).encode()).hexdigest()[
+        :8
+    ]

@@ -29,6 +29,7 @@ from ledgerlink.packages.base import (
     Limits,
     Outcome,
     PackageConnector,
+    PackageTotals,
     PaymentDraft,
     Refused,
     Taken,
@@ -36,7 +37,7 @@ from ledgerlink.packages.base import (
     VatRounding,
     nothing_taken,
 )
-from ledgerlink.packages.tryton import mapping
+from ledgerlink.packages.tryton import mapping, opening
 from ledgerlink.packages.tryton.client import TrytonRpc
 from ledgerlink.packages.tryton.money import MoneyMoves
 
@@ -93,6 +94,8 @@ class TrytonConnector(PackageConnector):
                 "account.account", [("type.payable", "=", True)], ["id"], limit=1
             )
             self._ids["payable"] = int(accounts[0]["id"])
+            # opening items go to the journal Tryton keeps for opening situations, where there is one
+            self._ids.setdefault("journal_situation", self._ids["journal_general"])
         return self._ids[name]
 
     async def ledger_accounts(self) -> list[LedgerAccount]:
@@ -207,6 +210,8 @@ class TrytonConnector(PackageConnector):
             [party] = await self.rpc.model("party.party", "create", [mapping.party_create(draft)], write=True)
             return Created(draft.key, str(party), number=mapping.party_code(draft.role, draft.source_id))
         if isinstance(draft, DocumentDraft):
+            if draft.opening is not None:
+                return await self._opening_item(draft)
             return await self._invoice(draft)
         if isinstance(draft, PaymentDraft):
             move = await self.money.payment_move(draft)
@@ -236,14 +241,20 @@ class TrytonConnector(PackageConnector):
             code = mapping.party_code(draft.role, draft.source_id)
             rows = await self.rpc.search_read("party.party", [("code", "=", code)], ["id"], limit=1)
             return str(rows[0]["id"]) if rows and not taken(str(rows[0]["id"])) else None
-        model = "account.invoice" if isinstance(draft, DocumentDraft) else "account.move"
+        invoice = isinstance(draft, DocumentDraft) and draft.opening is None
+        model = "account.invoice" if invoice else "account.move"
         rows = await self.rpc.search_read(
             model, [("description", "=", mapping.tag(draft.key))], ["state"], limit=1
         )
-        if not rows or taken(str(rows[0]["id"])):
+        if not rows:
             return None
         found, state = int(rows[0]["id"]), str(rows[0]["state"])
+        opening_item = isinstance(draft, DocumentDraft) and draft.opening is not None
+        if taken(mapping.opening_document_id(found) if opening_item else str(found)):
+            return None
         try:
+            if isinstance(draft, DocumentDraft) and draft.opening is not None:
+                return (await self._complete_opening_item(draft, found)).package_id
             if isinstance(draft, DocumentDraft):
                 return (await self._complete_invoice(draft, found, state)).package_id
             if isinstance(draft, PaymentDraft):
@@ -258,6 +269,36 @@ class TrytonConnector(PackageConnector):
             return None
 
     # --- invoices and credit notes ----------------------------------------------------------------
+
+    async def _opening_item(self, draft: DocumentDraft) -> Created:
+        """A document open at the cut-off, as the journal entry `opening.py` describes."""
+        purchase = draft.document_type in mapping.PURCHASES
+        lines = opening.move_lines(
+            draft, party_account=await self._setup("payable" if purchase else "receivable")
+        )
+        move = await self.money.move(draft.key, draft.date, "journal_situation", lines)
+        try:
+            return await self._complete_opening_item(draft, move)
+        except Rejected:
+            await self._discard("account.move", move)
+            raise
+
+    async def _complete_opening_item(self, draft: DocumentDraft, move: int) -> Created:
+        """The opening entry posted (left alone when it is), and what it holds as Tryton reads it."""
+        [row] = await self.rpc.model("account.move", "read", [move], ["state"])
+        if row["state"] == "draft":
+            await self.rpc.model("account.move", "post", [move], write=True)
+        [line] = await self.rpc.search_read(
+            "account.move.line", [("move", "=", move), ("party", "!=", None)], ["debit", "credit"], limit=1
+        )
+        gross = abs(mapping.signed(line))
+        return Created(
+            draft.key,
+            mapping.opening_document_id(move),
+            number=draft.opening.number if draft.opening else draft.number,
+            totals=PackageTotals(net=gross, vat=mapping.ZERO, gross=gross),
+            status="posted",
+        )
 
     async def _address(self, party: int) -> int:
         if party not in self._addresses:

@@ -51,6 +51,28 @@ def tag(key: str) -> str:
     return f"ledgerlink:{key}"
 
 
+OPENING_PREFIX = "move-"  # an opening item's package id is its move's, told apart from an invoice's
+
+
+def opening_document_id(move: int) -> str:
+    return f"{OPENING_PREFIX}{move}"
+
+
+def opening_move(document: str) -> int | None:
+    """The opening move a document id stands for, or None for an invoice's id."""
+    return int(document.removeprefix(OPENING_PREFIX)) if document.startswith(OPENING_PREFIX) else None
+
+
+def against(document: str) -> str:
+    """What a party line settling an opening item says, so the lines settling it are found again."""
+    return f"[against {document}]"
+
+
+def settling(description: str, document: str) -> str:
+    """A party line's description; one settling an opening item carries its mark."""
+    return f"{description} {against(document)}" if opening_move(document) is not None else description
+
+
 def party_code(role: str, source_id: str) -> str:
     return f"{'C' if role == 'customer' else 'S'}-{source_id}"
 
@@ -183,6 +205,11 @@ def on_account_side(document_type: DocumentType) -> int:
     return -1 if document_type is DocumentType.CUSTOMER_RECEIPT else 1
 
 
+def signed(line: dict[str, Any]) -> Decimal:
+    """A move line's debit less its credit."""
+    return Decimal(str(line.get("debit") or 0)) - Decimal(str(line.get("credit") or 0))
+
+
 def amounts(signed: Decimal) -> dict[str, Decimal]:
     return {"debit": signed if signed > 0 else ZERO, "credit": -signed if signed < 0 else ZERO}
 
@@ -194,7 +221,7 @@ def payment_lines(draft: PaymentDraft, *, party_account: int, description: str) 
         {
             "account": party_account,
             "party": party,
-            "description": description,
+            "description": settling(description, allocation.document_id),
             **amounts(allocation.amount * payment_side(allocation.document_type)),
         }
         for allocation in draft.allocations

@@ -3,7 +3,8 @@
 A payment is a move in the cash journal, the bank against the party's receivable or payable; a credit
 allocation a move of two lines on the party's account. Each party line is added to the payment lines
 of the document it settles, in the order the lines were made, and a document settled in full has its
-lines reconciled. Every step looks first whether it is done, so finishing a move after a lost reply
+lines reconciled. An opening item is a journal entry, not an invoice: the party lines settling it carry
+its mark (`mapping.against`) and are reconciled with its line once together they leave nothing open. Every step looks first whether it is done, so finishing a move after a lost reply
 does nothing twice.
 """
 
@@ -71,25 +72,25 @@ class MoneyMoves:
             {
                 "account": account,
                 "party": int(draft.contact_id),
-                "description": f"credit {draft.source_id}",
+                "description": mapping.settling(f"credit {draft.source_id}", document),
                 **mapping.amounts(draft.amount * mapping.payment_side(kind)),
             }
-            for kind in (invoice_type, credit_type)
+            for kind, document in ((invoice_type, draft.invoice_id), (credit_type, draft.credit_note_id))
         ]
         return await self.move(draft.key, draft.date, "journal_general", lines)
 
     async def complete_payment(self, draft: PaymentDraft, move: int) -> Created:
-        documents = [int(a.document_id) for a in draft.allocations]
-        await self.settle(move, documents)
+        await self.settle(move, [a.document_id for a in draft.allocations])
         return Created(draft.key, str(move), related_ids=tuple(a.document_id for a in draft.allocations))
 
     async def complete_allocation(self, draft: CreditAllocationDraft, move: int) -> Created:
-        await self.settle(move, [int(draft.invoice_id), int(draft.credit_note_id)])
+        await self.settle(move, [draft.invoice_id, draft.credit_note_id])
         return Created(draft.key, str(move), related_ids=(draft.invoice_id, draft.credit_note_id))
 
-    async def settle(self, move: int, documents: list[int]) -> None:
+    async def settle(self, move: int, documents: list[str]) -> None:
         """Post the move, add its party lines to the documents' payment lines in order, and reconcile
-        each document its lines now settle. Each step is skipped where already done."""
+        each document its lines now settle (an opening item: with the lines carrying its mark). Each step
+        is skipped where already done."""
         lines = await self.rpc.search_read(
             "account.move.line",
             [("move", "=", move)],
@@ -100,15 +101,51 @@ class MoneyMoves:
             await self.rpc.model("account.move", "post", [move], write=True)
         party_lines = [line for line in lines if line.get("party")]
         for document, line in zip(documents, party_lines, strict=False):
+            opening = mapping.opening_move(document)
+            if opening is not None:
+                await self.reconcile_opening_if_settled(opening)
+                continue
             if line.get("invoice_payment") is None:
                 await self.rpc.model(
                     "account.invoice",
                     "write",
-                    [document],
+                    [int(document)],
                     {"payment_lines": [["add", [int(line["id"])]]]},
                     write=True,
                 )
-            await self.reconcile_if_settled(document)
+            await self.reconcile_if_settled(int(document))
+
+    async def reconcile_opening_if_settled(self, move: int) -> None:
+        """An opening item's party line reconciled with the posted lines carrying its mark, once
+        together they leave nothing open; a part paid stays open, as an invoice part paid does."""
+        [line] = await self.rpc.search_read(
+            "account.move.line",
+            [("move", "=", move), ("party", "!=", None)],
+            ["party", "account", "debit", "credit", "reconciliation", "date"],
+            limit=1,
+        )
+        if line.get("reconciliation"):
+            return
+        mark = mapping.against(mapping.opening_document_id(move))
+        settling = await self.rpc.search_read(
+            "account.move.line",
+            [
+                ("party", "=", int(line["party"])),
+                ("account", "=", int(line["account"])),
+                ("description", "like", f"%{mark}"),
+                ("reconciliation", "=", None),
+                ("move_state", "=", "posted"),
+            ],
+            ["debit", "credit", "date"],
+        )
+        left = sum((mapping.signed(row) for row in [line, *settling]), mapping.ZERO)
+        if settling and left == 0:
+            values = {
+                "company": await self.setup("company"),
+                "date": max(row["date"] for row in [line, *settling]),
+                "lines": [["add", [int(row["id"]) for row in [line, *settling]]]],
+            }
+            await self.rpc.model("account.move.reconciliation", "create", [values], write=True)
 
     async def reconcile_if_settled(self, document: int) -> None:
         [row] = await self.rpc.model(

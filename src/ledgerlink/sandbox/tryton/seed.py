@@ -132,6 +132,7 @@ COUNTS = {
     "purchase_documents": "SELECT count(*) FROM account_invoice WHERE type = 'in'",
     "payments": MOVES + "'cash'",
     "allocations": MOVES + "'general'",
+    "opening_entries": MOVES + "'situation'",
 }
 
 

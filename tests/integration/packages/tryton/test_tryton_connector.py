@@ -19,11 +19,13 @@ from ledgerlink.packages.base import (
     DocumentDraft,
     DocumentType,
     LineDraft,
+    OpeningOf,
     PackageSettings,
     PaymentDraft,
 )
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.tryton import mapping
+from ledgerlink.packages.tryton import opening as tryton_opening
 from ledgerlink.packages.tryton.connector import TrytonConnector
 from ledgerlink.packages.tryton.server import TrytonHome, start_business
 
@@ -246,3 +248,154 @@ async def test_an_invoice_left_in_draft_by_a_lost_reply_is_posted_when_found(
     [row] = await connector.rpc.model("account.invoice", "read", made, ["state", "total_amount"])
     assert (row["state"], row["total_amount"]) == ("posted", Decimal("60.00"))
     assert await connector.outstanding_balance(customer.package_id) == Decimal("60.00")
+
+
+def opening_item(
+    key: str, kind: DocumentType, contact: str, number: str, open_amount: str, of: str, account: str
+) -> DocumentDraft:
+    """A document dated before the cut-off of 1 April 2026, `open_amount` of its `of` still open then."""
+    amount = Decimal(open_amount)
+    return DocumentDraft(
+        key,
+        number,
+        kind,
+        contact,
+        number,
+        date(2026, 4, 1),
+        (
+            LineDraft(
+                f"Opening balance: {number}", Decimal(1), amount, amount, Decimal(0), account, "9998", ""
+            ),
+        ),
+        amount,
+        Decimal(0),
+        amount,
+        opening=OpeningOf(date(2026, 2, 20), number, Decimal(of), date(2026, 4, 1)),
+    )
+
+
+async def test_opening_items_go_in_as_journal_entries_and_money_after_the_cut_off_settles_them(
+    connector: TrytonConnector,
+) -> None:
+    accounts = {account.code: account for account in await connector.ledger_accounts()}
+    bank = next(b for b in await connector.bank_accounts() if b.code == "1200")
+    customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
+    supplier = await one(connector, ContactDraft("s", "S1", "supplier", "Plumb Supplies Ltd"))
+    opening = accounts["9998"].id
+    invoice = await one(
+        connector,
+        opening_item(
+            "i", DocumentType.SALES_INVOICE, customer.package_id, "INV-0901", "200.00", "240.00", opening
+        ),
+    )
+    credit = await one(
+        connector,
+        opening_item(
+            "n", DocumentType.SALES_CREDIT_NOTE, customer.package_id, "CN-0044", "30.00", "30.00", opening
+        ),
+    )
+    bill = await one(
+        connector,
+        opening_item(
+            "b", DocumentType.PURCHASE_INVOICE, supplier.package_id, "SUP-512", "60.00", "60.00", opening
+        ),
+    )
+    # what was open at the cut-off, on the parties' own accounts, and nothing through sales or VAT
+    assert await connector.outstanding_balances([customer.package_id, supplier.package_id]) == {
+        customer.package_id: Decimal("170.00"),
+        supplier.package_id: Decimal("60.00"),
+    }
+    assert invoice.totals is not None
+    assert (invoice.totals.vat, invoice.totals.gross) == (Decimal(0), Decimal("200.00"))
+    [move] = await connector.rpc.model(
+        "account.move", "read", [mapping.opening_move(invoice.package_id)], ["state", "date", "journal"]
+    )
+    [journal] = await connector.rpc.model("account.journal", "read", [move["journal"]], ["type"])
+    assert (move["state"], move["date"], journal["type"]) == ("posted", date(2026, 4, 1), "situation")
+
+    def receipt(key: str, amount: str, document: str, kind: DocumentType, contact: str) -> PaymentDraft:
+        payment_kind = (
+            DocumentType.SUPPLIER_PAYMENT
+            if kind is DocumentType.PURCHASE_INVOICE
+            else DocumentType.CUSTOMER_RECEIPT
+        )
+        allocations = (AllocationLine(document, kind, Decimal(amount)),)
+        return PaymentDraft(
+            key,
+            key,
+            payment_kind,
+            contact,
+            bank.id,
+            bank.code,
+            date(2026, 4, 9),
+            Decimal(amount),
+            key,
+            allocations,
+        )
+
+    async def reconciled(document: str) -> bool:
+        rows = await connector.rpc.search_read(
+            "account.move.line",
+            [("move", "=", mapping.opening_move(document)), ("party", "!=", None)],
+            ["reconciliation"],
+        )
+        return bool(rows[0]["reconciliation"])
+
+    part = receipt("p1", "150.00", invoice.package_id, DocumentType.SALES_INVOICE, customer.package_id)
+    await one(connector, part)
+    await one(
+        connector,
+        CreditAllocationDraft(
+            "a",
+            "N1",
+            customer.package_id,
+            credit.package_id,
+            invoice.package_id,
+            Decimal("30.00"),
+            date(2026, 4, 9),
+        ),
+    )
+    # part paid and part credited: both still open where something is left, as an invoice would be
+    assert not await reconciled(invoice.package_id)
+    assert await reconciled(credit.package_id)
+    await one(
+        connector, receipt("p2", "20.00", invoice.package_id, DocumentType.SALES_INVOICE, customer.package_id)
+    )
+    await one(
+        connector, receipt("p3", "60.00", bill.package_id, DocumentType.PURCHASE_INVOICE, supplier.package_id)
+    )
+
+    assert await reconciled(invoice.package_id)
+    assert await reconciled(bill.package_id)
+    assert await connector.outstanding_balances([customer.package_id, supplier.package_id]) == {
+        customer.package_id: Decimal("0.00"),
+        supplier.package_id: Decimal("0.00"),
+    }
+    # a lost reply: the engine asks again, and finds each record rather than making a second
+    assert (
+        await connector.find(
+            opening_item(
+                "i", DocumentType.SALES_INVOICE, customer.package_id, "INV-0901", "200.00", "240.00", opening
+            )
+        )
+        == invoice.package_id
+    )
+    assert await connector.find(part) is not None
+
+
+async def test_an_opening_item_left_in_draft_by_a_lost_reply_is_posted_when_found(
+    connector: TrytonConnector,
+) -> None:
+    opening = next(a.id for a in await connector.ledger_accounts() if a.code == "9998")
+    customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
+    draft = opening_item(
+        "i", DocumentType.SALES_INVOICE, customer.package_id, "INV-0901", "75.00", "90.00", opening
+    )
+    # created, then the reply was lost before it was posted
+    lines = tryton_opening.move_lines(draft, party_account=await connector._setup("receivable"))
+    move = await connector.money.move(draft.key, draft.date, "journal_situation", lines)
+
+    assert await connector.find(draft) == mapping.opening_document_id(move)
+    [row] = await connector.rpc.model("account.move", "read", [move], ["state"])
+    assert row["state"] == "posted"
+    assert await connector.outstanding_balance(customer.package_id) == Decimal("75.00")
