@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from ledgerlink.cli.common import (
     shown,
 )
 from ledgerlink.errors import ConfigurationError, RecordNotFound
+from ledgerlink.packages.base import Business
 from ledgerlink.packages.registry import get_package, package_names
 from ledgerlink.services.access import company_named
 from ledgerlink.services.demo.sandbox_session import sandbox_businesses, seed_business
@@ -47,6 +49,9 @@ from ledgerlink.services.onboarding.steps import onboarding_state
 from ledgerlink.services.operations.connectors import ConnectorFactory
 from ledgerlink.settings import load_settings
 from ledgerlink.store import Company, Connection, Store
+
+# where `connect --login` reads the password of a package with no sign-in page, for scripts
+PASSWORD_VARIABLE = "LEDGERLINK_PACKAGE_PASSWORD"
 
 SandboxFlag = Annotated[
     bool, typer.Option("--sandbox", help="Use the package's local sandbox, started if needed.")
@@ -115,12 +120,53 @@ async def _connect(
     auto_approve: bool,
     timeout: float,
     quiet: bool,
+    login: str = "",
 ) -> Connection:
     if sandbox and not await sandbox_businesses(connectors, package):
         await seed_business(connectors, package, f"{company.name} Books")
     flow = ConnectFlow(
         connectors, company.id, package, sandbox=sandbox, redirect_uri=connectors.settings.redirect_uri
     )
+    if flow.signs_in_on_its_page():
+        businesses = await _sign_in_on_the_page(
+            flow, business=business, auto_approve=auto_approve, timeout=timeout, quiet=quiet
+        )
+    else:
+        businesses = await flow.finish_with_login(*_login_and_password(package, login))
+    if not business and len(businesses) > 1:
+        for number, found in enumerate(businesses, start=1):
+            console.print(f"  {number}. {shown(found.name)}")
+        choice = typer.prompt("Which business", type=int, default=1)
+        business = businesses[choice - 1].id
+    connection = flow.choose(pick_business(businesses, business).id)
+    connector = connectors.connector(connection)
+    try:
+        await Nominals(connectors.store, connection).read_lists(connector)
+    finally:
+        await connector.aclose()
+    return stored_connection(connectors.store, company.id, connection.id)  # with the lists' reading time
+
+
+def _login_and_password(package: str, login: str) -> tuple[str, str]:
+    """The login given, and its password from the environment or asked for without echo (never an
+    option: a command line is seen by everyone on the machine)."""
+    label = get_package(package).label
+    if not login:
+        raise ConfigurationError(
+            f"{label} has no sign-in page: give --login, with the password in {PASSWORD_VARIABLE} or typed "
+            "when asked"
+        )
+    password = os.environ.get(PASSWORD_VARIABLE, "")
+    if not password:
+        password = typer.prompt(f"{label} password for {login}", hide_input=True, err=True)
+    return login, password
+
+
+async def _sign_in_on_the_page(
+    flow: ConnectFlow, *, business: str, auto_approve: bool, timeout: float, quiet: bool
+) -> list[Business]:
+    """Off to the package's sign-in page, and the code its answer brings back to a local listener."""
+    sandbox, package = flow.sandbox, flow.package
     url = flow.authorization_url()
     with callback_listener(flow.redirect_uri) as caught:
         if auto_approve:
@@ -142,24 +188,12 @@ async def _connect(
                 raise ConfigurationError(
                     f"no answer from the package within {timeout:.0f} s; run the command again"
                 )
-    businesses = await flow.finish(
+    return await flow.finish(
         code=caught.get("code", ""),
         state=caught.get("state", ""),
         error=caught.get("error", ""),
         callback=caught,
     )
-    if not business and len(businesses) > 1:
-        for number, found in enumerate(businesses, start=1):
-            console.print(f"  {number}. {shown(found.name)}")
-        choice = typer.prompt("Which business", type=int, default=1)
-        business = businesses[choice - 1].id
-    connection = flow.choose(pick_business(businesses, business).id)
-    connector = connectors.connector(connection)
-    try:
-        await Nominals(connectors.store, connection).read_lists(connector)
-    finally:
-        await connector.aclose()
-    return stored_connection(connectors.store, company.id, connection.id)  # with the lists' reading time
 
 
 @reports_errors
@@ -172,9 +206,17 @@ def connect(
         bool, typer.Option("--auto-approve", help="On a sandbox: sign in and approve without a browser.")
     ] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the sign-in.")] = 300.0,
+    login: Annotated[
+        str,
+        typer.Option(
+            help="For a package with no sign-in page of its own (a server the business runs): the user "
+            f"to sign in as. The password is asked for, or read from {PASSWORD_VARIABLE}."
+        ),
+    ] = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Connect the company to a package through its sign-in page, and read its chart of accounts."""
+    """Connect the company to a package through its sign-in page (or, where it has none, with a login and
+    password), and read its chart of accounts."""
     store, connectors = open_connectors()
     found = company_of(store, company)
     connection = asyncio.run(
@@ -187,6 +229,7 @@ def connect(
             auto_approve=auto_approve,
             timeout=timeout,
             quiet=as_json,
+            login=login,
         )
     )
     store.close()

@@ -698,6 +698,17 @@ class PackageAuth(ABC):
     @abstractmethod
     async def businesses(self, access_token: str) -> list[Business]: ...
 
+    def signs_in_on_its_page(self) -> bool:
+        """Whether the person signs in on the package's own page (OAuth2). A package reached with a login
+        and a password instead (a server the business runs itself) answers False, and takes them in
+        `sign_in`."""
+        return True
+
+    async def sign_in(self, login: str, password: str) -> TokenSet:
+        """A login and password, for a package with no sign-in page: checked against the package, kept
+        sealed as the connection's tokens; `businesses` then names the ones the login reaches."""
+        raise FeatureUnavailable("this package signs in on its own page: follow the address it gives")
+
     def read_callback(self, params: Mapping[str, str]) -> None:  # noqa: B027 (most packages need none)
         """What the callback carries beside the code, for a package that names the chosen business
         there rather than through an API (`businesses` is asked next, on the same object)."""

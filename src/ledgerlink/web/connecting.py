@@ -1,5 +1,7 @@
 """Connecting the package, for administrators only: off to the package's own sign-in page (OAuth2), back
 with a code exchanged once and at once, the business chosen when several were granted; and disconnecting.
+A package with no sign-in page of its own (a server the business runs) asks for its login and password
+here instead, checked against the package at once and kept sealed like tokens.
 
 The flow's state waits in the session between leaving for the package and coming back.
 """
@@ -13,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, PackageError
+from ledgerlink.packages.base import Business
 from ledgerlink.packages.registry import get_package
 from ledgerlink.services.demo.sandbox_session import sandbox_businesses, seed_business
 from ledgerlink.services.onboarding.connect import ONBOARDING_PATHS, ConnectFlow, choose_path, disconnect
@@ -50,6 +53,9 @@ async def connect(
         flow = ConnectFlow(
             connectors, visitor.company_id, entry.name, sandbox=sandbox, redirect_uri=redirect_uri
         )
+        if not flow.signs_in_on_its_page():
+            request.session["sign_in"] = {"package": entry.name, "sandbox": sandbox}
+            return redirect("/wizard/sign-in")
         address = flow.authorization_url()
     except (ConfigurationError, PackageError) as error:
         return redirect("/wizard/get-started", flash=f"Could not start connecting: {error}", request=request)
@@ -94,6 +100,59 @@ async def connect_callback(
             error=f"{error} {error_description}".strip(),
             callback=dict(request.query_params),
         )
+    except LedgerlinkError as problem:
+        return redirect("/wizard/get-started", flash=f"Not connected: {problem}", request=request)
+    return await _granted(request, context, visitor, flow, businesses)
+
+
+def _pending_sign_in(request: Request) -> tuple[str, bool] | None:
+    pending = request.session.get("sign_in")
+    if not isinstance(pending, dict):
+        return None
+    return str(pending.get("package", "")), bool(pending.get("sandbox"))
+
+
+@router.get("/wizard/sign-in")
+def sign_in_page(request: Request, context: Context, visitor: Administrator) -> Response:
+    pending = _pending_sign_in(request)
+    if pending is None:
+        return redirect("/wizard/get-started", flash="Choose the package to connect first.", request=request)
+    label = get_package(pending[0]).label
+    return page(request, context, visitor, "wizard/sign_in.html", {"label": label}, step="get_started")
+
+
+@router.post("/wizard/sign-in")
+async def sign_in_with_login(
+    request: Request,
+    context: Context,
+    visitor: Administrator,
+    login: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    pending = _pending_sign_in(request)
+    if pending is None:
+        return redirect("/wizard/get-started", flash="Choose the package to connect first.", request=request)
+    package, sandbox = pending
+    flow = ConnectFlow(
+        context.connectors,
+        visitor.company_id,
+        package,
+        sandbox=sandbox,
+        redirect_uri=context.settings.redirect_uri,
+    )
+    try:
+        businesses = await flow.finish_with_login(login.strip(), password)
+    except LedgerlinkError as problem:  # asked again, with the package's reason
+        return redirect("/wizard/sign-in", flash=f"Not connected: {problem}", request=request)
+    request.session.pop("sign_in", None)
+    return await _granted(request, context, visitor, flow, businesses)
+
+
+async def _granted(
+    request: Request, context: WebContext, visitor: Visitor, flow: ConnectFlow, businesses: list[Business]
+) -> Response:
+    """Signed in: the business chosen next where several were granted, else connected now."""
+    try:
         if len(businesses) > 1:
             handle = secrets.token_urlsafe(16)
             context.flows[handle] = flow

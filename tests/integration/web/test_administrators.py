@@ -48,6 +48,7 @@ ADMIN_PAGES = [
     "/settings/users",
     "/settings/api-keys",
     "/wizard/business",
+    "/wizard/sign-in",
     "/connect/callback?code=c&state=s",
 ]
 

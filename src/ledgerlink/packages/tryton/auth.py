@@ -2,8 +2,9 @@
 
 Tryton has no authorisation server. A connection keeps the Tryton user's `login:password` sealed where
 other packages keep their tokens, and the client logs in with it for a session whenever it needs one.
-Connected directly, the "code" a sign-in hands over is that secret, and the businesses a login reaches
-are the server's databases.
+Connected directly (`sign_in`), the person gives that login and password, and the businesses it reaches
+are the server's databases it can log in to: each is tried, so a wrong password is said at once rather
+than at the first send.
 
 Where a sign-in page stands in front of Tryton (`LEDGERLINK_TRYTON_AUTH_URL` and `_TOKEN_URL`, as the
 local sandbox has, so that connecting is the same as for any package), the person picks the business
@@ -19,9 +20,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from ledgerlink.errors import FeatureUnavailable, PackageUnavailable, ReconnectNeeded
+from ledgerlink.errors import AuthExpired, FeatureUnavailable, PackageUnavailable, ReconnectNeeded
 from ledgerlink.packages.base import Business, PackageAuth, TokenSet
-from ledgerlink.packages.tryton.client import split_credentials
+from ledgerlink.packages.tryton.client import TrytonRpc, split_credentials
 
 NEVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 
@@ -31,10 +32,37 @@ class TrytonAuth(PackageAuth):
 
     granted: list[Business] | None = None  # what a sign-in page said the person chose
 
+    def signs_in_on_its_page(self) -> bool:
+        return bool(self.settings.auth_url)
+
+    async def sign_in(self, login: str, password: str) -> TokenSet:
+        if not login or ":" in login or not password:
+            raise ReconnectNeeded("a Tryton login needs a user name (without a colon) and a password")
+        secret = f"{login}:{password}"
+        databases = await self._databases()
+        self.granted = [database for database in databases if await self._logs_in(database.id, secret)]
+        if not self.granted:
+            where = ", ".join(d.name for d in databases) or "none"
+            raise ReconnectNeeded(f"Tryton refused the login {login!r} on each of its databases ({where})")
+        return TokenSet(access_token=secret, refresh_token="", access_expires_at=NEVER)
+
+    async def _logs_in(self, database: str, secret: str) -> bool:
+        async def credentials() -> str:
+            return secret
+
+        rpc = TrytonRpc(self.settings.api_url, database, credentials, transport=self.transport, timeout=30.0)
+        try:
+            await rpc.login()
+        except AuthExpired:
+            return False
+        finally:
+            await rpc.aclose()
+        return True
+
     def authorization_url(self, *, state: str, redirect_uri: str | None = None) -> str:
         if not self.settings.auth_url:
             raise FeatureUnavailable(
-                "Tryton has no sign-in page, so only its local sandbox can be connected here (--sandbox)"
+                "Tryton has no sign-in page: connect with a Tryton login and password instead"
             )
         query = {
             "response_type": "code",
@@ -83,6 +111,9 @@ class TrytonAuth(PackageAuth):
     async def businesses(self, access_token: str) -> list[Business]:
         if self.granted is not None:
             return list(self.granted)
+        return await self._databases()
+
+    async def _databases(self) -> list[Business]:
         body = {"method": "common.db.list", "params": [], "id": 0}
         async with httpx.AsyncClient(transport=self.transport, timeout=30.0) as client:
             try:

@@ -1,7 +1,9 @@
 """Get started: connect a package (OAuth2), choose the business, and the settings sending follows.
 
 The authorisation code lives seconds and a second exchange can kill the tokens, so `finish` exchanges
-it once, at once; the chosen business and the encrypted tokens are stored together. Disconnecting keeps
+it once, at once; the chosen business and the encrypted tokens are stored together. A package with no
+sign-in page of its own (a server the business runs itself) takes a login and a password instead
+(`finish_with_login`), checked at once and kept sealed like tokens. Disconnecting keeps
 links, mappings and history, so reconnecting the same business carries on where it stopped.
 """
 
@@ -60,6 +62,19 @@ class ConnectFlow:
         self.businesses = await auth.businesses(self.tokens.access_token)
         if not self.businesses:
             raise ConnectRefused("the package granted access to no business")
+        return self.businesses
+
+    def signs_in_on_its_page(self) -> bool:
+        return self.connectors.auth(self.package, sandbox=self.sandbox).signs_in_on_its_page()
+
+    async def finish_with_login(self, login: str, password: str) -> list[Business]:
+        """Sign in with a login and password (a package with no sign-in page), and list the businesses
+        that login reaches."""
+        auth = self.connectors.auth(self.package, sandbox=self.sandbox)
+        self.tokens = await auth.sign_in(login, password)
+        self.businesses = await auth.businesses(self.tokens.access_token)
+        if not self.businesses:
+            raise ConnectRefused("the login reaches no business in the package")
         return self.businesses
 
     def choose(self, wanted: str = "") -> Connection:

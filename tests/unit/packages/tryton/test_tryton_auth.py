@@ -24,7 +24,8 @@ def server(handler: dict[str, httpx.Response]) -> httpx.MockTransport:
 
 
 def test_without_a_sign_in_page_there_is_no_address_to_send_a_person_to() -> None:
-    with pytest.raises(FeatureUnavailable, match="only its local sandbox"):
+    assert not TrytonAuth(DIRECT).signs_in_on_its_page()
+    with pytest.raises(FeatureUnavailable, match="connect with a Tryton login and password instead"):
         TrytonAuth(DIRECT).authorization_url(state="s")
 
 
