@@ -232,6 +232,8 @@ class TrytonConnector(PackageConnector):
         that nothing ledgerlink reports as refused stays behind in the books."""
         [row] = await self.rpc.model(model, "read", [record], ["state"])
         if row["state"] == "draft":
+            if model == "account.invoice":  # Tryton deletes no numbered invoice: the number given goes first
+                await self.rpc.model(model, "write", [record], {"number": None}, write=True)
             await self.rpc.model(model, "delete", [record], write=True)
 
     async def find(self, draft: Draft, *, taken: Taken = nothing_taken) -> str | None:
@@ -327,9 +329,19 @@ class TrytonConnector(PackageConnector):
             raise
 
     async def _complete_invoice(self, draft: DocumentDraft, invoice: int, state: str) -> Created:
-        """Tax as the job system charged it, then posted; an invoice already posted is left alone."""
+        """Tax as the job system charged it, the job system's number on a customer's document, then
+        posted; an invoice already posted is left alone.
+
+        Tryton would number a customer's document from its own sequence and refuse one dated before a
+        document it has numbered already (a job invoiced late, or one sent again after a lost reply once
+        later ones are in). The job system issued it under its number, which is the one the customer
+        holds, so Tryton keeps that number and numbers nothing itself."""
         if state == "draft":
             await self._set_taxes(draft, invoice)
+            if draft.document_type not in mapping.PURCHASES:
+                await self.rpc.model(
+                    "account.invoice", "write", [invoice], {"number": draft.number}, write=True
+                )
             await self.rpc.model("account.invoice", "post", [invoice], write=True)
         [row] = await self.rpc.model(
             "account.invoice",

@@ -22,6 +22,7 @@ from ledgerlink.packages.base import (
     OpeningOf,
     PackageSettings,
     PaymentDraft,
+    Refused,
 )
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.tryton import mapping
@@ -399,3 +400,89 @@ async def test_an_opening_item_left_in_draft_by_a_lost_reply_is_posted_when_foun
     [row] = await connector.rpc.model("account.move", "read", [move], ["state"])
     assert row["state"] == "posted"
     assert await connector.outstanding_balance(customer.package_id) == Decimal("75.00")
+
+
+async def test_a_customer_invoice_dated_before_one_already_sent_is_posted_under_the_job_system_s_number(
+    connector: TrytonConnector,
+) -> None:
+    """Tryton numbers customer invoices from its own sequence, refusing one dated before an invoice it has
+    numbered already: a job invoiced late, or one whose reply was lost and is sent again after later
+    ones, would fail. The job system issued the invoice and numbered it, so Tryton keeps that number."""
+    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
+    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
+    customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
+
+    def invoice(key: str, number: str, day: date) -> DocumentDraft:
+        line = LineDraft(
+            "Service",
+            Decimal(1),
+            Decimal("50.00"),
+            Decimal("50.00"),
+            Decimal("10.00"),
+            accounts["4000"],
+            "4000",
+            taxes["Standard 20% (sales)"],
+        )
+        return DocumentDraft(
+            key,
+            number,
+            DocumentType.SALES_INVOICE,
+            customer.package_id,
+            number,
+            day,
+            (line,),
+            Decimal("50.00"),
+            Decimal("10.00"),
+            Decimal("60.00"),
+        )
+
+    later = await one(connector, invoice("i2", "INV-1002", date(2026, 3, 10)))
+    earlier = await one(connector, invoice("i1", "INV-1001", date(2026, 3, 2)))
+
+    assert (later.number, earlier.number) == ("INV-1002", "INV-1001")
+    rows = await connector.rpc.model(
+        "account.invoice", "read", [int(earlier.package_id), int(later.package_id)], ["number", "state"]
+    )
+    assert sorted((row["number"], row["state"]) for row in rows) == [
+        ("INV-1001", "posted"),
+        ("INV-1002", "posted"),
+    ]
+    assert await connector.outstanding_balance(customer.package_id) == Decimal("120.00")
+
+
+async def test_a_customer_invoice_tryton_will_not_post_is_refused_and_nothing_stays_behind(
+    connector: TrytonConnector,
+) -> None:
+    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
+    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
+    customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
+    line = LineDraft(
+        "Service",
+        Decimal(1),
+        Decimal("50.00"),
+        Decimal("50.00"),
+        Decimal("10.00"),
+        accounts["4000"],
+        "4000",
+        taxes["Standard 20% (sales)"],
+    )
+    # dated in a year Tryton has no fiscal year for: made as a draft, numbered, then refused at posting
+    draft = DocumentDraft(
+        "far",
+        "J9",
+        DocumentType.SALES_INVOICE,
+        customer.package_id,
+        "INV-9001",
+        date(2040, 1, 15),
+        (line,),
+        Decimal("50.00"),
+        Decimal("10.00"),
+        Decimal("60.00"),
+    )
+    [outcome] = await connector.create([draft])
+
+    assert isinstance(outcome, Refused)
+    left = await connector.rpc.search_read(
+        "account.invoice", [("description", "=", mapping.tag(draft.key))], ["state"]
+    )
+    assert left == []
