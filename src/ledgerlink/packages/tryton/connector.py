@@ -9,13 +9,13 @@ finishes whatever a lost reply interrupted before it answers: a record found is 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from ledgerlink.domain.package_contact import PackageContact
-from ledgerlink.errors import ReconnectNeeded, Rejected
+from ledgerlink.errors import PackageError, ReconnectNeeded, Rejected, UncertainOutcome
 from ledgerlink.packages.base import (
     BankAccount,
     ConnectionContext,
@@ -215,17 +215,32 @@ class TrytonConnector(PackageConnector):
             return await self._invoice(draft)
         if isinstance(draft, PaymentDraft):
             move = await self.money.payment_move(draft)
-            try:
-                return await self.money.complete_payment(draft, move)
-            except Rejected:
-                await self._discard("account.move", move)
-                raise
-        move = await self.money.allocation_move(draft)
+            return await self._finish("account.move", move, lambda: self.money.complete_payment(draft, move))
+        allocation = draft
+        move = await self.money.allocation_move(allocation)
+        return await self._finish(
+            "account.move", move, lambda: self.money.complete_allocation(allocation, move)
+        )
+
+    async def _finish(self, model: str, record: int, steps: Callable[[], Awaitable[Created]]) -> Created:
+        """The rest of a record's calls, once its first has made it in Tryton.
+
+        A refusal deletes the draft and fails the record with Tryton's words. Any other failure leaves
+        the record uncertain rather than unsent, whatever the error says of the call that met it: the
+        record is in Tryton already, and sending it again as if nothing were would make a second. `find`
+        finishes it (or deletes a draft Tryton refuses) before anything is sent again."""
         try:
-            return await self.money.complete_allocation(draft, move)
+            return await steps()
         except Rejected:
-            await self._discard("account.move", move)
+            try:
+                await self._discard(model, record)
+            except PackageError as error:
+                raise UncertainOutcome(f"refused by Tryton; its draft is not deleted yet: {error}") from error
             raise
+        except UncertainOutcome:
+            raise
+        except PackageError as error:
+            raise UncertainOutcome(f"made in Tryton but not finished: {error}") from error
 
     async def _discard(self, model: str, record: int) -> None:
         """A record refused half-way (Tryton would not post it) is deleted while it is still a draft, so
@@ -279,11 +294,7 @@ class TrytonConnector(PackageConnector):
             draft, party_account=await self._setup("payable" if purchase else "receivable")
         )
         move = await self.money.move(draft.key, draft.date, "journal_situation", lines)
-        try:
-            return await self._complete_opening_item(draft, move)
-        except Rejected:
-            await self._discard("account.move", move)
-            raise
+        return await self._finish("account.move", move, lambda: self._complete_opening_item(draft, move))
 
     async def _complete_opening_item(self, draft: DocumentDraft, move: int) -> Created:
         """The opening entry posted (left alone when it is), and what it holds as Tryton reads it."""
@@ -322,11 +333,9 @@ class TrytonConnector(PackageConnector):
             company=await self._setup("company"),
         )
         [invoice] = await self.rpc.model("account.invoice", "create", [values], write=True)
-        try:
-            return await self._complete_invoice(draft, int(invoice), "draft")
-        except Rejected:
-            await self._discard("account.invoice", int(invoice))
-            raise
+        return await self._finish(
+            "account.invoice", int(invoice), lambda: self._complete_invoice(draft, int(invoice), "draft")
+        )
 
     async def _complete_invoice(self, draft: DocumentDraft, invoice: int, state: str) -> Created:
         """Tax as the job system charged it, the job system's number on a customer's document, then

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from ledgerlink.errors import PackageUnavailable, UncertainOutcome
 from ledgerlink.packages.base import (
     AllocationLine,
     ConnectionContext,
@@ -486,3 +487,50 @@ async def test_a_customer_invoice_tryton_will_not_post_is_refused_and_nothing_st
         "account.invoice", [("description", "=", mapping.tag(draft.key))], ["state"]
     )
     assert left == []
+
+
+async def test_an_invoice_whose_later_call_met_an_outage_is_uncertain_and_finished_once_when_found(
+    connector: TrytonConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An invoice takes several calls; once the first has made it in Tryton, an outage on a later one
+    must not read as "nothing applied", or the invoice would be sent again and made twice."""
+    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
+    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
+    customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
+    line = LineDraft(
+        "Service",
+        Decimal(1),
+        Decimal("50.00"),
+        Decimal("50.00"),
+        Decimal("10.00"),
+        accounts["4000"],
+        "4000",
+        taxes["Standard 20% (sales)"],
+    )
+    draft = DocumentDraft(
+        "i",
+        "J1",
+        DocumentType.SALES_INVOICE,
+        customer.package_id,
+        "INV-1",
+        date(2026, 3, 2),
+        (line,),
+        Decimal("50.00"),
+        Decimal("10.00"),
+        Decimal("60.00"),
+    )
+
+    async def outage(draft: DocumentDraft, invoice: int) -> None:
+        raise PackageUnavailable("Tryton answered 500 to model.account.invoice.tax.search_read")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(connector, "_set_taxes", outage)
+        with pytest.raises(UncertainOutcome):
+            await connector.create([draft])
+
+    found = await connector.find(draft)
+    made = await connector.rpc.search_read(
+        "account.invoice", [("description", "=", mapping.tag(draft.key))], ["state", "number"]
+    )
+    assert [(str(row["id"]), row["state"], row["number"]) for row in made] == [(found, "posted", "INV-1")]
+    assert await connector.outstanding_balance(customer.package_id) == Decimal("60.00")
