@@ -11,6 +11,7 @@ Tryton is GPL: it is reached here over the wire only, never imported.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import time
@@ -39,6 +40,9 @@ REFUSALS = frozenset(
 TRANSIENT = frozenset({"ConcurrencyException", "DatabaseOperationalError", "RateLimitException"})
 # Names the server gives a session it no longer knows; login again and retry once.
 SESSION_ERRORS = ("ir.session", "NotLogged", "session")
+
+READ_ATTEMPTS = 3  # a read met by an outage is asked this many times in all
+READ_BACKOFF = 0.25  # seconds before asking again, doubled each time
 
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 NO_REPLY = (
@@ -206,6 +210,19 @@ class TrytonRpc:
         return list(rows or [])
 
     async def _post(self, method: str, params: list[Any], session: str | None, write: bool) -> Any:
+        """One call; a read that met an outage (no connection, no reply, a 5xx) is asked again a few times
+        before the outage is reported, since asking again changes nothing. A write never is: whether it
+        was applied is for `find` to say."""
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                return await self._post_once(method, params, session, write)
+            except PackageUnavailable:
+                if write or attempt == READ_ATTEMPTS:
+                    raise
+                await asyncio.sleep(READ_BACKOFF * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    async def _post_once(self, method: str, params: list[Any], session: str | None, write: bool) -> Any:
         self._ids += 1
         body = {"method": method, "params": encode(params), "id": self._ids}
         headers = {"Authorization": session} if session else {}

@@ -75,8 +75,10 @@ async def test_a_user_error_refuses_the_record_in_tryton_s_words() -> None:
 
 @pytest.mark.parametrize(("write", "expected"), [(True, UncertainOutcome), (False, PackageUnavailable)])
 async def test_a_reply_that_never_came_leaves_a_write_unknown_and_a_read_merely_unanswered(
-    write: bool, expected: type[Exception]
+    write: bool, expected: type[Exception], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("ledgerlink.packages.tryton.client.READ_BACKOFF", 0.0)
+
     def answer(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         if body["method"] == "common.db.login":
@@ -88,4 +90,32 @@ async def test_a_reply_that_never_came_leaves_a_write_unknown_and_a_read_merely_
     rpc = rpc_on(httpx.MockTransport(answer))
     with pytest.raises(expected):
         await rpc.model("account.invoice", "create", [{}], write=write)
+    await rpc.aclose()
+
+
+async def test_a_read_met_by_an_outage_is_asked_again_and_a_write_never_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("ledgerlink.packages.tryton.client.READ_BACKOFF", 0.0)
+    calls: list[str] = []
+    outages = {"model.party.party.search": 2, "model.account.invoice.post": 1}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["method"] == "common.db.login":
+            return httpx.Response(200, json={"id": 1, "result": [1, "s"]})
+        if body["method"] == "model.res.user.get_preferences":
+            return httpx.Response(200, json={"id": 1, "result": {}})
+        calls.append(body["method"])
+        if outages.get(body["method"], 0) > 0:
+            outages[body["method"]] -= 1
+            return httpx.Response(500)
+        return httpx.Response(200, json={"id": body["id"], "result": [7]})
+
+    rpc = rpc_on(httpx.MockTransport(answer))
+    assert await rpc.model("party.party", "search", []) == [7]
+    with pytest.raises(UncertainOutcome):
+        await rpc.model("account.invoice", "post", [7], write=True)
+
+    assert calls == ["model.party.party.search"] * 3 + ["model.account.invoice.post"]
     await rpc.aclose()
