@@ -249,6 +249,5 @@ async def rename_company(rpc: TrytonRpc, name: str) -> None:
 
 def fingerprint() -> str:
     """What the bootstrap makes, in a few letters: a template made by an earlier chart is not reused."""
-    return hashlib.sha256(repr((UK_CHART, ACCOUNT_TYPES, VAT_RATES, OPENING_JOURNAL)).encode()).hexdigest()[
-        :8
-    ]
+    made = repr((UK_CHART, ACCOUNT_TYPES, VAT_RATES, OPENING_JOURNAL))
+    return hashlib.sha256(made.encode()).hexdigest()[:8]
