@@ -30,7 +30,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ledgerlink.domain.outbox import EntryState
-from ledgerlink.packages.base import PackageConnector, TokenSet
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.connection import TokenSet
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.tryton.server import (
     TrytonHome,

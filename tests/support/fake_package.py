@@ -13,30 +13,21 @@ from datetime import datetime
 from decimal import Decimal
 
 from ledgerlink.errors import Problem, UncertainOutcome
-from ledgerlink.packages.base import (
-    AccountClass,
-    BankAccount,
-    ConnectionContext,
+from ledgerlink.packages.base import PackageConnector, PackageContact, Taken, nothing_taken
+from ledgerlink.packages.connection import ConnectionContext, Exchange, IdempotencyMechanism, Limits
+from ledgerlink.packages.drafts import (
     ContactDraft,
     Created,
     CreditAllocationDraft,
     DocumentDraft,
     DocumentType,
     Draft,
-    Exchange,
-    IdempotencyMechanism,
-    LedgerAccount,
-    Limits,
     Outcome,
-    PackageConnector,
-    PackageContact,
     PackageTotals,
     PaymentDraft,
     Refused,
-    Taken,
-    TaxRate,
-    nothing_taken,
 )
+from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate
 
 Refusal = Callable[[Draft], str | None]
 

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from ledgerlink.domain.records import NominalAccount, NominalKind
-from ledgerlink.packages.base import BankAccount, LedgerAccount
+from ledgerlink.packages.holdings import BankAccount, LedgerAccount
 from ledgerlink.packages.sage import mapping as sage_mapping
 from ledgerlink.packages.xero import mapping as xero_mapping
 from ledgerlink.sandbox.build import sandbox_app

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.packages.base import PackageSettings, TokenSet
+from ledgerlink.packages.connection import PackageSettings, TokenSet
 from ledgerlink.packages.sage import SageAuth
 
 BASE = "http://sage.test"

@@ -28,7 +28,7 @@ from ledgerlink.domain.records import (
     SupplierInvoice,
     VatRate,
 )
-from ledgerlink.packages.base import TokenSet
+from ledgerlink.packages.connection import TokenSet
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.tryton.client import TrytonRpc
 from ledgerlink.packages.tryton.server import TrytonHome, TrytonProcess

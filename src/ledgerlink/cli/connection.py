@@ -29,7 +29,7 @@ from ledgerlink.cli.common import (
     shown,
 )
 from ledgerlink.errors import ConfigurationError, RecordNotFound
-from ledgerlink.packages.base import Business
+from ledgerlink.packages.holdings import Business
 from ledgerlink.packages.registry import get_package, package_names
 from ledgerlink.services.access import company_named
 from ledgerlink.services.demo.sandbox_session import sandbox_businesses, seed_business

@@ -35,7 +35,7 @@ from ledgerlink.errors import (
     Rejected,
     UncertainOutcome,
 )
-from ledgerlink.packages.base import ConnectionContext, Exchange, LimitReport
+from ledgerlink.packages.connection import ConnectionContext, Exchange, LimitReport
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ import httpx
 from httpx_oauth.oauth2 import BaseOAuth2, OAuth2ClientAuthMethod, OAuth2RequestError
 
 from ledgerlink.errors import ConfigurationError, PackageUnavailable, Problem, ReconnectNeeded, Rejected
-from ledgerlink.packages.base import PackageAuth, PackageSettings, TokenSet
+from ledgerlink.packages.base import PackageAuth
+from ledgerlink.packages.connection import PackageSettings, TokenSet
 
 
 class _Client(BaseOAuth2[dict[str, Any]]):

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 
 from ledgerlink.errors import RateLimited, RateLimitScope
-from ledgerlink.packages.base import LimitReport, Limits
+from ledgerlink.packages.connection import LimitReport, Limits
 
 Clock = Callable[[], float]
 MINUTE = 60.0

@@ -15,16 +15,11 @@ from urllib.parse import quote, urlsplit
 
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import ConfigurationError
-from ledgerlink.packages.base import (
-    ImportField,
-    IncomingWebhooks,
-    Limits,
-    OpeningItems,
-    PackageAuth,
-    PackageConfig,
-    PackageConnector,
-    PackageSettings,
-)
+from ledgerlink.packages.base import PackageAuth, PackageConnector
+from ledgerlink.packages.changes import IncomingWebhooks
+from ledgerlink.packages.connection import Limits, PackageConfig, PackageSettings
+from ledgerlink.packages.drafts import OpeningItems
+from ledgerlink.packages.holdings import ImportField
 
 
 @dataclass(frozen=True)

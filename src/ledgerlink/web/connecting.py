@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, PackageError
-from ledgerlink.packages.base import Business
+from ledgerlink.packages.holdings import Business
 from ledgerlink.packages.registry import get_package
 from ledgerlink.services.demo.sandbox_session import sandbox_businesses, seed_business
 from ledgerlink.services.onboarding.connect import ONBOARDING_PATHS, ConnectFlow, choose_path, disconnect

@@ -10,14 +10,9 @@ from pathlib import Path
 import pytest
 
 from ledgerlink.domain.records import RecordKind
-from ledgerlink.packages.base import (
-    ChangeKind,
-    DocumentChange,
-    DocumentType,
-    PackageConnector,
-    PaymentChange,
-    Removal,
-)
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.changes import ChangeKind, DocumentChange, PaymentChange, Removal
+from ledgerlink.packages.drafts import DocumentType
 from tests.support.package_side import PackageSide, sent_books
 
 PACKAGES = ("sage", "xero")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledgerlink.domain.records import Customer, DocumentLine, Invoice
-from ledgerlink.packages.base import LedgerAccount
+from ledgerlink.packages.holdings import LedgerAccount
 from ledgerlink.services.demo.sandbox_session import sandbox_client
 from ledgerlink.services.sending.engine import Sender
 from ledgerlink.store import Store

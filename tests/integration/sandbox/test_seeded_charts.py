@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlink.packages.base import AccountClass, LedgerAccount
+from ledgerlink.packages.holdings import AccountClass, LedgerAccount
 from ledgerlink.services.demo.sandbox_session import sandbox_client
 from ledgerlink.store import Store
 from tests.support.sandbox_books import PACKAGES, Books, books_for

@@ -21,7 +21,7 @@ from ledgerlink.domain.records import (
     SupplierInvoice,
     standard_vat_rates,
 )
-from ledgerlink.packages.base import ConnectionContext, PackageSettings
+from ledgerlink.packages.connection import ConnectionContext, PackageSettings
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.services.onboarding.nominals import Nominals
 from ledgerlink.store import Store

@@ -36,7 +36,7 @@ from ledgerlink.domain.records import (
     SupplierPayment,
     is_cancelled,
 )
-from ledgerlink.packages.base import DocumentDraft, DocumentType, LineDraft
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType, LineDraft
 from ledgerlink.services.feeding.records import cancel_record
 from ledgerlink.services.sending.controls import credit_and_reissue
 from ledgerlink.services.sending.reconcile import reconcile

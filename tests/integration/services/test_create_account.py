@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlink.packages.base import AccountClass, LedgerAccount
+from ledgerlink.packages.holdings import AccountClass, LedgerAccount
 from ledgerlink.services.onboarding.nominals import MappingRefused
 from ledgerlink.store import Store
 from tests.support.sandbox_books import PACKAGES, Books, books_for

@@ -19,7 +19,7 @@ from ledgerlink.domain.records import (
     Invoice,
     RecordKind,
 )
-from ledgerlink.packages.base import CreditAllocationDraft, DocumentDraft, Draft, Outcome
+from ledgerlink.packages.drafts import CreditAllocationDraft, DocumentDraft, Draft, Outcome
 from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.services.sending.controls import credit_and_reissue, leave_change
 from ledgerlink.services.sending.reconcile import reconcile

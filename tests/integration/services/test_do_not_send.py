@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import RecordKind
-from ledgerlink.packages.base import DocumentDraft, DocumentType
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType
 from ledgerlink.services.sending.controls import changes, do_not_send, unknown_names
 from tests.integration.services.conftest import World
 from tests.integration.services.test_sending import customer, entry_state, invoice, send

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlink.packages.base import AccountClass, DocumentDraft, DocumentType, LineDraft
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType, LineDraft
+from ledgerlink.packages.holdings import AccountClass
 from ledgerlink.services.importing.batches import commit_import, preview_import
 from tests.support.sent_books import SentBooks, sent_books
 

@@ -14,14 +14,14 @@ import pytest
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import RecordNotFound
-from ledgerlink.packages.base import (
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.drafts import (
     AllocationLine,
     ContactDraft,
     Created,
     DocumentDraft,
     DocumentType,
     LineDraft,
-    PackageConnector,
     PaymentDraft,
 )
 from ledgerlink.services.onboarding.connect import OnboardingPath

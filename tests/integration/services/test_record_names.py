@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledgerlink.packages.base import DocumentDraft
+from ledgerlink.packages.drafts import DocumentDraft
 from ledgerlink.services.sending.controls import failures
 from tests.integration.services.conftest import World
 from tests.integration.services.test_sending import customer, invoice, payment, send

@@ -10,7 +10,7 @@ import pytest
 
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import RecordKind
-from ledgerlink.packages.base import DocumentDraft, DocumentType, Draft
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType, Draft
 from ledgerlink.services.sending import chunks
 from ledgerlink.services.sending.controls import failures
 from ledgerlink.store import Store

@@ -26,7 +26,7 @@ from ledgerlink.domain.records import (
     Invoice,
     Record,
 )
-from ledgerlink.packages.base import Pacer
+from ledgerlink.packages.connection import Pacer
 from ledgerlink.packages.pacing import LocalPacer, UnlimitedPacer
 from ledgerlink.packages.registry import PackageEntry
 from ledgerlink.packages.sage.connector import SageConnector

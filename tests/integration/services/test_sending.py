@@ -16,7 +16,7 @@ from ledgerlink.domain.records import (
     RecordKind,
 )
 from ledgerlink.errors import RateLimited
-from ledgerlink.packages.base import DocumentDraft, DocumentType, PaymentDraft
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType, PaymentDraft
 from ledgerlink.services.feeding.records import ingest
 from ledgerlink.services.sending.controls import dry_run
 from ledgerlink.services.sending.engine import Sender

@@ -9,7 +9,7 @@ import pytest
 
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.errors import PackageError
-from ledgerlink.packages.base import ConnectionContext, PackageSettings
+from ledgerlink.packages.connection import ConnectionContext, PackageSettings
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.sage.connector import SageConnector
 from ledgerlink.services.sending.engine import Sender

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from ledgerlink.domain.records import Customer, DocumentLine, Invoice, VatRate, VatTreatment
-from ledgerlink.packages.base import DocumentDraft, DocumentType
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType
 from ledgerlink.services.feeding.records import ingest
 from ledgerlink.services.sending.engine import Sender
 from tests.integration.services.conftest import World

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from ledgerlink.errors import ReconnectNeeded
-from ledgerlink.packages.base import PackageAuth, TokenSet
+from ledgerlink.packages.base import PackageAuth
+from ledgerlink.packages.connection import TokenSet
 from ledgerlink.sandbox.build import sandbox_app
 from ledgerlink.sandbox.kit import BackgroundServer
 from ledgerlink.services.demo.fleet import Books, connected_company

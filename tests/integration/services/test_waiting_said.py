@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ledgerlink.errors import RateLimited
-from ledgerlink.packages.base import Limits
+from ledgerlink.packages.connection import Limits
 from ledgerlink.packages.pacing import LocalPacer
 from ledgerlink.services.sending.engine import Sender
 from tests.integration.services.conftest import World

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from ledgerlink.errors import RateLimited
-from ledgerlink.packages.base import Limits
+from ledgerlink.packages.connection import Limits
 from ledgerlink.services.operations.shared_pacer import HEADROOM, SharedPacer
 from ledgerlink.store import Store
 

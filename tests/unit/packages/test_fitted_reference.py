@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledgerlink.packages.base import fitted_reference
+from ledgerlink.packages.drafts import fitted_reference
 
 
 def test_a_reference_that_fits_is_kept_as_it_is() -> None:

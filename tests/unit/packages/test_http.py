@@ -16,7 +16,7 @@ from ledgerlink.errors import (
     Rejected,
     UncertainOutcome,
 )
-from ledgerlink.packages.base import ConnectionContext, Exchange, LimitReport, Limits, PackageSettings
+from ledgerlink.packages.connection import ConnectionContext, Exchange, LimitReport, Limits, PackageSettings
 from ledgerlink.packages.http import PackageHttp, retry_after_seconds
 from ledgerlink.packages.pacing import LocalPacer, UnlimitedPacer
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ledgerlink.errors import ConfigurationError, PackageUnavailable, ReconnectNeeded
-from ledgerlink.packages.base import PackageSettings
+from ledgerlink.packages.connection import PackageSettings
 from ledgerlink.packages.sage import SageAuth
 from ledgerlink.packages.xero import XeroAuth
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from ledgerlink.errors import RateLimited
-from ledgerlink.packages.base import LimitReport, Limits
+from ledgerlink.packages.connection import LimitReport, Limits
 from ledgerlink.packages.pacing import LocalPacer
 
 

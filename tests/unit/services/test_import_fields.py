@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ledgerlink.packages.base import ContactPart, ImportField
+from ledgerlink.packages.holdings import ContactPart, ImportField
 from ledgerlink.packages.registry import get_package
 from ledgerlink.services.importing.fields import FIELD_TABLES, WHAT_IMPORT_DOES, field_tables
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from ledgerlink.packages.base import AccountClass, LedgerAccount, OpeningItems, TaxRate
+from ledgerlink.packages.drafts import OpeningItems
+from ledgerlink.packages.holdings import AccountClass, LedgerAccount, TaxRate
 from ledgerlink.services.onboarding.mapping_line import MappingLine
 from ledgerlink.services.onboarding.opening_mapping import opening_lines, validated_opening
 from ledgerlink.services.onboarding.package_lists import PackageLists

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ledgerlink.domain.outbox import Step
 from ledgerlink.domain.records import RecordKind
-from ledgerlink.packages.base import DocumentType, Limits
+from ledgerlink.packages.connection import Limits
+from ledgerlink.packages.drafts import DocumentType
 from ledgerlink.services.sending.pace import calls_by_kind, calls_needed, daily_limit_used, in_words, waiting
 
 ONE_A_CALL = Limits(requests_per_minute=200, concurrency=2)

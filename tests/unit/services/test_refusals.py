@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from ledgerlink.domain.records import DocumentLine, Invoice
-from ledgerlink.packages.base import DocumentDraft, DocumentType, LineDraft
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType, LineDraft
 from ledgerlink.services.sending.refusals import already_refused, refused_mapping
 
 RECORD = Invoice(

@@ -6,7 +6,7 @@ from typing import cast
 
 import pytest
 
-from ledgerlink.packages.base import Limits
+from ledgerlink.packages.connection import Limits
 from ledgerlink.services.operations.shared_pacer import HEADROOM, SharedPacer, budgets_for
 from ledgerlink.store.pacer_budgets import PacerBudgets
 

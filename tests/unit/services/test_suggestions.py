@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ledgerlink.domain.records import NominalAccount, NominalKind, standard_vat_rates
-from ledgerlink.packages.base import AccountClass, BankAccount, LedgerAccount, TaxRate
+from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate
 from ledgerlink.services.onboarding.suggestions import (
     Band,
     suggest_bank_account,

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import httpx
 
 from ledgerlink.errors import PackageUnavailable, ReconnectNeeded
-from ledgerlink.packages.base import Business, TokenSet
+from ledgerlink.packages.connection import TokenSet
+from ledgerlink.packages.holdings import Business
 from ledgerlink.packages.oauth import OAuth2PackageAuth
 from ledgerlink.packages.quickbooks.settings import MINOR_VERSION
 

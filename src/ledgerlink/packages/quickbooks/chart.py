@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ledgerlink.packages.base import AccountClass, BankAccount, LedgerAccount, TaxRate
+from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate
 
 ACCOUNT_CLASSES: dict[str, AccountClass] = {
     "Income": AccountClass.INCOME,

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from ledgerlink.errors import PackageError, Problem, RateLimited, RateLimitScope, ReconnectNeeded, Rejected
-from ledgerlink.packages.base import ConnectionContext, LimitReport
+from ledgerlink.packages.connection import ConnectionContext, LimitReport
 from ledgerlink.packages.http import PackageHttp
 from ledgerlink.packages.quickbooks.settings import MINOR_VERSION
 

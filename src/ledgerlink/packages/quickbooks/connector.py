@@ -20,29 +20,27 @@ from typing import Any, ClassVar
 
 from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.errors import FeatureUnavailable, Problem, Rejected
-from ledgerlink.packages.base import (
-    BankAccount,
+from ledgerlink.packages.base import PackageConnector, Taken, nothing_taken
+from ledgerlink.packages.connection import (
     ConnectionContext,
     Consent,
+    IdempotencyMechanism,
+    Limits,
+    VatRounding,
+)
+from ledgerlink.packages.drafts import (
     ContactDraft,
     Created,
     CreditAllocationDraft,
     DocumentDraft,
     DocumentType,
     Draft,
-    IdempotencyMechanism,
-    LedgerAccount,
-    Limits,
     OpenDocument,
     Outcome,
-    PackageConnector,
     PaymentDraft,
     Refused,
-    Taken,
-    TaxRate,
-    VatRounding,
-    nothing_taken,
 )
+from ledgerlink.packages.holdings import BankAccount, LedgerAccount, TaxRate
 from ledgerlink.packages.quickbooks import chart, contacts, documents, open_documents, payments, values
 from ledgerlink.packages.quickbooks.client import (
     BATCH,

@@ -9,7 +9,7 @@ from typing import Any
 
 from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.domain.records import Address
-from ledgerlink.packages.base import ContactDraft
+from ledgerlink.packages.drafts import ContactDraft
 from ledgerlink.packages.quickbooks.values import Json, party_id
 
 FORBIDDEN = str.maketrans({":": "-", "\t": " ", "\n": " "})  # QuickBooks refuses these in names

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ledgerlink.packages.base import Created, DocumentDraft, DocumentType, PackageTotals
+from ledgerlink.packages.drafts import Created, DocumentDraft, DocumentType, PackageTotals
 from ledgerlink.packages.quickbooks.values import Json, decimal, money, ref, split_party
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledgerlink.packages.base import ContactPart, ImportField
+from ledgerlink.packages.holdings import ContactPart, ImportField
 
 IMPORT_FIELDS: tuple[ImportField, ...] = (
     ImportField("Id", ContactPart.ID),

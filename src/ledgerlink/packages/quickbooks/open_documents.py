@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerlink.packages.base import DocumentType, OpenDocument
+from ledgerlink.packages.drafts import DocumentType, OpenDocument
 from ledgerlink.packages.quickbooks.documents import DOCUMENTS
 from ledgerlink.packages.quickbooks.values import decimal, party_id
 

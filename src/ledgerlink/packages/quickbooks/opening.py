@@ -7,7 +7,8 @@ on it, on Opening Balance Equity (the account QuickBooks keeps for balances brou
 code: its VAT was accounted before the cut-off.
 """
 
-from ledgerlink.packages.base import AccountClass, OpeningItems
+from ledgerlink.packages.drafts import OpeningItems
+from ledgerlink.packages.holdings import AccountClass
 
 OPENING_ITEMS = OpeningItems(
     how=(

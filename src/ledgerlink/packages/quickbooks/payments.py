@@ -3,7 +3,7 @@ settle, refunds of customer credit, and credits applied to invoices."""
 
 from __future__ import annotations
 
-from ledgerlink.packages.base import CreditAllocationDraft, DocumentType, PaymentDraft
+from ledgerlink.packages.drafts import CreditAllocationDraft, DocumentType, PaymentDraft
 from ledgerlink.packages.quickbooks.values import Json, money, ref, split_party
 
 PAYMENTS: dict[DocumentType, str] = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from ledgerlink.packages.base import PackageConfig
+from ledgerlink.packages.connection import PackageConfig
 
 MINOR_VERSION = "75"  # minor versions before 75 are no longer served: pinned here, sent on every call
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from pydantic_settings import SettingsConfigDict
 
-from ledgerlink.packages.base import PackageConfig
+from ledgerlink.packages.connection import PackageConfig
 from ledgerlink.packages.registry import PackageEntry
 from ledgerlink.packages.sage.auth import SageAuth
 from ledgerlink.packages.sage.connector import SageConnector

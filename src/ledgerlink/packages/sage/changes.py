@@ -15,17 +15,16 @@ from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ledgerlink.packages.base import (
-    AllocationLine,
+from ledgerlink.packages.changes import (
     ChangeKind,
     ChangesRead,
     CreditAllocationChange,
     DocumentChange,
-    DocumentType,
     PackageChange,
     PaymentChange,
     Removal,
 )
+from ledgerlink.packages.drafts import AllocationLine, DocumentType
 from ledgerlink.packages.sage.client import SageClient
 from ledgerlink.packages.sage.mapping import decimal
 

@@ -16,7 +16,7 @@ from ledgerlink.errors import (
     RateLimitScope,
     ReconnectNeeded,
 )
-from ledgerlink.packages.base import ConnectionContext, LimitReport
+from ledgerlink.packages.connection import ConnectionContext, LimitReport
 from ledgerlink.packages.http import PackageHttp, reply_json, retry_after_seconds
 
 PAGE_SIZE = 200  # Sage's largest page

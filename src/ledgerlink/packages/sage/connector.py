@@ -17,11 +17,10 @@ from typing import Any, ClassVar
 from ledgerlink.domain.money import ZERO
 from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.errors import FeatureUnavailable, Rejected
-from ledgerlink.packages.base import (
-    BankAccount,
-    ChangeKind,
-    ChangesRead,
-    ConnectionContext,
+from ledgerlink.packages.base import PackageConnector, Taken, nothing_taken
+from ledgerlink.packages.changes import ChangeKind, ChangesRead
+from ledgerlink.packages.connection import ConnectionContext, IdempotencyMechanism, Limits, VatRounding
+from ledgerlink.packages.drafts import (
     ContactBalance,
     ContactDraft,
     Created,
@@ -29,21 +28,14 @@ from ledgerlink.packages.base import (
     DocumentDraft,
     DocumentType,
     Draft,
-    IdempotencyMechanism,
-    LedgerAccount,
     LedgerAccountDraft,
-    Limits,
     OpenDocument,
     Outcome,
-    PackageConnector,
     PaymentDraft,
     Refused,
-    Taken,
-    TaxRate,
-    VatRounding,
     fitted_note,
-    nothing_taken,
 )
+from ledgerlink.packages.holdings import BankAccount, LedgerAccount, TaxRate
 from ledgerlink.packages.sage import changes, mapping, opening
 from ledgerlink.packages.sage.client import SageClient
 

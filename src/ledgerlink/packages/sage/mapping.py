@@ -19,22 +19,19 @@ from ledgerlink.domain.money import to_pennies
 from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.domain.records import Address
 from ledgerlink.errors import Problem, Rejected
-from ledgerlink.packages.base import (
-    AccountClass,
-    BankAccount,
+from ledgerlink.packages.drafts import (
     ContactDraft,
     Created,
     CreditAllocationDraft,
     DocumentDraft,
     DocumentType,
-    LedgerAccount,
     LedgerAccountDraft,
     LineDraft,
     PackageTotals,
     PaymentDraft,
-    TaxRate,
     fitted_reference,
 )
+from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate
 
 Json = dict[str, Any]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledgerlink.packages.base import Created, DocumentDraft, DocumentType, OpeningItems, PackageTotals
+from ledgerlink.packages.drafts import Created, DocumentDraft, DocumentType, OpeningItems, PackageTotals
 from ledgerlink.packages.sage.mapping import decimal, idempotency_id, money
 
 OPENING_ITEMS = OpeningItems(

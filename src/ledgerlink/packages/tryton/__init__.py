@@ -7,7 +7,7 @@ model methods, `client.py` speaks its JSON-RPC, `connector.py` is the port, `aut
 
 from pydantic_settings import SettingsConfigDict
 
-from ledgerlink.packages.base import PackageConfig
+from ledgerlink.packages.connection import PackageConfig
 from ledgerlink.packages.registry import PackageEntry
 from ledgerlink.packages.tryton.auth import TrytonAuth
 from ledgerlink.packages.tryton.connector import TrytonConnector

@@ -21,7 +21,9 @@ from urllib.parse import urlencode
 import httpx
 
 from ledgerlink.errors import AuthExpired, FeatureUnavailable, PackageUnavailable, ReconnectNeeded
-from ledgerlink.packages.base import Business, PackageAuth, TokenSet
+from ledgerlink.packages.base import PackageAuth
+from ledgerlink.packages.connection import TokenSet
+from ledgerlink.packages.holdings import Business
 from ledgerlink.packages.tryton.client import TrytonRpc, split_credentials
 
 NEVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)

@@ -30,7 +30,7 @@ from ledgerlink.errors import (
     Rejected,
     UncertainOutcome,
 )
-from ledgerlink.packages.base import Exchange, Pacer
+from ledgerlink.packages.connection import Exchange, Pacer
 
 # Tryton's exceptions whose name says the data was refused: terminal for the record until it changes.
 REFUSALS = frozenset(

@@ -16,27 +16,25 @@ from typing import Any, ClassVar
 
 from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.errors import PackageError, ReconnectNeeded, Rejected, UncertainOutcome
-from ledgerlink.packages.base import (
-    BankAccount,
+from ledgerlink.packages.base import PackageConnector, Taken, nothing_taken
+from ledgerlink.packages.connection import (
     ConnectionContext,
+    Exchange,
+    IdempotencyMechanism,
+    Limits,
+    VatRounding,
+)
+from ledgerlink.packages.drafts import (
     ContactDraft,
     Created,
     DocumentDraft,
     Draft,
-    Exchange,
-    IdempotencyMechanism,
-    LedgerAccount,
-    Limits,
     Outcome,
-    PackageConnector,
     PackageTotals,
     PaymentDraft,
     Refused,
-    Taken,
-    TaxRate,
-    VatRounding,
-    nothing_taken,
 )
+from ledgerlink.packages.holdings import BankAccount, LedgerAccount, TaxRate
 from ledgerlink.packages.tryton import mapping, opening
 from ledgerlink.packages.tryton.client import TrytonRpc
 from ledgerlink.packages.tryton.money import MoneyMoves

@@ -16,17 +16,15 @@ from typing import Any
 
 from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.domain.records import Address
-from ledgerlink.packages.base import (
-    AccountClass,
+from ledgerlink.packages.drafts import (
     ContactDraft,
     DocumentDraft,
     DocumentType,
-    LedgerAccount,
     LineDraft,
     PackageTotals,
     PaymentDraft,
-    TaxRate,
 )
+from ledgerlink.packages.holdings import AccountClass, LedgerAccount, TaxRate
 
 ZERO = Decimal("0.00")
 # the account type `bootstrap.py` gives the costs of the work itself (materials, subcontractors), as UK

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerlink.errors import Problem, Rejected
-from ledgerlink.packages.base import Created, CreditAllocationDraft, DocumentType, PaymentDraft
+from ledgerlink.packages.drafts import Created, CreditAllocationDraft, DocumentType, PaymentDraft
 from ledgerlink.packages.tryton import mapping
 from ledgerlink.packages.tryton.client import TrytonRpc
 

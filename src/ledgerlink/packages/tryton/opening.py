@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerlink.packages.base import AccountClass, DocumentDraft, OpeningItems
+from ledgerlink.packages.drafts import DocumentDraft, OpeningItems
+from ledgerlink.packages.holdings import AccountClass
 from ledgerlink.packages.tryton import mapping
 
 OPENING_ITEMS = OpeningItems(

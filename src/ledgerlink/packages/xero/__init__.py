@@ -4,7 +4,7 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
-from ledgerlink.packages.base import PackageConfig
+from ledgerlink.packages.connection import PackageConfig
 from ledgerlink.packages.registry import PackageEntry
 from ledgerlink.packages.xero.auth import XeroAuth
 from ledgerlink.packages.xero.connector import XeroConnector

@@ -13,7 +13,7 @@ from typing import ClassVar
 import httpx
 
 from ledgerlink.errors import PackageUnavailable, ReconnectNeeded
-from ledgerlink.packages.base import Business
+from ledgerlink.packages.holdings import Business
 from ledgerlink.packages.oauth import OAuth2PackageAuth
 
 

@@ -20,18 +20,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ledgerlink.packages.base import (
-    AllocationLine,
+from ledgerlink.packages.changes import (
     ChangeKind,
     ChangesRead,
     CreditAllocationChange,
     CreditAllocationsHeld,
     DocumentChange,
-    DocumentType,
     PackageChange,
     PaymentChange,
     Removal,
 )
+from ledgerlink.packages.drafts import AllocationLine, DocumentType
 from ledgerlink.packages.xero.mapping import money as xero_money
 from ledgerlink.packages.xero.mapping import parse_xero_date
 

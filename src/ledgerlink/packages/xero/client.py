@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from ledgerlink.errors import PackageError, Problem, RateLimitScope, ReconnectNeeded
-from ledgerlink.packages.base import ConnectionContext, LimitReport
+from ledgerlink.packages.connection import ConnectionContext, LimitReport
 from ledgerlink.packages.http import PackageHttp, retry_after_seconds
 
 PROBLEM_SCOPES: dict[str, RateLimitScope] = {

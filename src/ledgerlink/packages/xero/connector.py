@@ -15,28 +15,22 @@ from typing import Any, ClassVar
 
 from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.errors import PackageError, Problem, Rejected, UncertainOutcome
-from ledgerlink.packages.base import (
-    BankAccount,
-    ChangeKind,
-    ChangesRead,
-    ConnectionContext,
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.changes import ChangeKind, ChangesRead
+from ledgerlink.packages.connection import ConnectionContext, IdempotencyMechanism, Limits, VatRounding
+from ledgerlink.packages.drafts import (
     ContactDraft,
     Created,
     CreditAllocationDraft,
     DocumentDraft,
     DocumentType,
     Draft,
-    IdempotencyMechanism,
-    LedgerAccount,
     LedgerAccountDraft,
-    Limits,
     Outcome,
-    PackageConnector,
     PaymentDraft,
     Refused,
-    TaxRate,
-    VatRounding,
 )
+from ledgerlink.packages.holdings import BankAccount, LedgerAccount, TaxRate
 from ledgerlink.packages.http import PackageHttp, reply_json
 from ledgerlink.packages.xero import changes, mapping
 from ledgerlink.packages.xero.client import element_problems, xero_http

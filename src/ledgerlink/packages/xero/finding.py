@@ -12,15 +12,14 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from ledgerlink.errors import NotFound, PartlyApplied
-from ledgerlink.packages.base import (
+from ledgerlink.packages.base import Taken, nothing_taken
+from ledgerlink.packages.drafts import (
     AllocationLine,
     ContactDraft,
     CreditAllocationDraft,
     DocumentDraft,
     Draft,
     PaymentDraft,
-    Taken,
-    nothing_taken,
 )
 from ledgerlink.packages.xero import mapping
 

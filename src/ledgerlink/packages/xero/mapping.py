@@ -13,21 +13,18 @@ from typing import Any
 from ledgerlink.domain.money import to_pennies
 from ledgerlink.domain.package_contact import PackageContact
 from ledgerlink.domain.records import Address
-from ledgerlink.packages.base import (
-    AccountClass,
-    BankAccount,
+from ledgerlink.packages.drafts import (
     ContactDraft,
     DocumentDraft,
     DocumentType,
-    LedgerAccount,
     LedgerAccountDraft,
     LineDraft,
     PackageTotals,
     PaymentDraft,
-    TaxRate,
     fitted_note,
     fitted_reference,
 )
+from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate
 
 _MS_DATE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{2})(\d{2}))?\)/$")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

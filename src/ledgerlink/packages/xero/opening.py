@@ -8,7 +8,8 @@ and takes on no line. The suspense account then holds the debtors less the credi
 the bookkeeper's opening balances journal clears.
 """
 
-from ledgerlink.packages.base import AccountClass, OpeningItems
+from ledgerlink.packages.drafts import OpeningItems
+from ledgerlink.packages.holdings import AccountClass
 
 OPENING_ITEMS = OpeningItems(
     how=(

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from ledgerlink.domain.package_contact import PackageContact
-from ledgerlink.packages.base import ContactBalance, DocumentType, OpenDocument
+from ledgerlink.packages.drafts import ContactBalance, DocumentType, OpenDocument
 from ledgerlink.packages.xero import mapping
 
 BATCH = 50

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from ledgerlink.errors import FeatureUnavailable, NotFound, Problem
-from ledgerlink.packages.base import ContactDraft, Created, DocumentDraft, Draft, Outcome, Refused
+from ledgerlink.packages.drafts import ContactDraft, Created, DocumentDraft, Draft, Outcome, Refused
 from ledgerlink.packages.xero import mapping
 from ledgerlink.packages.xero.client import element_problems
 

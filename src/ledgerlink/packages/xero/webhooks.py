@@ -13,7 +13,7 @@ import hmac
 import json
 from collections.abc import Mapping
 
-from ledgerlink.packages.base import IncomingWebhooks
+from ledgerlink.packages.changes import IncomingWebhooks
 
 SIGNATURE_HEADER = "x-xero-signature"
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from ledgerlink.packages.base import Business
+from ledgerlink.packages.holdings import Business
 from ledgerlink.sandbox.kit.consent_client import approve
 from ledgerlink.services.onboarding.connect import ConnectFlow
 from ledgerlink.services.operations.connectors import ConnectorFactory

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ledgerlink.errors import RecordNotFound
-from ledgerlink.packages.base import ContactPart
+from ledgerlink.packages.holdings import ContactPart
 from ledgerlink.packages.registry import PackageEntry, all_packages
 from ledgerlink.services.importing.transform import source_id_for
 

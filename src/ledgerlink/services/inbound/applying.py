@@ -29,14 +29,14 @@ from ledgerlink.domain.records import (
     SupplierPayment,
 )
 from ledgerlink.errors import ConcurrentWrite
-from ledgerlink.packages.base import (
+from ledgerlink.packages.changes import (
     ChangeKind,
     CreditAllocationChange,
     CreditAllocationsHeld,
-    DocumentType,
     PaymentChange,
     Removal,
 )
+from ledgerlink.packages.drafts import DocumentType
 from ledgerlink.services.feeding.records import ingest
 from ledgerlink.services.inbound.changes import from_json, to_json
 from ledgerlink.services.inbound.credit_notes import allocation_removed, allocations_held, credit_allocated

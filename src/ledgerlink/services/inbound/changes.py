@@ -15,17 +15,16 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ledgerlink.packages.base import (
-    AllocationLine,
+from ledgerlink.packages.changes import (
     ChangeKind,
     CreditAllocationChange,
     CreditAllocationsHeld,
     DocumentChange,
-    DocumentType,
     PackageChange,
     PaymentChange,
     Removal,
 )
+from ledgerlink.packages.drafts import AllocationLine, DocumentType
 from ledgerlink.store.inbound import ChangeRead
 
 _TYPES: dict[str, type[Any]] = {

@@ -23,7 +23,7 @@ from decimal import Decimal
 from ledgerlink.domain.ledger import Ledger
 from ledgerlink.domain.outbox import EntryState, Step
 from ledgerlink.domain.records import CreditNote, RecordKind, SupplierCreditNote
-from ledgerlink.packages.base import CreditAllocationChange, CreditAllocationsHeld
+from ledgerlink.packages.changes import CreditAllocationChange, CreditAllocationsHeld
 from ledgerlink.services.inbound.settled import (
     Settled,
     changed_since_sent,

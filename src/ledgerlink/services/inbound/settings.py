@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ledgerlink.errors import ConfigurationError
-from ledgerlink.packages.base import ChangeKind
+from ledgerlink.packages.changes import ChangeKind
 from ledgerlink.services.inbound.applying import ApplyReport
 from ledgerlink.services.sending.controls import connection_of
 from ledgerlink.store import Store

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ledgerlink.domain.records import Record, RecordKind
-from ledgerlink.packages.base import DocumentType
+from ledgerlink.packages.drafts import DocumentType
 from ledgerlink.services.feeding.records import ingest
 from ledgerlink.store import StoredRecord, UnitOfWork
 from ledgerlink.store.connections import Connection

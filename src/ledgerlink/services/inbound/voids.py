@@ -12,7 +12,7 @@ it is a credit note (the jobs side cannot cancel one).
 from __future__ import annotations
 
 from ledgerlink.domain.records import Invoice, SupplierInvoice, is_cancelled
-from ledgerlink.packages.base import DocumentChange, Removal
+from ledgerlink.packages.changes import DocumentChange, Removal
 from ledgerlink.services.inbound.settled import (
     DOCUMENT_KINDS,
     Settled,

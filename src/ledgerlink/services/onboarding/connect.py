@@ -16,7 +16,8 @@ from datetime import date
 from typing import Literal
 
 from ledgerlink.errors import ConfigurationError, LedgerlinkError, RecordNotFound
-from ledgerlink.packages.base import Business, TokenSet
+from ledgerlink.packages.connection import TokenSet
+from ledgerlink.packages.holdings import Business
 from ledgerlink.services.operations.connectors import ConnectorFactory
 from ledgerlink.services.operations.tokens import seal_tokens
 from ledgerlink.store import Store

@@ -25,7 +25,7 @@ from ledgerlink.domain.records import (
     SupplierPayment,
     VatRate,
 )
-from ledgerlink.packages.base import LedgerAccount, TaxUsage
+from ledgerlink.packages.holdings import LedgerAccount, TaxUsage
 from ledgerlink.services.onboarding.mapping_line import MappingLine as MappingLine
 from ledgerlink.services.onboarding.opening_mapping import opening_items_way, opening_lines, opening_problems
 from ledgerlink.services.onboarding.package_lists import PackageLists, load_package_lists

@@ -19,7 +19,10 @@ from ledgerlink.domain.records import (
     VatTreatment,
 )
 from ledgerlink.errors import LedgerlinkError, Rejected
-from ledgerlink.packages.base import Consent, LedgerAccountDraft, PackageConnector, TaxUsage
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.connection import Consent
+from ledgerlink.packages.drafts import LedgerAccountDraft
+from ledgerlink.packages.holdings import TaxUsage
 from ledgerlink.packages.registry import get_package
 from ledgerlink.services.onboarding.nominal_check import (
     CheckReport,

@@ -18,7 +18,8 @@ from ledgerlink.domain.ledger import Ledger
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import RecordKind, record_date
 from ledgerlink.errors import ConfigurationError
-from ledgerlink.packages.base import LedgerAccount, OpeningItems, TaxRate, TaxUsage
+from ledgerlink.packages.drafts import OpeningItems
+from ledgerlink.packages.holdings import LedgerAccount, TaxRate, TaxUsage
 from ledgerlink.packages.registry import get_package
 from ledgerlink.services.onboarding.mapping_line import MappingLine
 from ledgerlink.services.onboarding.package_lists import PackageLists

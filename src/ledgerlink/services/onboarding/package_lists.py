@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from ledgerlink.packages.base import AccountClass, BankAccount, LedgerAccount, PackageConnector, TaxRate
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate
 from ledgerlink.store.connections import ListChanges, ListItem, ListName
 from ledgerlink.store.unit_of_work import UnitOfWork
 

@@ -22,7 +22,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from ledgerlink.domain.records import NominalAccount, NominalKind, VatRate, VatTreatment
-from ledgerlink.packages.base import AccountClass, BankAccount, LedgerAccount, TaxRate, TaxUsage
+from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate, TaxUsage
 from ledgerlink.services.onboarding.meaning import (
     direct_cost,
     distance,

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from ledgerlink.packages.base import ConnectionContext, Pacer, PackageAuth, PackageConnector, PackageSettings
+from ledgerlink.packages.base import PackageAuth, PackageConnector
+from ledgerlink.packages.connection import ConnectionContext, Pacer, PackageSettings
 from ledgerlink.packages.pacing import LocalPacer
 from ledgerlink.packages.registry import PackageEntry, get_package
 from ledgerlink.services.operations import local_sandboxes as sandbox_host

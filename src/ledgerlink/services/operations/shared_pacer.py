@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ledgerlink.errors import RateLimited, RateLimitScope
-from ledgerlink.packages.base import LimitReport, Limits, Pacer
+from ledgerlink.packages.connection import LimitReport, Limits, Pacer
 from ledgerlink.packages.registry import PackageEntry
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection

@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ledgerlink.errors import ReconnectNeeded
-from ledgerlink.packages.base import PackageAuth, TokenSet
+from ledgerlink.packages.base import PackageAuth
+from ledgerlink.packages.connection import TokenSet
 from ledgerlink.services.operations.secrets import CannotDecrypt, SecretBox
 from ledgerlink.store import Store
 from ledgerlink.store.connections import ConnectionRepository

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerlink.domain.outbox import EntryState, OutboxEntry
-from ledgerlink.packages.base import Created, DocumentDraft, Draft, Exchange
+from ledgerlink.packages.connection import Exchange
+from ledgerlink.packages.drafts import Created, DocumentDraft, Draft
 
 _exchanges: contextvars.ContextVar[list[Exchange] | None] = contextvars.ContextVar("exchanges", default=None)
 

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from ledgerlink.domain.outbox import OutboxEntry
 from ledgerlink.domain.records import RecordKind, is_cancelled
 from ledgerlink.errors import FeatureUnavailable, NotReadyToSend, Rejected
-from ledgerlink.packages.base import DocumentDraft, DocumentType, Draft, PackageConnector, Refused
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType, Draft, Refused
 from ledgerlink.services.sending.attempts import attempt_row, collected_exchanges
 from ledgerlink.services.sending.drafting import DraftRequest, build_draft
 from ledgerlink.services.sending.resolver import ConnectionResolver

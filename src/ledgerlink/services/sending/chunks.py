@@ -15,7 +15,7 @@ from typing import Any
 from ledgerlink.domain.outbox import SETTLED_OUTSIDE, EntryState, OutboxEntry, Step
 from ledgerlink.domain.records import Record, RecordKind, is_cancelled, parents_of
 from ledgerlink.errors import NotReadyToSend
-from ledgerlink.packages.base import Draft
+from ledgerlink.packages.drafts import Draft
 from ledgerlink.services.sending.attempts import failed_change
 from ledgerlink.services.sending.drafting import DraftRequest, build_draft
 from ledgerlink.services.sending.refusals import RefusedMappings, already_refused

@@ -28,21 +28,18 @@ from ledgerlink.domain.records import (
     SupplierPayment,
 )
 from ledgerlink.errors import NotReadyToSend
-from ledgerlink.packages.base import (
+from ledgerlink.packages.drafts import (
     AllocationLine,
-    BankAccount,
     ContactDraft,
     CreditAllocationDraft,
     DocumentDraft,
     DocumentType,
     Draft,
-    LedgerAccount,
     LineDraft,
     OpeningItems,
     PaymentDraft,
-    TaxRate,
-    TaxUsage,
 )
+from ledgerlink.packages.holdings import BankAccount, LedgerAccount, TaxRate, TaxUsage
 from ledgerlink.services.onboarding.suggestions import tax_refusal
 from ledgerlink.services.sending.opening_drafts import is_opening_item, opening_draft
 from ledgerlink.store.records import StoredRecord

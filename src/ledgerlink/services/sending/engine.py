@@ -40,12 +40,9 @@ from ledgerlink.errors import (
     UncertainOutcome,
     effect_of,
 )
-from ledgerlink.packages.base import (
-    Created,
-    Exchange,
-    IdempotencyMechanism,
-    PackageConnector,
-)
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.connection import Exchange, IdempotencyMechanism
+from ledgerlink.packages.drafts import Created
 from ledgerlink.packages.registry import get_package
 from ledgerlink.services.linking.proposals import close_linked_parties
 from ledgerlink.services.onboarding.package_lists import PackageLists, load_package_lists

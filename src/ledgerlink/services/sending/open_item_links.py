@@ -15,7 +15,8 @@ from ledgerlink.domain.records import RecordKind, party_of
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.matching.documents import Document, match_documents
 from ledgerlink.matching.result import Band
-from ledgerlink.packages.base import OpenDocument, PackageConnector
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.drafts import OpenDocument
 from ledgerlink.services.sending.controls import connection_of
 from ledgerlink.services.sending.drafting import DOCUMENT_TYPES
 from ledgerlink.services.sending.open_items import open_items

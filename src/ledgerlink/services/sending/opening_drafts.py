@@ -17,16 +17,8 @@ from ledgerlink.domain.money import ZERO
 from ledgerlink.domain.outbox import Step
 from ledgerlink.domain.records import CreditNote, Invoice, RecordKind, SupplierCreditNote, SupplierInvoice
 from ledgerlink.errors import NotReadyToSend
-from ledgerlink.packages.base import (
-    DocumentDraft,
-    DocumentType,
-    LedgerAccount,
-    LineDraft,
-    OpeningItems,
-    OpeningOf,
-    TaxRate,
-    TaxUsage,
-)
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType, LineDraft, OpeningItems, OpeningOf
+from ledgerlink.packages.holdings import LedgerAccount, TaxRate, TaxUsage
 
 Document = Invoice | CreditNote | SupplierInvoice | SupplierCreditNote
 

@@ -17,7 +17,8 @@ from typing import Any
 from ledgerlink.domain.money import format_money
 from ledgerlink.domain.outbox import EntryState, Step
 from ledgerlink.domain.records import RecordKind
-from ledgerlink.packages.base import Created, Exchange, Outcome, Refused
+from ledgerlink.packages.connection import Exchange
+from ledgerlink.packages.drafts import Created, Outcome, Refused
 from ledgerlink.services.sending.attempts import attempt_row, failed_change, total_difference
 from ledgerlink.services.sending.chunks import Item
 from ledgerlink.services.sending.refusals import RefusedMappings, refused_mapping

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from ledgerlink.domain.outbox import Step
 from ledgerlink.domain.records import RecordKind
-from ledgerlink.packages.base import DocumentType, Limits
+from ledgerlink.packages.connection import Limits
+from ledgerlink.packages.drafts import DocumentType
 
 SENT_AS: dict[tuple[RecordKind, Step], DocumentType] = {
     (RecordKind.CUSTOMER, Step.CREATE): DocumentType.CONTACT,

@@ -21,7 +21,8 @@ from ledgerlink.domain.ledger import Ledger, OpenItem, PartyKey
 from ledgerlink.domain.money import ZERO
 from ledgerlink.domain.outbox import EntryState, OutboxEntry, Step, entry_label
 from ledgerlink.domain.records import Record, RecordKind, party_of, record_date
-from ledgerlink.packages.base import ContactBalance, PackageConnector
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.drafts import ContactBalance
 from ledgerlink.store import Store
 from ledgerlink.store.connections import Connection
 

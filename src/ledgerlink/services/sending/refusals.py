@@ -22,7 +22,7 @@ from ledgerlink.domain.records import (
     SupplierInvoice,
     SupplierPayment,
 )
-from ledgerlink.packages.base import DocumentDraft, DocumentType, Draft, PaymentDraft
+from ledgerlink.packages.drafts import DocumentDraft, DocumentType, Draft, PaymentDraft
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,14 @@ from ledgerlink.domain.records import (
     SupplierPayment,
 )
 from ledgerlink.errors import LedgerlinkError, NotReadyToSend, RecordNotFound, UncertainOutcome
-from ledgerlink.packages.base import (
+from ledgerlink.packages.base import PackageConnector
+from ledgerlink.packages.drafts import (
     Created,
     CreditAllocationDraft,
     DocumentDraft,
     DocumentType,
     Draft,
     LineDraft,
-    PackageConnector,
 )
 from ledgerlink.services.sending.changes import CANCELLED
 from ledgerlink.services.sending.drafting import DraftRequest, build_draft

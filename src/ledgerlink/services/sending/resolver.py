@@ -10,7 +10,8 @@ from ledgerlink.domain.ledger import Ledger, effect_order
 from ledgerlink.domain.money import ZERO
 from ledgerlink.domain.records import PaymentMethod, Record, RecordKind, party_of, record_date
 from ledgerlink.errors import NotReadyToSend
-from ledgerlink.packages.base import BankAccount, LedgerAccount, OpeningItems, TaxRate, TaxUsage
+from ledgerlink.packages.drafts import OpeningItems
+from ledgerlink.packages.holdings import BankAccount, LedgerAccount, TaxRate, TaxUsage
 from ledgerlink.services.onboarding.opening_mapping import ACCOUNT, OPENING, VAT, opening_items_way
 from ledgerlink.services.onboarding.package_lists import PackageLists
 from ledgerlink.store.connections import Connection, LinkRepository, MappingKind

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ledgerlink.packages.base import DocumentDraft, Draft, PaymentDraft
+from ledgerlink.packages.drafts import DocumentDraft, Draft, PaymentDraft
 
 
 def sent_lines(draft: DocumentDraft) -> list[dict[str, str]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import pytest
 from starlette.applications import Starlette
 
-from ledgerlink.packages.base import ConnectionContext, PackageSettings
+from ledgerlink.packages.connection import ConnectionContext, PackageSettings
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.quickbooks import QuickBooksConnector
 from ledgerlink.sandbox.kit import in_process_transport

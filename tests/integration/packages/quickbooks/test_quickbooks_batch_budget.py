@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ledgerlink.packages.base import ConnectionContext, Exchange, PackageSettings
+from ledgerlink.packages.connection import ConnectionContext, Exchange, PackageSettings
 from ledgerlink.packages.quickbooks import QuickBooksConnector
 from ledgerlink.sandbox.kit import Grant, in_process_transport
 from ledgerlink.sandbox.quickbooks.app import QuickBooksSandbox, QuickBooksSandboxConfig, create_app

@@ -11,14 +11,14 @@ from decimal import Decimal
 import pytest
 
 from ledgerlink.errors import UncertainOutcome
-from ledgerlink.packages.base import (
+from ledgerlink.packages.connection import Exchange
+from ledgerlink.packages.drafts import (
     AllocationLine,
     ContactDraft,
     Created,
     CreditAllocationDraft,
     DocumentDraft,
     DocumentType,
-    Exchange,
     LineDraft,
     PaymentDraft,
     Refused,

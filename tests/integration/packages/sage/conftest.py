@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from ledgerlink.packages.base import ConnectionContext
+from ledgerlink.packages.connection import ConnectionContext
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.sage import SageAuth, SageConnector
 from ledgerlink.sandbox.kit import in_process_transport

@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from ledgerlink.errors import FeatureUnavailable, ReconnectNeeded, UncertainOutcome
-from ledgerlink.packages.base import (
-    AccountClass,
+from ledgerlink.packages.drafts import (
     AllocationLine,
     ContactDraft,
     Created,
@@ -21,6 +20,7 @@ from ledgerlink.packages.base import (
     PaymentDraft,
     Refused,
 )
+from ledgerlink.packages.holdings import AccountClass
 from ledgerlink.packages.sage import SageConnector
 from ledgerlink.sandbox.sage.app import SageSandbox
 from tests.support.sage_sandbox import RefreshingTokens, Sleeps, seed

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
-from ledgerlink.packages.base import AllocationLine, Created, DocumentType, PaymentDraft
+from ledgerlink.packages.drafts import AllocationLine, Created, DocumentType, PaymentDraft
 from ledgerlink.packages.sage import SageConnector
 from tests.integration.packages.sage.test_sage_connector import _ids, _invoice
 

@@ -14,7 +14,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from ledgerlink.errors import ReconnectNeeded, UncertainOutcome
-from ledgerlink.packages.base import ConnectionContext, ContactDraft, Created, PackageSettings
+from ledgerlink.packages.connection import ConnectionContext, PackageSettings
+from ledgerlink.packages.drafts import ContactDraft, Created
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.sage import SageAuth, SageConnector
 from ledgerlink.sandbox.kit import BackgroundServer

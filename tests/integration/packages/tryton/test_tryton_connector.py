@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 
 from ledgerlink.errors import PackageUnavailable, UncertainOutcome
-from ledgerlink.packages.base import (
+from ledgerlink.packages.connection import ConnectionContext, PackageSettings
+from ledgerlink.packages.drafts import (
     AllocationLine,
-    ConnectionContext,
     ContactDraft,
     Created,
     CreditAllocationDraft,
@@ -21,7 +21,6 @@ from ledgerlink.packages.base import (
     DocumentType,
     LineDraft,
     OpeningOf,
-    PackageSettings,
     PaymentDraft,
     Refused,
 )

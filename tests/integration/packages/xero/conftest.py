@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from ledgerlink.packages.base import ConnectionContext, PackageSettings
+from ledgerlink.packages.connection import ConnectionContext, PackageSettings
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.xero import XeroConnector
 from ledgerlink.sandbox.kit import ManualClock, in_process_transport

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from ledgerlink.errors import PartlyApplied, RateLimited, Rejected, UncertainOutcome
-from ledgerlink.packages.base import (
+from ledgerlink.packages.drafts import (
     AllocationLine,
     ContactDraft,
     Created,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledgerlink.packages.base import ContactDraft, Created, DocumentDraft, DocumentType, LineDraft
+from ledgerlink.packages.drafts import ContactDraft, Created, DocumentDraft, DocumentType, LineDraft
 from ledgerlink.sandbox.xero.bodies import ContactBody
 from tests.integration.packages.xero.conftest import XeroWorld
 from tests.support.xero_spec import spec_path

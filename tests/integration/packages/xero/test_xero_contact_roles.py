@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledgerlink.packages.base import ContactDraft, Created, DocumentDraft, DocumentType, LineDraft
+from ledgerlink.packages.drafts import ContactDraft, Created, DocumentDraft, DocumentType, LineDraft
 from tests.integration.packages.xero.conftest import XeroWorld
 
 TODAY = dt.date(2026, 5, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ledgerlink.packages.base import (
+from ledgerlink.packages.drafts import (
     AllocationLine,
     Created,
     DocumentDraft,

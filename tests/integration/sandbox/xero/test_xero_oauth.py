@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from ledgerlink.errors import ReconnectNeeded
-from ledgerlink.packages.base import PackageSettings
+from ledgerlink.packages.connection import PackageSettings
 from ledgerlink.packages.xero import XeroAuth
 from ledgerlink.sandbox.kit import BackgroundServer, Grant, ManualClock
 from ledgerlink.sandbox.xero.app import XeroSandbox, XeroSandboxConfig, create_app

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ledgerlink.errors import AuthExpired, FeatureUnavailable, NotFound, ReconnectNeeded
-from ledgerlink.packages.base import ConnectionContext, PackageSettings
+from ledgerlink.packages.connection import ConnectionContext, PackageSettings
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.sage.client import BusinessMismatch, SageClient, SageReader
 

@@ -6,8 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ledgerlink.domain.records import Address
-from ledgerlink.packages.base import (
-    AccountClass,
+from ledgerlink.packages.drafts import (
     AllocationLine,
     ContactDraft,
     CreditAllocationDraft,
@@ -16,6 +15,7 @@ from ledgerlink.packages.base import (
     LineDraft,
     PaymentDraft,
 )
+from ledgerlink.packages.holdings import AccountClass
 from ledgerlink.packages.sage import mapping
 
 KEY = "0123456789abcdef0123456789abcdef"

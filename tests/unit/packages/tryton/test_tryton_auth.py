@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from ledgerlink.errors import FeatureUnavailable, ReconnectNeeded
-from ledgerlink.packages.base import Business, PackageSettings
+from ledgerlink.packages.connection import PackageSettings
+from ledgerlink.packages.holdings import Business
 from ledgerlink.packages.tryton.auth import TrytonAuth
 
 DIRECT = PackageSettings(api_url="http://tryton.test:8000", auth_url="", token_url="")

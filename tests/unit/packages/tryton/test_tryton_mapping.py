@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ledgerlink.packages.base import AllocationLine, DocumentDraft, DocumentType, LineDraft, PaymentDraft
+from ledgerlink.packages.drafts import AllocationLine, DocumentDraft, DocumentType, LineDraft, PaymentDraft
 from ledgerlink.packages.tryton import mapping
 
 

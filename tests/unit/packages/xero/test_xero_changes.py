@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledgerlink.packages.base import (
+from ledgerlink.packages.changes import (
     ChangeKind,
     CreditAllocationChange,
     CreditAllocationsHeld,

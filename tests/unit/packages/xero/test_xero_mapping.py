@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ledgerlink.errors import ReconnectNeeded
-from ledgerlink.packages.base import (
+from ledgerlink.packages.drafts import (
     AllocationLine,
     ContactDraft,
     DocumentDraft,
