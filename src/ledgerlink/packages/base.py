@@ -26,10 +26,7 @@ import httpx
 
 from ledgerlink.domain.package_contact import PackageContact as PackageContact  # the port hands these out
 from ledgerlink.errors import FeatureUnavailable
-from ledgerlink.packages.changes import (
-    ChangeKind,
-    ChangesRead,
-)
+from ledgerlink.packages.changes import ChangeKind, ChangesRead
 from ledgerlink.packages.connection import (
     ConnectionContext,
     Consent,
@@ -47,12 +44,7 @@ from ledgerlink.packages.drafts import (
     OpenDocument,
     Outcome,
 )
-from ledgerlink.packages.holdings import (
-    BankAccount,
-    Business,
-    LedgerAccount,
-    TaxRate,
-)
+from ledgerlink.packages.holdings import BankAccount, Business, LedgerAccount, TaxRate
 
 
 class PackageAuth(ABC):

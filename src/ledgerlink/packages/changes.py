@@ -12,12 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar
 
-from ledgerlink.packages.drafts import (
-    AllocationLine,
-    DocumentType,
-)
-
-# --- what comes back from the package ----------------------------------------------------------------
+from ledgerlink.packages.drafts import AllocationLine, DocumentType
 
 
 class ChangeKind(StrEnum):

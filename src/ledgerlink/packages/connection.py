@@ -15,9 +15,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledgerlink.errors import RateLimitScope
-from ledgerlink.packages.drafts import (
-    DocumentType,
-)
+from ledgerlink.packages.drafts import DocumentType
 
 
 class IdempotencyMechanism(StrEnum):

@@ -18,9 +18,7 @@ from typing import ClassVar, Literal
 
 from ledgerlink.domain.records import Address
 from ledgerlink.errors import Problem
-from ledgerlink.packages.holdings import (
-    AccountClass,
-)
+from ledgerlink.packages.holdings import AccountClass
 
 
 class DocumentType(StrEnum):

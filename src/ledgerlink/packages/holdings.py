@@ -8,8 +8,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-# --- what the package holds ------------------------------------------------------------------------
-
 
 class AccountClass(StrEnum):
     """A package account's nature, which decides what may be booked to it."""
