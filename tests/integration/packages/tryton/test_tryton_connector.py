@@ -65,6 +65,36 @@ async def one(connector: TrytonConnector, draft: object) -> Created:
     return outcome
 
 
+async def service_invoice(
+    connector: TrytonConnector, customer: str, key: str, number: str, day: date
+) -> DocumentDraft:
+    """A customer's invoice for one service at 50.00 and 20% VAT, on 4000 Sales Type A."""
+    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
+    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
+    line = LineDraft(
+        "Service",
+        Decimal(1),
+        Decimal("50.00"),
+        Decimal("50.00"),
+        Decimal("10.00"),
+        accounts["4000"],
+        "4000",
+        taxes["Standard 20% (sales)"],
+    )
+    return DocumentDraft(
+        key,
+        number,
+        DocumentType.SALES_INVOICE,
+        customer,
+        number,
+        day,
+        (line,),
+        Decimal("50.00"),
+        Decimal("10.00"),
+        Decimal("60.00"),
+    )
+
+
 async def test_invoices_credit_notes_payments_and_allocations_settle_in_tryton_s_books(
     connector: TrytonConnector,
 ) -> None:
@@ -207,32 +237,8 @@ async def test_invoices_credit_notes_payments_and_allocations_settle_in_tryton_s
 async def test_an_invoice_left_in_draft_by_a_lost_reply_is_posted_when_found(
     connector: TrytonConnector,
 ) -> None:
-    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
-    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
     customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
-    draft = DocumentDraft(
-        "i",
-        "J1",
-        DocumentType.SALES_INVOICE,
-        customer.package_id,
-        "INV-1",
-        date(2026, 3, 2),
-        (
-            LineDraft(
-                "Service",
-                Decimal(1),
-                Decimal("50.00"),
-                Decimal("50.00"),
-                Decimal("10.00"),
-                accounts["4000"],
-                "4000",
-                taxes["Standard 20% (sales)"],
-            ),
-        ),
-        Decimal("50.00"),
-        Decimal("10.00"),
-        Decimal("60.00"),
-    )
+    draft = await service_invoice(connector, customer.package_id, "i", "INV-1", date(2026, 3, 2))
     # created, then the reply was lost before it was posted
     party = int(customer.package_id)
     values = mapping.invoice_create(
@@ -408,36 +414,13 @@ async def test_a_customer_invoice_dated_before_one_already_sent_is_posted_under_
     """Tryton numbers customer invoices from its own sequence, refusing one dated before an invoice it has
     numbered already: a job invoiced late, or one whose reply was lost and is sent again after later
     ones, would fail. The job system issued the invoice and numbered it, so Tryton keeps that number."""
-    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
-    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
     customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
-
-    def invoice(key: str, number: str, day: date) -> DocumentDraft:
-        line = LineDraft(
-            "Service",
-            Decimal(1),
-            Decimal("50.00"),
-            Decimal("50.00"),
-            Decimal("10.00"),
-            accounts["4000"],
-            "4000",
-            taxes["Standard 20% (sales)"],
-        )
-        return DocumentDraft(
-            key,
-            number,
-            DocumentType.SALES_INVOICE,
-            customer.package_id,
-            number,
-            day,
-            (line,),
-            Decimal("50.00"),
-            Decimal("10.00"),
-            Decimal("60.00"),
-        )
-
-    later = await one(connector, invoice("i2", "INV-1002", date(2026, 3, 10)))
-    earlier = await one(connector, invoice("i1", "INV-1001", date(2026, 3, 2)))
+    later = await one(
+        connector, await service_invoice(connector, customer.package_id, "i2", "INV-1002", date(2026, 3, 10))
+    )
+    earlier = await one(
+        connector, await service_invoice(connector, customer.package_id, "i1", "INV-1001", date(2026, 3, 2))
+    )
 
     assert (later.number, earlier.number) == ("INV-1002", "INV-1001")
     rows = await connector.rpc.model(
@@ -453,32 +436,9 @@ async def test_a_customer_invoice_dated_before_one_already_sent_is_posted_under_
 async def test_a_customer_invoice_tryton_will_not_post_is_refused_and_nothing_stays_behind(
     connector: TrytonConnector,
 ) -> None:
-    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
-    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
     customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
-    line = LineDraft(
-        "Service",
-        Decimal(1),
-        Decimal("50.00"),
-        Decimal("50.00"),
-        Decimal("10.00"),
-        accounts["4000"],
-        "4000",
-        taxes["Standard 20% (sales)"],
-    )
     # dated in a year Tryton has no fiscal year for: made as a draft, numbered, then refused at posting
-    draft = DocumentDraft(
-        "far",
-        "J9",
-        DocumentType.SALES_INVOICE,
-        customer.package_id,
-        "INV-9001",
-        date(2040, 1, 15),
-        (line,),
-        Decimal("50.00"),
-        Decimal("10.00"),
-        Decimal("60.00"),
-    )
+    draft = await service_invoice(connector, customer.package_id, "far", "INV-9001", date(2040, 1, 15))
     [outcome] = await connector.create([draft])
 
     assert isinstance(outcome, Refused)
@@ -493,31 +453,8 @@ async def test_an_invoice_whose_later_call_met_an_outage_is_uncertain_and_finish
 ) -> None:
     """An invoice takes several calls; once the first has made it in Tryton, an outage on a later one
     must not read as "nothing applied", or the invoice would be sent again and made twice."""
-    taxes = {tax.name: tax.id for tax in await connector.tax_rates()}
-    accounts = {account.code: account.id for account in await connector.ledger_accounts()}
     customer = await one(connector, ContactDraft("c", "C1", "customer", "Jane Smith"))
-    line = LineDraft(
-        "Service",
-        Decimal(1),
-        Decimal("50.00"),
-        Decimal("50.00"),
-        Decimal("10.00"),
-        accounts["4000"],
-        "4000",
-        taxes["Standard 20% (sales)"],
-    )
-    draft = DocumentDraft(
-        "i",
-        "J1",
-        DocumentType.SALES_INVOICE,
-        customer.package_id,
-        "INV-1",
-        date(2026, 3, 2),
-        (line,),
-        Decimal("50.00"),
-        Decimal("10.00"),
-        Decimal("60.00"),
-    )
+    draft = await service_invoice(connector, customer.package_id, "i", "INV-1", date(2026, 3, 2))
 
     async def outage(draft: DocumentDraft, invoice: int) -> None:
         raise PackageUnavailable("Tryton answered 500 to model.account.invoice.tax.search_read")
