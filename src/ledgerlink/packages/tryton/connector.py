@@ -264,11 +264,11 @@ class TrytonConnector(PackageConnector):
         if not rows:
             return None
         found, state = int(rows[0]["id"]), str(rows[0]["state"])
-        opening_item = isinstance(draft, DocumentDraft) and draft.opening is not None
+        opening_item = isinstance(draft, DocumentDraft) and not invoice
         if taken(mapping.opening_document_id(found) if opening_item else str(found)):
             return None
         try:
-            if isinstance(draft, DocumentDraft) and draft.opening is not None:
+            if isinstance(draft, DocumentDraft) and opening_item:
                 return (await self._complete_opening_item(draft, found)).package_id
             if isinstance(draft, DocumentDraft):
                 return (await self._complete_invoice(draft, found, state)).package_id
