@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import urllib.request
 from collections.abc import Mapping
-from http.cookiejar import CookieJar
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
 import httpx
@@ -38,6 +39,14 @@ from ledgerlink.errors import (
 from ledgerlink.packages.connection import ConnectionContext, Exchange, LimitReport
 
 log = logging.getLogger(__name__)
+
+
+def _version() -> str:
+    try:
+        return version("ledgerlink")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "dev"
+
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -78,13 +87,28 @@ def request_body(body: Any) -> bytes:
 URLS_KEPT = 256
 
 
-class _NoCookies(CookieJar):
-    """A jar that keeps nothing. The packages' APIs know a connection by its bearer token and never by
-    a cookie, and httpx reads every reply's headers into a cookie jar through urllib's classes: for a
-    send of one record a call, that reading cost more than the JSON."""
+# What httpx's client would add, and a name the packages' logs can show their support staff.
+BASE_HEADERS = {
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+    "User-Agent": f"ledgerlink/{_version()}",
+}
 
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
+
+def _with_trailing_slash(url: httpx.URL) -> httpx.URL:
+    """The base address ending in a slash, so that a path joins under it rather than beside it."""
+    return url if url.raw_path.endswith(b"/") else url.copy_with(raw_path=url.raw_path + b"/")
+
+
+def network_transport(base_url: httpx.URL) -> httpx.AsyncBaseTransport:
+    """The transport to the package over the network, through the proxy the environment names for
+    its address (HTTPS_PROXY, ALL_PROXY, NO_PROXY), as httpx's client would choose it."""
+    proxies = urllib.request.getproxies()
+    host = base_url.host
+    proxy = None
+    if not urllib.request.proxy_bypass(host):
+        proxy = proxies.get(base_url.scheme) or proxies.get("all")
+    return httpx.AsyncHTTPTransport(proxy=proxy)
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -118,27 +142,59 @@ class PackageHttp:
         self.max_rate_limit_waits = max_rate_limit_waits
         self.read_attempts = read_attempts
         self.backoff = backoff
-        self._client = httpx.AsyncClient(
-            base_url=base_url,
-            headers={"Accept": "application/json", **(headers or {})},
-            transport=context.transport,
-            timeout=context.timeout,
-            cookies=_NoCookies(),
-        )
+        self._base_url = _with_trailing_slash(httpx.URL(base_url))
+        self._headers = {**BASE_HEADERS, **(headers or {})}
+        self._timeout = httpx.Timeout(context.timeout).as_dict()
+        self._transport = context.transport or network_transport(self._base_url)
         self._urls: dict[str, httpx.URL] = {}
 
     def _url(self, path: str) -> httpx.URL:
-        """The whole address for `path`, worked out once: httpx would parse and join it again on every
-        request, which costs a send of one record a call more than its JSON does."""
+        """The whole address for `path` (a path under the base address, or an address of its own),
+        worked out once: for a send of one record a call, parsing it again each time costs more than
+        its JSON does."""
         url = self._urls.get(path)
         if url is None:
             if len(self._urls) >= URLS_KEPT:  # paths naming one object each: keep the common ones only
                 self._urls.clear()
-            url = self._urls[path] = self._client.build_request("GET", path).url
+            url = httpx.URL(path)
+            if url.is_relative_url:
+                url = self._base_url.copy_with(raw_path=self._base_url.raw_path + url.raw_path.lstrip(b"/"))
+            self._urls[path] = url
         return url
 
+    async def _exchange(
+        self,
+        method: str,
+        url: httpx.URL,
+        params: Mapping[str, Any] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        """One request through the transport, its reply read whole.
+
+        httpx's client would add redirects, cookies, auth flows and event hooks, none of which a
+        package's API uses (a bearer token is set here, and a redirect would be a fault), and they cost
+        a call more than the transport does: measured, about 160 microseconds a call against 100 for
+        building the request and its reply. The transport is the client's own (connection pooling,
+        TLS, HTTP/1.1), so nothing the network sees changes."""
+        request = httpx.Request(
+            method,
+            url,
+            params=params,
+            content=content,
+            headers=headers,
+            extensions={"timeout": self._timeout},
+        )
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     def _unsaid_wait(self, rate_waits: int) -> float:
         """A 429 naming no wait: the package's advised pause on its own clock (a sandbox's may run faster
@@ -179,7 +235,7 @@ class PackageHttp:
         is_write = method in WRITE_METHODS if write is None else write
         url = self._url(path)
         content = None if json is None else request_body(json)
-        sent_headers = {**(headers or {})}
+        sent_headers = {**self._headers, **(headers or {})}
         if content is not None:
             sent_headers["Content-Type"] = "application/json"
         token = await self.context.tokens.access_token()
@@ -190,12 +246,8 @@ class PackageHttp:
             started = time.monotonic()
             try:
                 async with self.context.pacer.slot(kind):
-                    response = await self._client.request(
-                        method,
-                        url,
-                        params=params,
-                        content=content,
-                        headers={**sent_headers, "Authorization": f"Bearer {token}"},
+                    response = await self._exchange(
+                        method, url, params, content, {**sent_headers, "Authorization": f"Bearer {token}"}
                     )
             except NOT_SENT as error:
                 self._observe_lost(method, path, started, error)

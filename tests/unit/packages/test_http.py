@@ -17,7 +17,7 @@ from ledgerlink.errors import (
     UncertainOutcome,
 )
 from ledgerlink.packages.connection import ConnectionContext, Exchange, LimitReport, Limits, PackageSettings
-from ledgerlink.packages.http import PackageHttp, retry_after_seconds
+from ledgerlink.packages.http import PackageHttp, network_transport, retry_after_seconds
 from ledgerlink.packages.pacing import LocalPacer, UnlimitedPacer
 
 
@@ -188,3 +188,51 @@ async def test_a_data_problem_carries_the_packages_own_message_and_field() -> No
     assert caught.value.problems == (Problem("must be present", "due_date"),)
     assert seen[-1].status == 422
     assert seen[-1].request_id == "r-9"
+
+
+async def test_a_request_goes_to_the_address_under_the_base_with_its_query_body_and_headers() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(201, json={"id": "c1"})
+
+    tokens = Tokens()
+    context = ConnectionContext(
+        business_id="b1",
+        tokens=tokens,
+        settings=PackageSettings(api_url="https://package.test/v3.1", auth_url="", token_url=""),
+        pacer=UnlimitedPacer(),
+        transport=httpx.MockTransport(handler),
+        timeout=12.0,
+    )
+    http = PackageHttp(
+        context, base_url="https://package.test/v3.1", reader=Reader(), headers={"X-Business": "b1"}
+    )
+    await http.request("POST", "/contacts", params={"attributes": "all"}, json={"name": "Ann"})
+    await http.request("GET", "https://other.test/connections")
+    sent, elsewhere = seen
+    assert str(sent.url) == "https://package.test/v3.1/contacts?attributes=all"
+    assert sent.content == b'{"name":"Ann"}'
+    assert sent.headers["Content-Type"] == "application/json"
+    assert sent.headers["Authorization"] == "Bearer token-1"
+    assert sent.headers["Accept"] == "application/json"
+    assert sent.headers["X-Business"] == "b1"
+    assert sent.headers["User-Agent"].startswith("ledgerlink/")
+    assert sent.extensions["timeout"]["read"] == 12.0
+    assert str(elsewhere.url) == "https://other.test/connections"
+    await http.aclose()
+
+
+def test_the_network_goes_through_the_proxy_the_environment_names_unless_the_host_is_exempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.office.test:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.test")
+    chosen: list[object] = []
+    monkeypatch.setattr(httpx, "AsyncHTTPTransport", lambda proxy=None: chosen.append(proxy))
+    network_transport(httpx.URL("https://api.package.test/v3.1/"))
+    network_transport(httpx.URL("https://books.internal.test/"))
+    assert chosen == ["http://proxy.office.test:3128", None]
