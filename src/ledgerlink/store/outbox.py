@@ -43,6 +43,7 @@ from ledgerlink.domain.outbox import (
     sources_of,
 )
 from ledgerlink.domain.records import RecordKind
+from ledgerlink.store.codes import KIND_OF, STATE_OF, STEP_OF
 from ledgerlink.store.connection_tables import OutboxAttemptRow, OutboxEntryRow
 from ledgerlink.store.lookups import any_of
 from ledgerlink.store.tables import RecordParentRow, RecordRow, utcnow
@@ -108,11 +109,11 @@ def _entry(row: Any) -> OutboxEntry:
     return OutboxEntry(
         id=row.id,
         record_id=row.record_id,
-        kind=RecordKind(row.record_kind),
+        kind=KIND_OF[row.record_kind],
         source_id=row.source_id,
-        step=Step(row.step),
+        step=STEP_OF[row.step],
         version=row.record_version,
-        state=EntryState(row.state),
+        state=STATE_OF[row.state],
         key=row.idempotency_key,
         batch_key=row.batch_key,
         attempts=row.attempts,
@@ -202,7 +203,7 @@ class OutboxRepository:
                         "record_version": row.version,
                         "state": EntryState.WAITING.value,
                         "idempotency_key": idempotency_key(
-                            self.connection_id, RecordKind(row.kind), row.source_id, row.version, step
+                            self.connection_id, KIND_OF[row.kind], row.source_id, row.version, step
                         ),
                         "created_at": now,
                         "updated_at": now,
@@ -542,7 +543,7 @@ class OutboxRepository:
         for change in changes:
             values = {f"new_{name}": value for name, value in change.items() if name != "entry_id"}
             values.update(new_updated_at=now, entry_id=change["entry_id"], connection=self.connection_id)
-            to = EntryState(change["state"]) if "state" in change else None
+            to = STATE_OF[change["state"]] if "state" in change else None
             groups.setdefault((tuple(sorted(values)), to), []).append(values)
         for (names, to), rows in groups.items():
             result = self._db.execute(_set_each_statement(names, to), rows)

@@ -34,6 +34,7 @@ from ledgerlink.domain.records import (
 )
 from ledgerlink.domain.validation import Finding
 from ledgerlink.errors import RecordNotFound
+from ledgerlink.store.codes import KIND_OF
 from ledgerlink.store.lookups import any_of, mark, select_in
 from ledgerlink.store.tables import RecordFindingRow, RecordParentRow, RecordRow, utcnow
 
@@ -612,7 +613,7 @@ _STORED_COLUMNS = tuple(
 
 
 def _stored(row: Any, findings: tuple[Finding, ...] = ()) -> StoredRecord:
-    record_type = RECORD_TYPES[RecordKind(row.kind)]
+    record_type = RECORD_TYPES[KIND_OF[row.kind]]
     record: Record = record_type.model_validate_json(row.content)
     return StoredRecord(
         id=row.id,
