@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from ledgerlink.errors import (
     UncertainOutcome,
 )
 from ledgerlink.packages.connection import ConnectionContext, Exchange, LimitReport, Limits, PackageSettings
-from ledgerlink.packages.http import PackageHttp, network_transport, retry_after_seconds
+from ledgerlink.packages.http import PackageHttp, network_transport, request_body, retry_after_seconds
 from ledgerlink.packages.pacing import LocalPacer, UnlimitedPacer
 
 
@@ -236,3 +237,12 @@ def test_the_network_goes_through_the_proxy_the_environment_names_unless_the_hos
     network_transport(httpx.URL("https://api.package.test/v3.1/"))
     network_transport(httpx.URL("https://books.internal.test/"))
     assert chosen == ["http://proxy.office.test:3128", None]
+
+
+def test_amounts_held_as_decimals_go_as_json_numbers_with_exactly_their_digits() -> None:
+    body = {
+        "Invoices": [{"LineItems": [{"UnitAmount": Decimal("1234567.89"), "TaxAmount": Decimal("0.10")}]}]
+    }
+    assert request_body(body) == b'{"Invoices":[{"LineItems":[{"UnitAmount":1234567.89,"TaxAmount":0.1}]}]}'
+    with pytest.raises(TypeError):
+        request_body({"when": object()})

@@ -149,7 +149,7 @@ class XeroConnector(XeroFinding, XeroUpdates, XeroReads, PackageConnector):
             method,
             path,
             params=params,
-            json=mapping.wire(body),
+            json=body,
             headers={"Idempotency-Key": key, "Content-Type": "application/json"},
         )
         result: dict[str, Any] = reply_json(response)
