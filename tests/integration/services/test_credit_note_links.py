@@ -62,3 +62,37 @@ async def test_a_credit_note_names_its_invoice_by_number_and_is_set_against_it(b
         assert Decimal(str(held["outstanding_amount"])) == Decimal("0.00")
     assert report.clean, report.differences
     assert report.jobs_total == Decimal("72.00")
+
+
+async def test_credit_notes_sent_together_each_name_their_own_invoice(books: SentBooks) -> None:
+    books.feed(Customer(source_id="C-1", first_name="Ada", last_name="Lovelace"))
+    for n in range(1, 4):
+        books.feed(
+            Invoice(
+                source_id=f"X{n}",
+                number=f"INV-{n}00",
+                customer_id="C-1",
+                date=date(2026, 10, n),
+                lines=line("100.00"),
+            ),
+            CreditNote(
+                source_id=f"X{n}-C",
+                number=f"CN-{n}",
+                customer_id="C-1",
+                date=date(2026, 10, 10 + n),
+                lines=line(f"{n}0.00"),
+                invoice_id=f"X{n}",
+            ),
+        )
+    sent = await books.send()
+    with books.store.unit_of_work() as uow:
+        credits = LinkRepository(uow.session, books.connection.id).package_ids(RecordKind.CREDIT_NOTE)
+
+    assert not sent.failed
+    for n in range(1, 4):
+        if books.package == "xero":
+            held = (await books.get(f"/CreditNotes/{credits[f'X{n}-C']}"))["CreditNotes"][0]
+            assert held["Reference"] == f"INV-{n}00"
+        else:
+            held = await books.get(f"/sales_credit_notes/{credits[f'X{n}-C']}")
+            assert held["notes"] == f"Credits invoice INV-{n}00"

@@ -12,8 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledgerlink.domain.ledger import credit_target
 from ledgerlink.domain.outbox import SETTLED_OUTSIDE, EntryState, OutboxEntry, Step
-from ledgerlink.domain.records import Record, RecordKind, is_cancelled, parents_of
+from ledgerlink.domain.records import (
+    CreditNote,
+    Record,
+    RecordKind,
+    SupplierCreditNote,
+    is_cancelled,
+    parents_of,
+)
 from ledgerlink.errors import NotReadyToSend
 from ledgerlink.packages.drafts import Draft
 from ledgerlink.services.sending.attempts import failed_change
@@ -104,6 +112,13 @@ class ChunkDrafter:
             for entry in entries
             if (found := by_key.get((entry.kind, entry.source_id))) is not None
             and (entry.step is Step.ALLOCATE or entry.kind in PAYMENT_KINDS)
+        )
+        resolver.prefetch_numbers(
+            target
+            for entry in entries
+            if (found := by_key.get((entry.kind, entry.source_id))) is not None
+            and isinstance(found.record, CreditNote | SupplierCreditNote)
+            and (target := credit_target(found.record)) is not None
         )
         missing_keys = {key for keys in parents.values() for key in keys if resolver.linked_id(*key) is None}
         parent_entries = outbox.for_records(sorted(missing_keys)) if missing_keys else {}

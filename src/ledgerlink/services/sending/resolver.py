@@ -213,16 +213,25 @@ class ConnectionResolver:
             return ZERO
         return self.party_ledger(party).credit_used.get((kind, source_id), ZERO)
 
+    def prefetch_numbers(self, keys: Iterable[tuple[RecordKind, str]]) -> None:
+        """The numbers and dates of these documents, read in one go: a chunk of credit notes would
+        otherwise read the documents they credit one query at a time."""
+        wanted = {key for key in keys if key not in self._numbers}
+        if not wanted:
+            return
+        for stored in self.records.load(wanted):
+            record = stored.record
+            self._numbers[(record.kind, record.source_id)] = (
+                str(getattr(record, "number", record.source_id)),
+                getattr(record, "date", None),
+            )
+        for kind, source_id in wanted - self._numbers.keys():  # no longer held: known by its id
+            self._numbers[(kind, source_id)] = (source_id, None)
+
     def document_number(self, kind: RecordKind, source_id: str) -> tuple[str, date | None]:
         """A document's own number and date (its id when the jobs side no longer holds it)."""
         if (kind, source_id) not in self._numbers:
-            stored = self.records.find(kind, source_id)
-            record = stored.record if stored is not None else None
-            self._numbers[(kind, source_id)] = (
-                (str(getattr(record, "number", source_id)), getattr(record, "date", None))
-                if record is not None
-                else (source_id, None)
-            )
+            self.prefetch_numbers([(kind, source_id)])
         return self._numbers[(kind, source_id)]
 
     def payment_allocations(self, kind: RecordKind, source_id: str) -> tuple[tuple[str, Decimal], ...] | None:
