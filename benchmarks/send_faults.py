@@ -7,6 +7,7 @@ be zero. Prints its figures; `tests/e2e/test_send_faults.py` runs a shorter vers
 
     .venv/bin/python benchmarks/send_faults.py --package sage --kills 60 --invoices 400
     .venv/bin/python benchmarks/send_faults.py --package sage --sage-ignores-idempotency --time-scale 10
+    .venv/bin/python benchmarks/send_faults.py --package sage --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
     LEDGERLINK_TRYTON_PYTHON=... .venv/bin/python benchmarks/send_faults.py --package tryton --kills-only \
         --kills 15 --invoices 30 --customers 8
 
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -183,12 +185,14 @@ def run_trial(
     time_scale: float = 1.0,
     ignore_idempotency: bool = False,
     faults: bool = True,
+    database_url: str = "",
 ) -> TrialResult:
     """Kill each sender run once it has begun sending, after a random time up to `max_gap` seconds or a
     random number of attempts up to `most_attempts`, whichever comes first, so the kills land all
     through the send however fast it goes. `time_scale` runs the sandbox (and so the sender's pacing)
     faster than real time; `ignore_idempotency` makes Sage's sandbox ignore `idempotency_id`; without
-    `faults` the sandbox answers every call as it should, and the kills are the only trouble."""
+    `faults` the sandbox answers every call as it should, and the kills are the only trouble. The
+    store is SQLite in the work folder, or the database at `database_url`."""
     started = time.monotonic()
     folder = workdir or Path(tempfile.mkdtemp(prefix="ledgerlink-faults-"))
     if ignore_idempotency and package != "sage":
@@ -200,11 +204,12 @@ def run_trial(
             "LEDGERLINK_DATA_DIR": str(folder),
             "LEDGERLINK_SECRET_KEY": SECRET,
             f"LEDGERLINK_{package.upper()}_SANDBOX_URL": server.url,
+            **({"LEDGERLINK_DATABASE_URL": database_url} if database_url else {}),
         }
         url_variable = f"LEDGERLINK_{package.upper()}_SANDBOX_URL"
         earlier_url = os.environ.get(url_variable)
         os.environ[url_variable] = server.url  # this process seeds and connects through it too
-        settings = Settings(data_dir=folder, secret_key=SECRET)
+        settings = Settings(data_dir=folder, secret_key=SECRET, database_url=database_url)
         store = Store.from_settings(settings)
         connectors = ConnectorFactory.from_settings(store, settings)
         company_id = asyncio.run(_prepare(store, connectors, package, invoices, customers))
@@ -332,19 +337,27 @@ def main() -> None:
         action="store_true",
         help="no injected faults: the sender's kills are the only trouble (Tryton's own test)",
     )
+    parser.add_argument(
+        "--postgres", default="", help="keep the store on this PostgreSQL server (a database is made)"
+    )
     args = parser.parse_args()
     if args.sage_ignores_idempotency and args.package != "sage":
         parser.error("--sage-ignores-idempotency needs --package sage")
-    result = run_trial(
-        args.package,
-        kills=args.kills,
-        invoices=args.invoices,
-        customers=args.customers,
-        time_scale=args.time_scale,
-        ignore_idempotency=args.sage_ignores_idempotency,
-        faults=not args.kills_only,
-    )
+    from scratch_database import scratch_database  # beside this script; only its own run needs it
+
+    with scratch_database(args.postgres, label="faults") if args.postgres else nullcontext("") as url:
+        result = run_trial(
+            args.package,
+            kills=args.kills,
+            invoices=args.invoices,
+            customers=args.customers,
+            time_scale=args.time_scale,
+            ignore_idempotency=args.sage_ignores_idempotency,
+            faults=not args.kills_only,
+            database_url=url,
+        )
     print(f"package            {result.package}")
+    print(f"store              {'PostgreSQL' if args.postgres else 'SQLite'}")
     if args.sage_ignores_idempotency:
         print("idempotency keys   ignored by the sandbox (a repeated create makes a second record)")
     print(f"outbox entries     {result.entries:,}")

@@ -51,6 +51,14 @@ class Store:
         return self.engine.dialect.name
 
     @property
+    def writers_wait_on_the_server(self) -> bool:
+        """Whether a write's time is mostly spent waiting for a database server (PostgreSQL), so that
+        writes from several threads overlap; SQLite commits in microseconds, and its writers take turns
+        at one lock, where two writing at once from threads of one process could trip over each
+        other's snapshot ("database is locked") instead of waiting."""
+        return self.dialect != "sqlite"
+
+    @property
     def url(self) -> str:
         """The database's address, its password hidden: names this store in keys and messages."""
         return str(self.engine.url)

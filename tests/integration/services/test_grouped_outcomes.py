@@ -4,6 +4,7 @@ The sender writes what the package answered a group of calls at a time while the
 Every entry of a group was marked on its way with its key before its request left, so a process that
 dies between the package's answer and the write leaves entries the next send settles, never a record
 sent twice; a stop leaves what was marked ahead and never sent waiting, with nothing tried for it.
+Each holds on SQLite and on PostgreSQL, where the writes go from threads of their own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.errors import PackageUnavailable
 from ledgerlink.services.sending import engine
+from ledgerlink.store import Store
 from ledgerlink.store.outbox import OutboxRepository
 from tests.integration.services.conftest import World
 from tests.integration.services.test_sending import customer, send
@@ -25,6 +27,11 @@ CUSTOMERS = 60  # six calls of ten: the fake package takes ten contacts a call
 
 class Killed(BaseException):
     """The process dying: nothing after it runs, not even the sender's own error handling."""
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    return any_store
 
 
 def entries_by_state(world: World) -> dict[EntryState, int]:

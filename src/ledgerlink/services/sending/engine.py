@@ -56,7 +56,7 @@ from ledgerlink.services.sending.changes import ChangesAfterSending
 from ledgerlink.services.sending.chunks import ChunkDrafter, Item
 from ledgerlink.services.sending.drafting import DraftRequest, build_draft
 from ledgerlink.services.sending.opening_queue import queue_opening_items
-from ledgerlink.services.sending.outcomes import Answered, write_outcomes
+from ledgerlink.services.sending.outcomes import Answered, Written, write_outcomes
 from ledgerlink.services.sending.pace import calls_by_kind, daily_limit_used, waiting
 from ledgerlink.services.sending.refusals import RefusedMappings
 from ledgerlink.services.sending.reissue import Reissuer
@@ -435,12 +435,16 @@ class Sender:
                         continue
                 try:
                     if first is not None:
-                        begun.extend(self._write([], begin=[first, *self._waiting(queue, group.ahead - 1)]))
+                        begun.extend(
+                            await self._write_beside(
+                                [], begin=[first, *self._waiting(queue, group.ahead - 1)]
+                            )
+                        )
                         group.started()
                     await self._send_next(begun, answered)
                     if group.full(len(answered), len(begun)):
                         more = self._waiting(queue, group.ahead - len(begun)) if self._going() else []
-                        begun.extend(self._write(answered, begin=more))
+                        begun.extend(await self._write_beside(answered, begin=more))
                         group.started()
                 except Exception as error:  # raised again by the pass, once the queue is drained
                     self._broken = error
@@ -599,6 +603,32 @@ class Sender:
         if not (answered or begin or back):
             return begin
         calls, answered[:] = list(answered), []
+        self._count(self._write_rows(calls, begin, back))
+        return begin
+
+    async def _write_beside(
+        self, answered: list[Answered], *, begin: Sequence[list[Item]] = ()
+    ) -> Sequence[list[Item]]:
+        """`_write`, in a thread of its own where the database is a server: while it commits (on
+        PostgreSQL, most of a write's time is waiting for it) the other workers' requests keep leaving
+        and their replies keep arriving. The worker waits for it: what it begins is committed before it
+        is sent.
+
+        Cancelled meanwhile, the transaction still ends as it would have, and the batches it began are
+        then left on their way: the next send settles them as it settles a stopped process's."""
+        if not self.store.writers_wait_on_the_server:
+            return self._write(answered, begin=begin)
+        if not (answered or begin):
+            return begin
+        calls, answered[:] = list(answered), []
+        self._count(await asyncio.to_thread(self._write_rows, calls, begin, ()))
+        return begin
+
+    def _write_rows(
+        self, calls: list[Answered], begin: Sequence[list[Item]], back: Sequence[list[Item]]
+    ) -> Written:
+        """The rows of a write, committed; safe in a worker thread, as it changes nothing the event
+        loop's tasks read but the refused mappings, which only ever gain entries."""
         with self._uow() as uow:
             written = write_outcomes(uow, self.connection, calls, refused=self._refused, now=self.now)
             outbox = self._outbox(uow)
@@ -612,11 +642,13 @@ class Sender:
             if unsent:
                 outbox.set_state(unsent, EntryState.WAITING, reason="")
             uow.commit()
+        return written
+
+    def _count(self, written: Written) -> None:
         self.report.sent.update(written.sent)
         self.report.failed.update(written.failed)
         if written.settled:
             self._tick(written.settled)
-        return begin
 
     def _pause(self, seconds: float, reason: str) -> None:
         with self._uow() as uow:
