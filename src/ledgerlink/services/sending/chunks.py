@@ -115,9 +115,8 @@ class ChunkDrafter:
         )
         resolver.prefetch_numbers(
             target
-            for entry in entries
-            if (found := by_key.get((entry.kind, entry.source_id))) is not None
-            and isinstance(found.record, CreditNote | SupplierCreditNote)
+            for found in stored.values()
+            if isinstance(found.record, CreditNote | SupplierCreditNote)
             and (target := credit_target(found.record)) is not None
         )
         missing_keys = {key for keys in parents.values() for key in keys if resolver.linked_id(*key) is None}
