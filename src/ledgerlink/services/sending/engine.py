@@ -614,14 +614,21 @@ class Sender:
         and their replies keep arriving. The worker waits for it: what it begins is committed before it
         is sent.
 
-        Cancelled meanwhile, the transaction still ends as it would have, and the batches it began are
-        then left on their way: the next send settles them as it settles a stopped process's."""
+        Cancelled meanwhile, it waits for the transaction to end as it would have, so nothing is still
+        writing once the send has stopped; the batches it began are left on their way, and the next
+        send settles them as it settles a stopped process's."""
         if not self.store.writers_wait_on_the_server:
             return self._write(answered, begin=begin)
         if not (answered or begin):
             return begin
         calls, answered[:] = list(answered), []
-        self._count(await asyncio.to_thread(self._write_rows, calls, begin, ()))
+        writing = asyncio.ensure_future(asyncio.to_thread(self._write_rows, calls, begin, ()))
+        try:
+            written = await asyncio.shield(writing)
+        except asyncio.CancelledError:  # the send ends only once its transaction has
+            await asyncio.wait([writing])
+            raise
+        self._count(written)
         return begin
 
     def _write_rows(
