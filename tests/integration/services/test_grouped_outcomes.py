@@ -63,6 +63,8 @@ async def test_a_send_killed_after_the_package_answered_and_before_the_outcomes_
     monkeypatch.setattr(engine, "write_outcomes", kept)
 
     left = entries_by_state(world)
+    await asyncio.sleep(4 * engine.GROUP_SECONDS)
+    assert entries_by_state(world) == left  # nothing of the dead send still runs
     assert left[EntryState.PROCESSING] > 0  # on their way when the process died
     assert len(world.package.objects) > left[EntryState.SENT]  # the package has more than was kept
 

@@ -161,6 +161,7 @@ class Sender:
         self._stop_reason = ""
         self._requeued = False
         self._broken: Exception | None = None
+        self._died: BaseException | None = None
         # the parties' ledgers, kept from chunk to chunk of a tier (payments of one customer spread over
         # many chunks), up to LEDGERS_KEPT of them
         self._ledgers: dict[tuple[RecordKind, str], Ledger] = {}
@@ -387,6 +388,8 @@ class Sender:
         queue: asyncio.Queue[list[Item] | None] = asyncio.Queue(maxsize=max(2 * concurrency, GROUP_CALLS))
         drafter = ChunkDrafter(self.store, self.connection, self._resolver, self._refused)
         workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
+        for worker in workers:
+            worker.add_done_callback(lambda ended: self._worker_ended(ended, queue))
         try:
             for kind, step in tier:
                 after = 0
@@ -399,19 +402,33 @@ class Sender:
                     self.report.failed.update(drafted.failed)
                     for batch in self._batches(drafted.items):
                         await queue.put(batch)
-        except BaseException:
-            for worker in workers:  # cancelled or broken: what is in flight is settled by the next run
+            if self._died is None:
+                for _ in workers:
+                    await queue.put(None)
+                await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            for worker in workers:  # cancelled or a worker died: what is in flight waits, or is uncertain
                 worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            raise
-        for _ in workers:
-            await queue.put(None)
-        await asyncio.gather(*workers)
+            await asyncio.wait(workers)  # nothing of this send still runs once it has ended
+        if self._died is not None:
+            raise self._died
         if self._broken is not None:
             raise self._broken
 
+    def _worker_ended(self, worker: asyncio.Task[None], queue: asyncio.Queue[list[Item] | None]) -> None:
+        """A worker that dies (not an error a connector raises, which it keeps; the process being
+        stopped) stops the pass: the other workers send nothing more, and what was queued for them is
+        dropped, still waiting in the outbox, so drafting never waits on a queue nobody empties."""
+        if worker.cancelled() or worker.exception() is None or self._died is not None:
+            return
+        self._died = worker.exception()
+        while not queue.empty():
+            queue.get_nowait()
+
     def _going(self) -> bool:
-        return not self._stop_reason and self._broken is None and not self._slice_over()
+        return (
+            not self._stop_reason and self._broken is None and self._died is None and not self._slice_over()
+        )
 
     async def _batch_worker(self, queue: asyncio.Queue[list[Item] | None]) -> None:
         """Sends batches off the queue; after a stop it only empties the queue, so drafting never waits.
