@@ -212,7 +212,16 @@ class PackageHttp:
         than real time, and its minute with it), else pauses growing up to a minute."""
         if self.unsaid_wait is None:
             return min(2.0 * 2.0**rate_waits, 60.0)
-        return self.unsaid_wait / float(getattr(self.context.pacer, "time_scale", 1.0) or 1.0)
+        return self.unsaid_wait / self._time_scale
+
+    def _backoff(self, failures: int) -> float:
+        """The pause before a read is tried again, doubling with each failure, on the package's clock: a
+        sandbox whose clock runs faster than real time recovers as much faster."""
+        return self.backoff * 2 ** (failures - 1) / self._time_scale
+
+    @property
+    def _time_scale(self) -> float:
+        return float(getattr(self.context.pacer, "time_scale", 1.0) or 1.0)
 
     async def _sleep(self, seconds: float) -> None:
         if self.context.sleep is not None:
@@ -265,7 +274,7 @@ class PackageHttp:
                 failures += 1
                 if is_write or failures >= self.read_attempts:
                     raise PackageUnavailable(f"could not reach the package: {error}") from error
-                await self._sleep(self.backoff * 2 ** (failures - 1))
+                await self._sleep(self._backoff(failures))
                 continue
             except NO_REPLY as error:
                 self._observe_lost(method, path, started, error)
@@ -274,7 +283,7 @@ class PackageHttp:
                 failures += 1
                 if failures >= self.read_attempts:
                     raise PackageUnavailable(f"the package did not answer: {error}") from error
-                await self._sleep(self.backoff * 2 ** (failures - 1))
+                await self._sleep(self._backoff(failures))
                 continue
 
             status = response.status_code
@@ -322,7 +331,7 @@ class PackageHttp:
                     raise PackageUnavailable(
                         f"the package answered {status}", retry_after=retry_after_seconds(response)
                     )
-                await self._sleep(retry_after_seconds(response) or self.backoff * 2 ** (failures - 1))
+                await self._sleep(retry_after_seconds(response) or self._backoff(failures))
                 continue
             if status == 404:
                 raise NotFound(f"{method} {path}: not found")

@@ -127,6 +127,23 @@ async def test_a_limit_naming_no_wait_is_waited_out_for_the_packages_advised_min
     assert slept == [1.0]
 
 
+async def test_a_read_the_package_failed_is_tried_again_after_pauses_on_its_clock() -> None:
+    """Pauses doubling from a second; a sandbox running its clock ten times faster than real time
+    recovers as much faster, so its pauses are a tenth as long."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"ok": True}) if len(slept) == 2 else httpx.Response(503)
+
+    http, _, slept, _ = make_http(handler)
+    assert (await http.request("GET", "/things")).status_code == 200
+    assert slept == [1.0, 2.0]
+
+    slept.clear()
+    http.context.pacer = LocalPacer(Limits(requests_per_minute=6000, concurrency=1), time_scale=10.0)
+    assert (await http.request("GET", "/things")).status_code == 200
+    assert slept == pytest.approx([0.1, 0.2])
+
+
 async def test_a_daily_limit_stops_at_once_with_when_to_come_back() -> None:
     http, _, slept, _ = make_http(
         lambda r: httpx.Response(429, headers={"Retry-After": "3600", "X-Problem": "day"})
