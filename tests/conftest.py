@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from ledgerlink.store import Store
+from tests.support import tryton_books
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -87,3 +88,12 @@ def any_store(request: pytest.FixtureRequest) -> Store:
     """The same test on both backends ledgerlink supports."""
     store: Store = request.getfixturevalue(f"{request.param}_store")
     return store
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_tryton_template(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One Tryton template for the whole run, in the folder its test processes share."""
+    base = tmp_path_factory.getbasetemp()
+    tryton_books.shared_templates = (
+        base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    ) / "tryton"

@@ -9,8 +9,12 @@ accounts' debits and credits per fiscal year, and the tax lines of the posted mo
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import os
+import shutil
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -31,7 +35,7 @@ from ledgerlink.domain.records import (
 from ledgerlink.packages.connection import TokenSet
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.packages.tryton.client import TrytonRpc
-from ledgerlink.packages.tryton.server import TrytonHome, TrytonProcess
+from ledgerlink.packages.tryton.server import TrytonHome, TrytonProcess, default_years, ensure_template
 from ledgerlink.services.operations.connectors import ConnectorFactory
 from ledgerlink.services.operations.secrets import SecretBox
 from ledgerlink.services.operations.tokens import seal_tokens
@@ -42,14 +46,37 @@ from ledgerlink.store.connections import Connection
 ZERO = Decimal("0.00")
 
 
-def tryton_home(root: Path) -> TrytonHome:
-    """The machine's Tryton environment, or the test is skipped saying how to get one."""
+# Where the test run keeps the one template its Tryton homes copy (set for the session by conftest.py):
+# made through Tryton's own methods, it takes longer than most tests, and every home would make its own.
+shared_templates: Path | None = None
+
+
+def tryton_home(root: Path, *, template: bool = True) -> TrytonHome:
+    """The machine's Tryton environment, or the test is skipped saying how to get one; with `template`,
+    the home holds this run's template already, as a home does after its first business."""
     python = os.environ.get("LEDGERLINK_TRYTON_PYTHON", "")
     if not python or not Path(python).exists():
         pytest.skip(
             "no Tryton here: set LEDGERLINK_TRYTON_PYTHON to a python with trytond 8.0 (./dev test makes one)"
         )
-    return TrytonHome(root, Path(python))
+    home = TrytonHome(root, Path(python))
+    if template and shared_templates is not None:
+        _copy_template(TrytonHome(shared_templates, home.python), home)
+    return home
+
+
+def _copy_template(shared: TrytonHome, home: TrytonHome) -> None:
+    """The run's template (made by the first test to need it, while the others wait) and the admin
+    password it was made with, copied into `home`."""
+    years = default_years()
+    shared.root.mkdir(parents=True, exist_ok=True)
+    with (shared.root / "making.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # test processes side by side make it once between them
+        with ThreadPoolExecutor(1) as beside:  # a test may call this from inside its own event loop
+            template = beside.submit(asyncio.run, ensure_template(shared, years)).result()
+    home.root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(shared.root / "admin-password", home.root / "admin-password")
+    shutil.copyfile(template, home.template_file(years))
 
 
 def connect(

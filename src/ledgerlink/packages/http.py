@@ -217,7 +217,7 @@ class PackageHttp:
     def _backoff(self, failures: int) -> float:
         """The pause before a read is tried again, doubling with each failure, on the package's clock: a
         sandbox whose clock runs faster than real time recovers as much faster."""
-        return self.backoff * 2 ** (failures - 1) / self._time_scale
+        return self.backoff * 2.0 ** (failures - 1) / self._time_scale
 
     @property
     def _time_scale(self) -> float:

@@ -276,6 +276,7 @@ async def start_business(
     database = database or database_name(name)
     target = home.databases / f"{database}.sqlite"
     if not target.exists():
+        home.databases.mkdir(parents=True, exist_ok=True)  # cleared since the template was made, say
         shutil.copyfile(template, target)
     server = await asyncio.to_thread(serve, home, database)
     rpc = server.rpc()

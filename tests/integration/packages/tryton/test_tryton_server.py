@@ -24,7 +24,7 @@ def running(pid: int) -> bool:
 
 
 def test_a_server_ends_when_the_process_that_started_it_is_killed(tmp_path: Path) -> None:
-    home: TrytonHome = tryton_home(tmp_path)
+    home: TrytonHome = tryton_home(tmp_path, template=False)
     starter = textwrap.dedent(
         f"""
         import time
