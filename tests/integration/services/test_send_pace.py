@@ -176,11 +176,11 @@ async def test_a_xero_send_makes_only_the_calls_fifty_to_a_batch_requires(
 
 
 async def test_a_paced_send_keeps_under_the_limit_and_close_to_its_pace(store: Store, tmp_path: Path) -> None:
-    """Sage at 30 calls a minute, a minute lasting half a second: 90 records take about three minutes.
+    """Sage at 30 calls a minute, a minute lasting a second: 90 records take about three minutes.
 
     Within twice that, on a busy machine too; far more would mean the pacer waits when it need not.
     """
-    per_minute, time_scale = 30, 120.0
+    per_minute, time_scale = 30, 60.0
     transport = CountingTransport(sandbox_app("sage", minute_limit=per_minute, time_scale=time_scale))
     pacer = LocalPacer(replace(SageConnector.limits, requests_per_minute=per_minute), time_scale=time_scale)
     connectors, connection = await connected(store, tmp_path, "sage", transport, books(30, 60, 0), pacer)
