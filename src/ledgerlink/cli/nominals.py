@@ -276,7 +276,10 @@ def allow(
     company: CompanyOption = "demo",
     as_json: JsonFlag = False,
 ) -> None:
-    """Allow ledgerlink to make what the package needs before records can go (QuickBooks' items, say)."""
+    """Allow ledgerlink to make what the package needs before records can go.
+
+    Some packages sell invoice lines only through service items, made here with the user's consent.
+    """
     nominals, _ = _nominals(company)
     if not name:
         asked = nominals.consents()

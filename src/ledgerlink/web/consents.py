@@ -1,5 +1,5 @@
 """Consent, on the mapping step, to what the package needs made before records can go there (the
-service items QuickBooks sells invoice lines through, say): the page offers each as an action, and
+service items some packages sell invoice lines through, say): the page offers each as an action, and
 the answer is kept on the connection until withdrawn."""
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Without this, sending fails with "invalid nominal code", the most common failure in this field. So
 ledgerlink suggests a mapping for every code the company uses, lets the user accept them in one go or
 change them one by one, refuses pairs the package would refuse, and says what each gap holds back.
-Where the package needs something made in its books before records can go (QuickBooks' items, say),
-this step asks the user's consent to make it, and keeps the answer on the connection.
+Where the package needs something made in its books before records can go (the service items some
+packages sell invoice lines through, say), this step asks the user's consent to make it, and keeps
+the answer on the connection.
 """
 
 from __future__ import annotations
