@@ -50,6 +50,8 @@ async def main() -> None:
         )
         for wrong in result.wrong:
             print(f"  wrong: {wrong}")
+        for left in result.left:
+            print(f"  left: {left}")
 
 
 if __name__ == "__main__":

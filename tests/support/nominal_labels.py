@@ -97,6 +97,7 @@ class Score:
     check: int = 0
     check_right: int = 0
     none: int = 0
+    left: list[str] = field(default_factory=list)  # to check or with none, each with what was offered
 
     @property
     def coverage(self) -> float:
@@ -128,4 +129,10 @@ def score(
             result.check_right += code in acceptable
         else:
             result.none += 1
+        if band is not Band.SURE:
+            offered = f"{suggestion.package_label} to check" if suggestion else "nothing offered"
+            result.left.append(
+                f"{row.business}: {row.nominal.code} {row.nominal.name} -> {offered} "
+                f"(acceptable: {', '.join(sorted(acceptable)) or 'none in the chart'})"
+            )
     return result

@@ -44,6 +44,10 @@ class LedgerAccount:
     active: bool = True
     package_type: str = ""  # the package's own word for the type, shown to the user
     default_tax_rate_id: str = ""
+    # What the package's own chart files the account under where its name leaves that unsaid (a
+    # repairs account kept with the vehicles' costs: "Motor expenses"): read with the name to tell
+    # what the account is for, never shown in its place.
+    heading: str = ""
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,42 @@ def test_two_accounts_that_fit_equally_are_left_for_a_person() -> None:
     assert (_suggested("7600", "Machinery repairs", chart=chart) or ("", Band.NONE))[1] is Band.CHECK
 
 
+# Sage's shipped chart keeps "Repairs and Servicing" with the motor costs; its connector says so
+FILED_UNDER_MOTOR = [
+    LedgerAccount("r1", "7301", "Repairs and Servicing", AccountClass.EXPENSE, heading="Motor expenses"),
+    LedgerAccount("r2", "7800", "Repairs and Renewals", AccountClass.EXPENSE),
+    LedgerAccount("lic", "7302", "Licences", AccountClass.EXPENSE, heading="Motor expenses"),
+    LedgerAccount("fuel", "7300", "Fuel and Oil", AccountClass.EXPENSE),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Vehicle repairs", "7301 Repairs and Servicing"),
+        ("Van repairs and servicing", "7301 Repairs and Servicing"),
+        ("Road tax", "7302 Licences"),
+        ("Machinery repairs", "7800 Repairs and Renewals"),  # not the vehicles' repairs any more
+    ],
+)
+def test_an_account_filed_under_the_motor_costs_is_read_as_the_vehicles(name: str, expected: str) -> None:
+    assert _suggested("7200", name, chart=FILED_UNDER_MOTOR) == (expected, Band.SURE)
+
+
+def test_the_heading_an_account_is_filed_under_is_given_as_the_reason_and_never_stands_alone() -> None:
+    nominal = NominalAccount(code="7200", name="Vehicle repairs", kind=NominalKind.EXPENSE)
+    suggestion = suggest_ledger_account(nominal, FILED_UNDER_MOTOR)
+    assert suggestion is not None
+    assert suggestion.package_label == "7301 Repairs and Servicing"
+    assert "under motor expenses" in suggestion.reason
+    # the heading says whose repairs; it does not make every motor account the fuel one, nor the
+    # general motor account
+    assert _suggested("7200", "Fuel", chart=FILED_UNDER_MOTOR) == ("7300 Fuel and Oil", Band.SURE)
+    assert (_suggested("7200", "Motor expenses", chart=FILED_UNDER_MOTOR) or ("", Band.NONE))[
+        1
+    ] is not Band.SURE
+
+
 def test_a_bank_nominal_with_a_different_name_is_not_taken_for_the_account_with_its_code_silently() -> None:
     banks = [BankAccount("b1", "Deposit Account", "1210"), BankAccount("b2", "Card takings", "1300")]
     nominal = NominalAccount(code="1210", name="Card takings account", kind=NominalKind.BANK)

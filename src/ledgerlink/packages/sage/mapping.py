@@ -32,6 +32,7 @@ from ledgerlink.packages.drafts import (
     fitted_reference,
 )
 from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate
+from ledgerlink.packages.sage.chart import shipped_heading
 
 Json = dict[str, Any]
 
@@ -256,14 +257,16 @@ def ledger_account_from_sage(item: Mapping[str, Any]) -> LedgerAccount:
     account_type = item.get("ledger_account_type") or {}
     type_id = _text(account_type.get("id"))
     tax_rate = item.get("tax_rate") or {}
+    code, name = _text(item.get("nominal_code")), _text(item.get("name") or item.get("displayed_as"))
     return LedgerAccount(
         id=str(item["id"]),
-        code=_text(item.get("nominal_code")),
-        name=_text(item.get("name") or item.get("displayed_as")),
+        code=code,
+        name=name,
         account_class=ACCOUNT_CLASSES.get(type_id, AccountClass.OTHER),
         active=bool(item.get("included_in_chart", True)),
         package_type=_text(account_type.get("displayed_as") or type_id),
         default_tax_rate_id=_text(tax_rate.get("id")),
+        heading=shipped_heading(code, name),
     )
 
 

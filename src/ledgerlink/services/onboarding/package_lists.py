@@ -53,6 +53,7 @@ def ledger_account_from(item: ListItem) -> LedgerAccount:
         active=item.usable,
         package_type=data.get("package_type", ""),
         default_tax_rate_id=data.get("default_tax_rate_id", ""),
+        heading=data.get("heading", ""),
     )
 
 

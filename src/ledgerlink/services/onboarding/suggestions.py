@@ -109,6 +109,13 @@ def _alike(one: str, other: str) -> float:
     return float(fuzz.token_set_ratio(_words(one), _words(other)))
 
 
+def _read(account: LedgerAccount | BankAccount) -> str:
+    """The account's name as what it is for is read: with the heading its chart files it under, where
+    the package gives one ("Repairs and Servicing" kept with the vehicles' costs is their repairs)."""
+    heading = getattr(account, "heading", "")
+    return f"{heading} {account.name}" if heading else account.name
+
+
 def _order(account: LedgerAccount | BankAccount) -> tuple[str, str]:
     return (account.code or "~", account.id)
 
@@ -136,11 +143,11 @@ def _sure(
         name = "current account"  # a bank nominal called only "Bank" is the business's current account
     elif sales and _plain_sales(name) and meaning_of(name).all != {"sales"}:
         name = "sales"  # a line of work sold is still sales
-    meaning = [c for c in candidates if same_meaning(name, c.name, sales=sales, bank=bank)]
+    meaning = [c for c in candidates if same_meaning(name, _read(c), sales=sales, bank=bank)]
     if not meaning:
         return None
-    closest = min(distance(name, c.name) for c in meaning)
-    best_ones = [c for c in meaning if distance(name, c.name) == closest]
+    closest = min(distance(name, _read(c)) for c in meaning)
+    best_ones = [c for c in meaning if distance(name, _read(c)) == closest]
     if len(best_ones) > 1 and not _numbered_variants([c.name for c in best_ones]):
         # the one that says it in the same words, if only one does ("Wages": "Gross Wages", not
         # "Staff Salaries"); else the package tells them apart by something the names do not say
@@ -152,10 +159,12 @@ def _sure(
     best = min(best_ones, key=lambda c: (-_alike(nominal.name, c.name), *_order(c)))
     if name == "sales":
         reason = f"{nominal.name} is a sale of the business's work: the package's sales account"
-    elif equal_meaning(name, best.name):
+    elif equal_meaning(name, _read(best)):
         reason = f"same meaning: {nominal.name} is {best.name} in the package's words"
     else:
         reason = f"{best.name} is the package's account for {nominal.name.lower()}"
+    if heading := getattr(best, "heading", ""):
+        reason += f" (its chart files {best.name} under {heading.lower()})"
     return Suggestion(nominal.code, best.id, _label(best), reason, Band.SURE)
 
 
@@ -169,7 +178,7 @@ def _alike_check(nominal: NominalAccount, candidates: Sequence[Account]) -> Sugg
     """The package account spelt most like this one, for a person to check; never one whose name speaks
     of something else in the bookkeeping words ("Skip hire" is not "Car Hire" for sharing "hire")."""
     scored = sorted(
-        ((_alike(nominal.name, c.name), c) for c in candidates if related(nominal.name, c.name)),
+        ((_alike(nominal.name, c.name), c) for c in candidates if related(nominal.name, _read(c))),
         key=lambda p: (-p[0], *_order(p[1])),
     )
     if scored and scored[0][0] >= ALIKE:

@@ -209,6 +209,19 @@ def test_ledger_account_types_map_to_account_classes_and_exempt_rates_are_marked
     assert standard.percent == Decimal("20.0")
 
 
+def test_an_account_as_sage_ships_it_is_read_with_the_heading_its_chart_files_it_under():
+    def read(code: int, name: str) -> str:
+        item = {"id": "a", "nominal_code": code, "name": name, "ledger_account_type": {"id": "OVERHEADS"}}
+        return mapping.ledger_account_from_sage(item).heading
+
+    assert read(7301, "Repairs and Servicing") == "Motor expenses"
+    assert read(7302, "Licences") == "Motor expenses"
+    # renamed, or made by the business in that range: it may be used for anything
+    assert read(7301, "Repairs and Servicing - plant") == ""
+    assert read(7305, "Repairs and Servicing") == ""
+    assert read(7800, "Repairs and Renewals") == ""
+
+
 def test_a_sage_contact_is_read_with_its_email_from_the_top_level():
     contact = mapping.contact_from_sage(
         {
