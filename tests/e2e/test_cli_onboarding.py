@@ -106,3 +106,23 @@ def test_nominals_create_makes_the_account_in_xero_and_a_second_time_shows_xeros
     assert made["mapped_label"] == "7300 Tools and equipment"
     assert listed["7300"]["mapped_to"] == made["mapped_to"]
     assert "Please enter a unique Code." in again.text
+
+
+def test_connecting_to_a_business_the_sandbox_does_not_offer_names_those_it_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with BackgroundServer(sandbox_app("xero", limits=False)) as server:
+        httpx.post(f"{server.url}/_sandbox/seed", json={"name": "Acme Books"}).raise_for_status()
+        monkeypatch.setenv("LEDGERLINK_XERO_SANDBOX_URL", server.url)
+        monkeypatch.setenv("LEDGERLINK_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("LEDGERLINK_REDIRECT_URI", f"http://127.0.0.1:{free_port()}/connect/callback")
+        monkeypatch.setenv("LEDGERLINK_COMPANY", "acme-heating")
+        monkeypatch.delenv("LEDGERLINK_DATABASE_URL", raising=False)
+        runner = CliRunner()
+        ok(runner, "init", "--company", "Acme Heating")
+
+        wrong = refused(runner, "connect", "xero", "--sandbox", "--auto-approve", "--business", "Acme Boks")
+        connected = ok(runner, "connect", "xero", "--sandbox", "--auto-approve", "--business", "Acme Books")
+
+    assert "does not offer 'Acme Boks': it offers 'Acme Books'" in wrong.text
+    assert "Acme Books" in connected.text

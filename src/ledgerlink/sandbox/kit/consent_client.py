@@ -11,6 +11,13 @@ from urllib.parse import urljoin
 
 import httpx
 
+from ledgerlink.errors import LedgerlinkError
+
+
+class ConsentNotGiven(LedgerlinkError):
+    """The consent page could not be answered as asked (no such business, or it refused): said in
+    words a person can act on, as ledgerlink's own errors are."""
+
 
 class _ConsentForm(HTMLParser):
     def __init__(self) -> None:
@@ -46,15 +53,19 @@ async def approve(
     form = _ConsentForm()
     form.feed(page.text)
     if not form.businesses:
-        raise ValueError("the consent page offers no business to choose")
+        raise ConsentNotGiven("the consent page offers no business to choose")
     chosen = form.businesses[0]
     if business:
         matches = [bid for bid in form.businesses if business in (bid, form.labels.get(bid, ""))]
         if not matches:
-            raise ValueError(f"the consent page does not offer {business!r}")
+            offered = ", ".join(repr(form.labels.get(bid, bid)) for bid in form.businesses)
+            raise ConsentNotGiven(
+                f"the consent page does not offer {business!r}: it offers {offered}; "
+                "name one of them with --business, or leave --business out to take the first"
+            )
         chosen = matches[0]
     data = {**form.hidden, "business": chosen, "user": user, "decision": "allow"}
     reply = await client.post(urljoin(str(page.url), form.action), data=data, follow_redirects=False)
     if reply.status_code not in (302, 303):
-        raise ValueError(f"the consent page refused: {reply.status_code} {reply.text[:200]}")
+        raise ConsentNotGiven(f"the consent page refused: {reply.status_code} {reply.text[:200]}")
     return reply.headers["location"]
