@@ -59,10 +59,7 @@ async def approve(
         matches = [bid for bid in form.businesses if business in (bid, form.labels.get(bid, ""))]
         if not matches:
             offered = ", ".join(repr(form.labels.get(bid, bid)) for bid in form.businesses)
-            raise ConsentNotGiven(
-                f"the consent page does not offer {business!r}: it offers {offered}; "
-                "name one of them with --business, or leave --business out to take the first"
-            )
+            raise ConsentNotGiven(f"the consent page does not offer {business!r}: it offers {offered}")
         chosen = matches[0]
     data = {**form.hidden, "business": chosen, "user": user, "decision": "allow"}
     reply = await client.post(urljoin(str(page.url), form.action), data=data, follow_redirects=False)

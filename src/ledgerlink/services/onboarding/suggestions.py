@@ -2,8 +2,10 @@
 
 Every suggestion comes in a band and says why. *Sure* ones are taken by "Accept all": only those that
 cannot reasonably be wrong, because the package's account has the same name, or a name that means the
-same in UK bookkeeping words (`meaning.py`, its words in `vocabulary.py`), in a class that fits (sales to income, materials and
-subcontractors to cost of sales, other costs to cost of sales or overheads, banks to bank accounts).
+same in UK bookkeeping words (`meaning.py`, its words in `vocabulary.py`), in a class that fits (sales
+to income, materials and subcontractors to cost of sales, other costs to cost of sales or overheads,
+banks to bank accounts). An account as the package ships it is read with the heading its chart files
+it under, where the package's plugin knows one and the name leaves it unsaid.
 *Check* ones are shown for a person to confirm with a click: names alike, or the package's general
 account when nothing is closer. A code alone is never ground for a sure suggestion: charts reuse codes
 for different things (7300 is fuel in one and tools in another). Where nothing fits the band is *none*:
