@@ -51,11 +51,24 @@ def test_a_sale_of_the_business_s_work_goes_surely_to_the_plain_sales_account_ne
 
 
 def test_other_income_is_never_taken_for_sales() -> None:
+    """Not even to check: a click would put interest or an insurance claim in the turnover."""
     chart = [ACCOUNTS[0]]
-    suggestion = suggest_ledger_account(
-        NominalAccount(code="4900", name="Other income", kind=NominalKind.SALES), chart
+    for name in ("Other income", "Bank interest received", "Insurance claims received"):
+        nominal = NominalAccount(code="4900", name=name, kind=NominalKind.SALES)
+        assert suggest_ledger_account(nominal, chart) is None
+
+
+def test_income_with_no_account_of_its_own_is_offered_the_other_income_account_to_check() -> None:
+    chart = [
+        LedgerAccount("sales", "200", "Sales", AccountClass.INCOME),
+        LedgerAccount("other", "260", "Other Revenue", AccountClass.INCOME),  # a revenue type, as Xero's
+        LedgerAccount("interest", "270", "Interest Income", AccountClass.INCOME),
+    ]
+    assert _suggested("4900", "Insurance claims received", NominalKind.SALES, chart) == (
+        "260 Other Revenue",
+        Band.CHECK,
     )
-    assert (suggestion or _none()).band is Band.CHECK
+    assert _suggested("4910", "Rent received", NominalKind.SALES, chart) == ("260 Other Revenue", Band.CHECK)
 
 
 def test_an_expense_account_is_matched_by_meaning_among_cost_accounts() -> None:

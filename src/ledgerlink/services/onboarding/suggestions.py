@@ -235,6 +235,8 @@ def suggest_ledger_account(nominal: NominalAccount, accounts: Sequence[LedgerAcc
     found = _sure(nominal, fitting, sales=sales, bank=False) or _alike_check(nominal, fitting)
     if found is not None:
         return found
+    if sales and meaning_of(nominal.name).all & INCOME_KINDS:
+        return _other_income_check(nominal, fitting)
     if sales:
         main_class = AccountClass.INCOME
     elif _direct_cost_code(nominal.code) or direct_cost(nominal.name):
@@ -266,6 +268,24 @@ def suggest_ledger_account(nominal: NominalAccount, accounts: Sequence[LedgerAcc
         first.id,
         _label(first),
         "nothing closer: the package's first sales account; check it is where this belongs",
+        Band.CHECK,
+    )
+
+
+def _other_income_check(nominal: NominalAccount, fitting: Sequence[LedgerAccount]) -> Suggestion | None:
+    """Income that is not the business's work (interest, rent, an insurance claim) with no account of
+    its own: the package's general other income account, to check; never its sales account, which
+    would put it in the turnover. None when the package keeps no such account."""
+    # by its name, whatever type the package gives it ("Other Revenue" is plain revenue in some charts)
+    general = [account for account in fitting if meaning_of(account.name).all == {"other", "sales"}]
+    if not general:
+        return None
+    first = min(general, key=_order)
+    return Suggestion(
+        nominal.code,
+        first.id,
+        _label(first),
+        "nothing closer: the package's general account for other income; check it is where this belongs",
         Band.CHECK,
     )
 
