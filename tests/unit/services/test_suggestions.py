@@ -183,6 +183,20 @@ def test_two_accounts_that_fit_equally_are_left_for_a_person() -> None:
     assert (_suggested("7600", "Machinery repairs", chart=chart) or ("", Band.NONE))[1] is Band.CHECK
 
 
+def test_of_two_accounts_that_fit_equally_one_is_offered_to_check_naming_the_other() -> None:
+    """Never an account that only looks alike: directors' salaries are not the staff's wages."""
+    chart = [
+        LedgerAccount("gross", "7000", "Gross Wages", AccountClass.EXPENSE),
+        LedgerAccount("directors", "7001", "Directors Salaries", AccountClass.EXPENSE),
+        LedgerAccount("staff", "7003", "Staff Salaries", AccountClass.EXPENSE),
+    ]
+    nominal = NominalAccount(code="7000", name="Wages and salaries", kind=NominalKind.EXPENSE)
+    suggestion = suggest_ledger_account(nominal, chart)
+    assert suggestion is not None
+    assert (suggestion.package_label, suggestion.band) == ("7003 Staff Salaries", Band.CHECK)
+    assert "as does 7000 Gross Wages: check which one is meant" in suggestion.reason
+
+
 # Sage's shipped chart keeps "Repairs and Servicing" with the motor costs; its connector says so
 FILED_UNDER_MOTOR = [
     LedgerAccount("r1", "7301", "Repairs and Servicing", AccountClass.EXPENSE, heading="Motor expenses"),

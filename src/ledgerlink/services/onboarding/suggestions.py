@@ -134,8 +134,8 @@ def _sure(
     nominal: NominalAccount, candidates: Sequence[Account], *, sales: bool, bank: bool
 ) -> Suggestion | None:
     """The package account of the same name, or of a name that means the same: the closest of them.
-    Two different accounts that fit equally well are left for a person: the package tells them apart by
-    something the names do not say."""
+    Two different accounts that fit equally well are left for a person to check (`_tied`): the package
+    tells them apart by something the names do not say."""
     same_name = [c for c in candidates if exactly_the_same(nominal.name, c.name)]
     if same_name:
         best = min(same_name, key=_order)
@@ -157,7 +157,7 @@ def _sure(
         most = max(shared.values())
         best_ones = [c for c in best_ones if shared[c.id] == most]
         if most == 0 or len(best_ones) > 1:
-            return None
+            return _tied(nominal, best_ones)
     best = min(best_ones, key=lambda c: (-_alike(nominal.name, c.name), *_order(c)))
     if name == "sales":
         reason = f"{nominal.name} is a sale of the business's work: the package's sales account"
@@ -168,6 +168,21 @@ def _sure(
     if heading := getattr(best, "heading", ""):
         reason += f" (its chart files {best.name} under {heading.lower()})"
     return Suggestion(nominal.code, best.id, _label(best), reason, Band.SURE)
+
+
+def _tied(nominal: NominalAccount, tied: Sequence[Account]) -> Suggestion:
+    """Accounts that mean the same as this one, equally well ("Gross Wages" and "Staff Salaries" for
+    "Wages and salaries"): the one spelt most like it offered to check, the others named beside it, so
+    the person chooses between equals rather than taking an account that only looks alike."""
+    ordered = sorted(tied, key=lambda c: (-_alike(nominal.name, c.name), *_order(c)))
+    best, others = ordered[0], ", ".join(_label(c) for c in ordered[1:])
+    return Suggestion(
+        nominal.code,
+        best.id,
+        _label(best),
+        f"means the same, as does {others}: check which one is meant",
+        Band.CHECK,
+    )
 
 
 def _plain_sales(name: str) -> bool:
