@@ -175,12 +175,13 @@ def _tied(nominal: NominalAccount, tied: Sequence[Account]) -> Suggestion:
     "Wages and salaries"): the one spelt most like it offered to check, the others named beside it, so
     the person chooses between equals rather than taking an account that only looks alike."""
     ordered = sorted(tied, key=lambda c: (-_alike(nominal.name, c.name), *_order(c)))
-    best, others = ordered[0], ", ".join(_label(c) for c in ordered[1:])
+    best, others = ordered[0], [_label(c) for c in ordered[1:]]
+    verb = "does" if len(others) == 1 else "do"
     return Suggestion(
         nominal.code,
         best.id,
         _label(best),
-        f"means the same, as does {others}: check which one is meant",
+        f"means the same, as {verb} {', '.join(others)}: check which one is meant",
         Band.CHECK,
     )
 
