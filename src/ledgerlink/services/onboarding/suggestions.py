@@ -130,11 +130,11 @@ def _numbered_variants(names: Sequence[str]) -> bool:
     )
 
 
-def _sure(
+def _by_meaning(
     nominal: NominalAccount, candidates: Sequence[Account], *, sales: bool, bank: bool
 ) -> Suggestion | None:
-    """The package account of the same name, or of a name that means the same: the closest of them.
-    Two different accounts that fit equally well are left for a person to check (`_tied`): the package
+    """The package account of the same name, or of a name that means the same: the closest of them,
+    sure. Two different accounts that fit equally well are left for a person to check (`_tied`): the package
     tells them apart by something the names do not say."""
     same_name = [c for c in candidates if exactly_the_same(nominal.name, c.name)]
     if same_name:
@@ -248,7 +248,7 @@ def suggest_ledger_account(nominal: NominalAccount, accounts: Sequence[LedgerAcc
         return None
     fitting = [account for account in suitable if account.account_class in fitting_classes(nominal)]
     sales = nominal.kind is NominalKind.SALES
-    found = _sure(nominal, fitting, sales=sales, bank=False) or _alike_check(nominal, fitting)
+    found = _by_meaning(nominal, fitting, sales=sales, bank=False) or _alike_check(nominal, fitting)
     if found is not None:
         return found
     if sales and meaning_of(nominal.name).all & INCOME_KINDS:
@@ -268,24 +268,8 @@ def suggest_ledger_account(nominal: NominalAccount, accounts: Sequence[LedgerAcc
         catch_all = [a for a in preferred if general_account(a.name)] or [
             a for a in fitting if general_account(a.name)
         ]
-        if catch_all:
-            first = min(catch_all, key=_order)
-            return Suggestion(
-                nominal.code,
-                first.id,
-                _label(first),
-                "nothing closer: the package's general account; check it is where this belongs",
-                Band.CHECK,
-            )
-        return None
-    first = min(preferred, key=_order)
-    return Suggestion(
-        nominal.code,
-        first.id,
-        _label(first),
-        "nothing closer: the package's first sales account; check it is where this belongs",
-        Band.CHECK,
-    )
+        return _nothing_closer(nominal, catch_all, "general account")
+    return _nothing_closer(nominal, preferred, "first sales account")
 
 
 def _other_income_check(nominal: NominalAccount, fitting: Sequence[LedgerAccount]) -> Suggestion | None:
@@ -294,14 +278,22 @@ def _other_income_check(nominal: NominalAccount, fitting: Sequence[LedgerAccount
     would put it in the turnover. None when the package keeps no such account."""
     # by its name, whatever type the package gives it ("Other Revenue" is plain revenue in some charts)
     general = [account for account in fitting if meaning_of(account.name).all == {"other", "sales"}]
-    if not general:
+    return _nothing_closer(nominal, general, "general account for other income")
+
+
+def _nothing_closer(
+    nominal: NominalAccount, accounts: Sequence[LedgerAccount], what: str
+) -> Suggestion | None:
+    """The first of these accounts (by code), offered to check when nothing means the same; None
+    when there is none. `what` says which account it is to the person."""
+    if not accounts:
         return None
-    first = min(general, key=_order)
+    first = min(accounts, key=_order)
     return Suggestion(
         nominal.code,
         first.id,
         _label(first),
-        "nothing closer: the package's general account for other income; check it is where this belongs",
+        f"nothing closer: the package's {what}; check it is where this belongs",
         Band.CHECK,
     )
 
@@ -310,7 +302,7 @@ def suggest_bank_account(nominal: NominalAccount, banks: Sequence[BankAccount]) 
     active = [bank for bank in banks if bank.active]
     if not active:
         return None
-    found = _sure(nominal, active, sales=False, bank=True) or _alike_check(nominal, active)
+    found = _by_meaning(nominal, active, sales=False, bank=True) or _alike_check(nominal, active)
     if found is not None:
         return found
     best = min(active, key=_order)
