@@ -81,6 +81,8 @@ def map_nominals(person: Person) -> None:
     who agrees with them would; payment methods then follow their bank accounts."""
     page = person.page
     page.click("text=Accept all sure suggestions")
+    # the click only starts the page's reload: count what is left once the answer is on screen
+    expect(page.locator(".flash")).to_contain_text("sure suggestions accepted")
     take = page.locator("form[action='/wizard/nominals/map'] button:has-text('Take ')")
     assert take.count() > 0  # the default charts leave some for a person
     person.shot("nominals-to-check")
