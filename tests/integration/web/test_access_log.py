@@ -27,8 +27,9 @@ def test_access_lines_keep_the_path_and_leave_out_the_query_string(
     port = running.servers[0].sockets[0].getsockname()[1]
     try:
         base = f"http://127.0.0.1:{port}"
-        httpx.get(f"{base}/api/v1/onboarding?api_key=ll_abc_SECRETKEY")
-        httpx.get(f"{base}/connect/callback?code=SECRETCODE&state=xyz")
+        # the first answer of a server just started, on a busy machine, can outlast httpx's 5 s
+        httpx.get(f"{base}/api/v1/onboarding?api_key=ll_abc_SECRETKEY", timeout=60)
+        httpx.get(f"{base}/connect/callback?code=SECRETCODE&state=xyz", timeout=60)
     finally:
         running.should_exit = True
         thread.join(timeout=10)
