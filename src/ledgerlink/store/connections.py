@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ledgerlink.domain.records import RecordKind
 from ledgerlink.errors import LinkConflict, RecordNotFound
 from ledgerlink.store.connection_tables import ConnectionRow, LinkRow, MappingRow, PackageListItemRow
-from ledgerlink.store.lookups import any_of
+from ledgerlink.store.lookups import select_in
 from ledgerlink.store.tables import utcnow
 
 ConnectionStatus = Literal["active", "needs_reconnect", "disconnected"]
@@ -463,15 +463,16 @@ class LinkRepository:
 
     def package_ids(self, kind: RecordKind, source_ids: Iterable[str] | None = None) -> dict[str, str]:
         """Package ids by source id; plain rows, as drafting asks this for every chunk it drafts."""
-        query = select(LinkRow.source_id, LinkRow.package_id).where(
-            LinkRow.connection_id == self.connection_id, LinkRow.record_kind == kind.value
-        )
-        if source_ids is not None:
-            wanted = list(source_ids)
-            if not wanted:
-                return {}
-            query = query.where(any_of(LinkRow.source_id, wanted, self.session.get_bind().dialect.name))
-        return {row.source_id: row.package_id for row in self.session.execute(query)}
+        if source_ids is None:
+            query = select(LinkRow.source_id, LinkRow.package_id).where(
+                LinkRow.connection_id == self.connection_id, LinkRow.record_kind == kind.value
+            )
+            return {row.source_id: row.package_id for row in self.session.execute(query)}
+        wanted = list(source_ids)
+        if not wanted:
+            return {}
+        sql = "SELECT source_id, package_id FROM links WHERE connection_id = {0} AND record_kind = {0} AND source_id"
+        return dict(select_in(self.session.connection(), sql, (self.connection_id, kind.value), wanted))
 
     def all(self, kind: RecordKind) -> list[Link]:
         return [_link(row) for row in self.session.scalars(self._query(kind).order_by(LinkRow.source_id))]

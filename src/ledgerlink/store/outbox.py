@@ -43,6 +43,7 @@ from ledgerlink.domain.outbox import (
     sources_of,
 )
 from ledgerlink.domain.records import RecordKind
+from ledgerlink.store.bulk import execute_many, insert_many
 from ledgerlink.store.codes import KIND_OF, STATE_OF, STEP_OF
 from ledgerlink.store.connection_tables import OutboxAttemptRow, OutboxEntryRow
 from ledgerlink.store.lookups import any_of
@@ -210,7 +211,7 @@ class OutboxRepository:
                     }
                     for row in rows
                 ]
-                self._db.execute(insert(_entries), values)
+                insert_many(self._db, _entries, values)
                 made += len(values)
                 if self._dialect == "postgresql":
                     # PostgreSQL plans the next chunk's NOT EXISTS from statistics taken before these
@@ -546,8 +547,8 @@ class OutboxRepository:
             to = STATE_OF[change["state"]] if "state" in change else None
             groups.setdefault((tuple(sorted(values)), to), []).append(values)
         for (names, to), rows in groups.items():
-            result = self._db.execute(_set_each_statement(names, to), rows)
-            if to is not None and result.rowcount < len(rows):
+            moved = execute_many(self._db, _set_each_statement(names, to), rows)
+            if to is not None and moved < len(rows):
                 self._refuse_unmoved([row["entry_id"] for row in rows], to, now)
 
     def begin_attempt(self, entry_ids: Sequence[int], batch_key: str) -> None:
@@ -566,9 +567,7 @@ class OutboxRepository:
         ]
         if not rows:
             return
-        # one row goes as a plain statement: the many-rows machinery costs more than the row itself
-        result = self._db.execute(_BEGIN_ATTEMPT, rows[0] if len(rows) == 1 else rows)
-        if result.rowcount < len(rows):
+        if execute_many(self._db, _BEGIN_ATTEMPT, rows) < len(rows):
             self._refuse_unmoved(ids, EntryState.PROCESSING, now)
 
     def resend(self, entry_ids: Sequence[int]) -> int:
@@ -612,7 +611,7 @@ class OutboxRepository:
     def record_attempts(self, attempts: Sequence[dict[str, Any]]) -> None:
         if attempts:
             now = utcnow()
-            self._db.execute(insert(_attempts), [{"at": now, **attempt} for attempt in attempts])
+            insert_many(self._db, _attempts, [{"at": now, **attempt} for attempt in attempts])
 
     def stale_processing_to_uncertain(self) -> int:
         """Entries left processing by a stopped sender may have reached the package: treat them as such."""

@@ -15,9 +15,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, Literal, cast
 
-import psycopg
 from sqlalchemy import Connection, Select, Table, and_, delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ledgerlink.domain.records import (
@@ -34,6 +32,7 @@ from ledgerlink.domain.records import (
 )
 from ledgerlink.domain.validation import Finding
 from ledgerlink.errors import RecordNotFound
+from ledgerlink.store.bulk import insert_rows
 from ledgerlink.store.codes import KIND_OF
 from ledgerlink.store.lookups import any_of, mark, select_in
 from ledgerlink.store.tables import RecordFindingRow, RecordParentRow, RecordRow, utcnow
@@ -232,10 +231,10 @@ class RecordRepository:
             )
             if write.findings:
                 findings.extend((record_id, f.severity, f.field, f.message) for f in write.findings)
-        _insert_many(
+        insert_rows(
             connection, _parents, ("record_id", "company_id", "parent_kind", "parent_source_id"), parents
         )
-        _insert_many(connection, _findings, ("record_id", "severity", "field", "message"), findings)
+        insert_rows(connection, _findings, ("record_id", "severity", "field", "message"), findings)
         return outcomes
 
     def _insert_new(
@@ -254,11 +253,11 @@ class RecordRepository:
                 (len(rows),),
             ).scalars()
             numbered = [(record_id, *row) for record_id, row in zip(taken, rows, strict=True)]
-            _insert_many(connection, _records, ("id", *columns), numbered)
+            insert_rows(connection, _records, ("id", *columns), numbered)
             return {key: row[0] for key, row in zip(keys, numbered, strict=True)}
         largest = select(func.max(_records.c.id))
         last_id = connection.execute(largest).scalar() or 0
-        _insert_many(connection, _records, columns, rows)
+        insert_rows(connection, _records, columns, rows)
         if (connection.execute(largest).scalar() or 0) - last_id == len(rows):
             return {key: record_id for record_id, key in enumerate(keys, start=last_id + 1)}
         return self._ids_after(last_id, set(keys))
@@ -514,38 +513,10 @@ class RecordRepository:
         return query
 
 
-def _insert_many(
-    connection: Connection, table: Table, columns: Sequence[str], rows: builtins.list[tuple[Any, ...]]
-) -> None:
-    """Rows straight to the driver: SQLAlchemy's per-row processing is most of the cost.
-
-    SQLite takes one executemany; PostgreSQL a COPY, several times quicker than an INSERT a row, however
-    pipelined (psycopg is the only PostgreSQL driver the store opens).
-    """
-    if not rows:
-        return
-    quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(column) for column in columns)
-    if connection.dialect.name == "postgresql":
-        cursor = cast("psycopg.Cursor[Any]", connection.connection.cursor())
-        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
-        try:
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.IntegrityError as error:
-            # the driver's own error, as SQLAlchemy raises it for every other statement: a caller
-            # retrying a unit of work another one raced to the same key sees one kind of error
-            raise IntegrityError(statement, None, error) from error
-        return
-    marks = ", ".join(mark(connection) for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
-
-
 def _update_many(
     connection: Connection, table: Table, columns: Sequence[str], rows: builtins.list[tuple[Any, ...]]
 ) -> None:
-    """Rows by id (each row's last value), as `_insert_many` writes them."""
+    """Rows by id (each row's last value), as `insert_rows` writes them."""
     quote = connection.dialect.identifier_preparer.quote
     parameter = mark(connection)
     sets = ", ".join(f"{quote(column)} = {parameter}" for column in columns)

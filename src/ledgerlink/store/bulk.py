@@ -1,0 +1,153 @@
+"""Many rows through one statement, straight to the driver.
+
+A send writes a few statements for hundreds of rows at a time (entries made, marked on their way, their
+outcomes, the attempts). Executed for many rows, SQLAlchemy works out each row's parameters anew, and
+that costs several times what the database does with the row. Here a statement is compiled once for its
+dialect, each value goes through its column type's own conversion (so what is written reads back as
+through SQLAlchemy), and the rows go to the driver's executemany, or on PostgreSQL an insert to COPY.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import psycopg
+from sqlalchemy import BindParameter, Connection, Delete, Table, Update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
+
+from ledgerlink.store.lookups import mark
+
+Convert = Callable[[Any], Any]
+
+
+def insert_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: builtins.list[tuple[Any, ...]]
+) -> None:
+    """Rows whose values are already as the driver takes them, in `columns`' order.
+
+    SQLite takes one executemany; PostgreSQL a COPY, several times quicker than an INSERT a row, however
+    pipelined (psycopg is the only PostgreSQL driver the store opens).
+    """
+    if not rows:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(column) for column in columns)
+    if connection.dialect.name == "postgresql":
+        cursor = cast("psycopg.Cursor[Any]", connection.connection.cursor())
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.IntegrityError as error:
+            # the driver's own error, as SQLAlchemy raises it for every other statement: a caller
+            # retrying a unit of work another one raced to the same key sees one kind of error
+            raise IntegrityError(statement, None, error) from error
+        return
+    marks = ", ".join(mark(connection) for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
+
+
+def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows of column -> value, every row naming the same columns; a column left out takes its plain
+    default (a callable default must be given: it would differ row by row)."""
+    if not rows:
+        return
+    named = tuple(rows[0])
+    columns, converts, defaults = _insert_plan(table, named, connection.dialect)
+    encoded = [
+        tuple(
+            convert(value) if convert is not None and value is not None else value
+            for convert, value in zip(converts, (*(row[name] for name in named), *defaults), strict=True)
+        )
+        for row in rows
+    ]
+    insert_rows(connection, table, columns, encoded)
+
+
+def execute_many(
+    connection: Connection, statement: Update | Delete, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """`statement` (its parameters bound by name) once for each row; answers the rows it changed in
+    all, as the driver counts them across an executemany."""
+    if not rows:
+        return 0
+    plan = _statement_plan(statement, connection.dialect)
+    if plan.positional:
+        parameters: list[Any] = [tuple(get(row) for get in plan.getters) for row in rows]
+    else:
+        named = list(zip(plan.names, plan.getters, strict=True))
+        parameters = [{name: get(row) for name, get in named} for row in rows]
+    return int(connection.exec_driver_sql(plan.sql, parameters).rowcount)
+
+
+Getter = Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    names: tuple[str, ...]  # in the driver's order where it takes parameters by position
+    positional: bool
+    getters: tuple[Getter, ...]  # each parameter's value from a row, as the driver takes it
+
+
+@functools.lru_cache(maxsize=256)
+def _statement_plan(statement: Update | Delete, dialect: Dialect) -> _Plan:
+    compiled = statement.compile(dialect=dialect)
+    if compiled.escaped_bind_names or compiled.post_compile_params:
+        raise ValueError("execute_many takes plain named parameters, not lists or escaped names")
+    binds = {name: bind for bind, name in compiled.bind_names.items()}
+    names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else tuple(binds)
+    return _Plan(
+        sql=compiled.string,
+        names=names,
+        positional=bool(compiled.positional),
+        getters=tuple(_getter(name, binds[name], dialect) for name in names),
+    )
+
+
+def _getter(name: str, bind: BindParameter[Any], dialect: Dialect) -> Getter:
+    convert = _converter(bind.type, dialect)
+    if not bind.required:  # a value written into the statement: the 1 of attempts + 1
+        fixed = bind.value if convert is None else convert(bind.value)
+        return lambda row: fixed
+    if convert is None:
+        return operator.itemgetter(name)
+    return lambda row: None if (value := row[name]) is None else convert(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_plan(
+    table: Table, named: tuple[str, ...], dialect: Dialect
+) -> tuple[tuple[str, ...], tuple[Convert | None, ...], tuple[Any, ...]]:
+    """The columns written (those named, then those left to their plain defaults), each column's
+    conversion, and the defaults' values."""
+    left = [
+        (column.name, column.default.arg)
+        for column in table.columns
+        if column.name not in named and isinstance(column.default, ScalarElementColumnDefault)
+    ]
+    unfilled = [
+        column.name
+        for column in table.columns
+        if column.name not in named and column.default is not None and column.name not in dict(left)
+    ]
+    if unfilled:
+        raise ValueError(f"insert_many into {table.name} needs a value for {', '.join(unfilled)}")
+    columns = (*named, *(name for name, _ in left))
+    converts = tuple(_converter(table.columns[name].type, dialect) for name in columns)
+    defaults = tuple(value for _, value in left)
+    return columns, converts, defaults
+
+
+def _converter(type_: Any, dialect: Dialect) -> Convert | None:
+    """What SQLAlchemy does to a value of this type before the driver sees it, or None if nothing."""
+    return cast("Convert | None", type_.dialect_impl(dialect).bind_processor(dialect))

@@ -1,0 +1,121 @@
+"""What a send writes a group of calls at a time goes to the driver in bulk, and reads back exactly as
+written: moments in UTC, amounts to the penny, counts moved on, and a row not moved still refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from ledgerlink.domain.outbox import EntryState
+from ledgerlink.errors import IllegalTransition
+from ledgerlink.store import Store
+from ledgerlink.store.bulk import insert_many
+from ledgerlink.store.connection_tables import OutboxAttemptRow
+from tests.integration.store.test_outbox_transitions import connected, entries
+
+BST = timezone(timedelta(hours=1))
+
+
+def test_outcomes_written_in_bulk_read_back_as_written(any_store: Store) -> None:
+    connection = connected(any_store, 3)
+    sent_at = datetime(2026, 6, 1, 9, 30, 15, 123456, tzinfo=BST)
+    with any_store.unit_of_work() as uow:
+        outbox = uow.outbox(connection)
+        first, second, third = entries(uow, connection)
+        outbox.begin_attempts([([first.id, second.id], "batch-1"), ([third.id], "batch-2")])
+        outbox.set_each(
+            [
+                {
+                    "entry_id": first.id,
+                    "state": EntryState.SENT.value,
+                    "package_id": "P-1",
+                    "sent_at": sent_at,
+                    "total_difference": Decimal("-0.01"),
+                    "sent_summary": '{"gross": "120.00"}',
+                },
+                {
+                    "entry_id": second.id,
+                    "state": EntryState.SENT.value,
+                    "package_id": "P-2",
+                    "sent_at": sent_at,
+                    "total_difference": None,
+                    "sent_summary": "",
+                },
+            ]
+        )
+        outbox.record_attempts(
+            [
+                {
+                    "entry_id": first.id,
+                    "operation": "create",
+                    "idempotency_key": first.key,
+                    "outcome": "created",
+                    "status": 201,
+                    "request_id": "r-1",
+                    "request": "POST /sales_invoices",
+                    "detail": "P-1",
+                },
+                {
+                    "entry_id": third.id,
+                    "operation": "create",
+                    "idempotency_key": third.key,
+                    "outcome": "uncertain",
+                    "status": None,
+                    "request_id": "",
+                    "request": "",
+                    "detail": "timed out",
+                },
+            ]
+        )
+        uow.commit()
+    with any_store.unit_of_work() as uow:
+        outbox = uow.outbox(connection)
+        first, second, third = entries(uow, connection)
+        attempts = outbox.attempts(first.id) + outbox.attempts(third.id)
+    assert (first.state, first.package_id, first.batch_key, first.attempts) == (
+        EntryState.SENT,
+        "P-1",
+        "batch-1",
+        1,
+    )
+    assert first.sent_at == sent_at
+    assert first.sent_at.tzinfo is not None
+    assert first.sent_at.astimezone(UTC).hour == 8
+    assert first.total_difference == Decimal("-0.01")
+    assert first.sent_summary == '{"gross": "120.00"}'
+    assert (second.state, second.total_difference, second.batch_key) == (EntryState.SENT, None, "batch-1")
+    assert (third.state, third.batch_key, third.attempts) == (EntryState.PROCESSING, "batch-2", 1)
+    assert [(a["outcome"], a["status"], a["request"]) for a in attempts] == [
+        ("created", 201, "POST /sales_invoices"),
+        ("uncertain", None, ""),
+    ]
+    assert all(a["at"].tzinfo is not None for a in attempts)
+
+
+def test_a_bulk_move_the_rules_forbid_is_refused_and_nothing_is_kept(any_store: Store) -> None:
+    connection = connected(any_store, 2)
+    with any_store.unit_of_work() as uow:
+        first, second = entries(uow, connection)
+        uow.outbox(connection).set_each([{"entry_id": second.id, "state": EntryState.SENT.value}])
+        uow.commit()
+    with any_store.unit_of_work() as uow, pytest.raises(IllegalTransition):
+        uow.outbox(connection).begin_attempts([([first.id, second.id], "batch-1")])
+    with any_store.unit_of_work() as uow:
+        first, second = entries(uow, connection)
+    assert (first.state, first.attempts, second.state) == (EntryState.WAITING, 0, EntryState.SENT)
+
+
+def test_a_bulk_insert_without_a_moment_the_table_would_stamp_row_by_row_is_refused(any_store: Store) -> None:
+    connection = connected(any_store, 1)
+    with any_store.unit_of_work() as uow:
+        (entry,) = entries(uow, connection)
+        row = {
+            "entry_id": entry.id,
+            "operation": "create",
+            "idempotency_key": entry.key,
+            "outcome": "created",
+        }
+        with pytest.raises(ValueError, match="needs a value for at"):
+            insert_many(uow.session.connection(), OutboxAttemptRow.__table__, [row])
