@@ -26,20 +26,24 @@ from ledgerlink.store.lookups import mark
 
 Convert = Callable[[Any], Any]
 
+COPY_FROM = 100  # rows: fewer go to PostgreSQL as an executemany
+
 
 def insert_rows(
     connection: Connection, table: Table, columns: Sequence[str], rows: builtins.list[tuple[Any, ...]]
 ) -> None:
     """Rows whose values are already as the driver takes them, in `columns`' order.
 
-    SQLite takes one executemany; PostgreSQL a COPY, several times quicker than an INSERT a row, however
-    pipelined (psycopg is the only PostgreSQL driver the store opens).
+    SQLite takes one executemany. PostgreSQL takes many rows as a COPY, several times quicker than an
+    INSERT a row, however pipelined (psycopg is the only PostgreSQL driver the store opens); but a COPY
+    waits for the server twice where psycopg's pipelined executemany waits once, so a few rows (a
+    group's attempts while the package answers one record a call) go as an executemany.
     """
     if not rows:
         return
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(column) for column in columns)
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
         cursor = cast("psycopg.Cursor[Any]", connection.connection.cursor())
         statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
         try:

@@ -11,7 +11,7 @@ import pytest
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.errors import IllegalTransition
 from ledgerlink.store import Store
-from ledgerlink.store.bulk import insert_many
+from ledgerlink.store.bulk import COPY_FROM, insert_many
 from ledgerlink.store.connection_tables import OutboxAttemptRow
 from tests.integration.store.test_outbox_transitions import connected, entries
 
@@ -119,3 +119,31 @@ def test_a_bulk_insert_without_a_moment_the_table_would_stamp_row_by_row_is_refu
         }
         with pytest.raises(ValueError, match="needs a value for at"):
             insert_many(uow.session.connection(), OutboxAttemptRow.__table__, [row])
+
+
+def test_many_attempts_at_once_are_all_kept_as_written(any_store: Store) -> None:
+    """Enough rows that PostgreSQL takes them as a COPY rather than an executemany."""
+    connection = connected(any_store, 1)
+    with any_store.unit_of_work() as uow:
+        (entry,) = entries(uow, connection)
+        uow.outbox(connection).record_attempts(
+            [
+                {
+                    "entry_id": entry.id,
+                    "operation": "replay",
+                    "idempotency_key": entry.key,
+                    "outcome": "unavailable",
+                    "status": 500 + n % 4,
+                    "request_id": f"r-{n}",
+                    "request": "POST /Invoices",
+                    "detail": "",
+                }
+                for n in range(COPY_FROM + 50)
+            ]
+        )
+        uow.commit()
+    with any_store.unit_of_work() as uow:
+        attempts = uow.outbox(connection).attempts(entry.id)
+    assert [a["request_id"] for a in attempts] == [f"r-{n}" for n in range(COPY_FROM + 50)]
+    assert {a["status"] for a in attempts} == {500, 501, 502, 503}
+    assert all(a["at"].tzinfo is not None and a["outcome"] == "unavailable" for a in attempts)
