@@ -4,7 +4,8 @@ A send writes a few statements for hundreds of rows at a time (entries made, mar
 outcomes, the attempts). Executed for many rows, SQLAlchemy works out each row's parameters anew, and
 that costs several times what the database does with the row. Here a statement is compiled once for its
 dialect, each value goes through its column type's own conversion (so what is written reads back as
-through SQLAlchemy), and the rows go to the driver's executemany, or on PostgreSQL an insert to COPY.
+through SQLAlchemy), and the rows go to the driver's executemany, or on PostgreSQL an insert of many
+rows to COPY.
 """
 
 from __future__ import annotations
@@ -139,10 +140,11 @@ def _insert_plan(
         for column in table.columns
         if column.name not in named and isinstance(column.default, ScalarElementColumnDefault)
     ]
+    defaulted = {name for name, _ in left}
     unfilled = [
         column.name
         for column in table.columns
-        if column.name not in named and column.default is not None and column.name not in dict(left)
+        if column.name not in named and column.default is not None and column.name not in defaulted
     ]
     if unfilled:
         raise ValueError(f"insert_many into {table.name} needs a value for {', '.join(unfilled)}")
