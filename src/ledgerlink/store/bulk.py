@@ -15,6 +15,8 @@ import functools
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, cast
 
 import psycopg
@@ -28,6 +30,7 @@ from ledgerlink.store.lookups import mark
 Convert = Callable[[Any], Any]
 
 COPY_FROM = 100  # rows: fewer go to PostgreSQL as an executemany
+SHARED_VALUES = (datetime, date, Decimal)  # values rows often share, converted once for them all
 
 
 def insert_rows(
@@ -67,13 +70,27 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
         return
     named = tuple(rows[0])
     columns, converts, defaults = _insert_plan(table, named, connection.dialect)
-    encoded = [
-        tuple(
-            convert(value) if convert is not None and value is not None else value
-            for convert, value in zip(converts, (*(row[name] for name in named), *defaults), strict=True)
-        )
-        for row in rows
-    ]
+    # most columns need no conversion: a row's values are taken in one go, and only those that do
+    # (moments, amounts, as the dialect keeps them) pass through theirs, once for each value the rows
+    # share (a group's rows are made at one moment)
+    values_of = operator.itemgetter(*named) if len(named) > 1 else lambda row: (row[named[0]],)
+    converting = [(index, convert) for index, convert in enumerate(converts) if convert is not None]
+    converted: dict[tuple[int, Any], Any] = {}
+    encoded: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [*values_of(row), *defaults]
+        for index, convert in converting:
+            value = values[index]
+            if value is None:
+                continue
+            if not isinstance(value, SHARED_VALUES):
+                values[index] = convert(value)
+                continue
+            key = (index, value)
+            if key not in converted:
+                converted[key] = convert(value)
+            values[index] = converted[key]
+        encoded.append(tuple(values))
     insert_rows(connection, table, columns, encoded)
 
 

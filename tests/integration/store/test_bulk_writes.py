@@ -147,3 +147,34 @@ def test_many_attempts_at_once_are_all_kept_as_written(any_store: Store) -> None
     assert [a["request_id"] for a in attempts] == [f"r-{n}" for n in range(COPY_FROM + 50)]
     assert {a["status"] for a in attempts} == {500, 501, 502, 503}
     assert all(a["at"].tzinfo is not None and a["outcome"] == "unavailable" for a in attempts)
+
+
+def test_rows_sharing_a_moment_and_rows_with_their_own_each_read_back_as_written(any_store: Store) -> None:
+    """A moment many rows share is converted once for them all; each row still keeps its own."""
+    connection = connected(any_store, 1)
+    shared = datetime(2026, 6, 1, 9, 30, 15, 123456, tzinfo=BST)
+    own = [shared + timedelta(microseconds=n) for n in range(1, 4)]
+    moments = [shared, own[0], shared, own[1], shared, own[2]]
+    with any_store.unit_of_work() as uow:
+        (entry,) = entries(uow, connection)
+        insert_many(
+            uow.session.connection(),
+            OutboxAttemptRow.__table__,
+            [
+                {
+                    "at": at,
+                    "entry_id": entry.id,
+                    "operation": "create",
+                    "idempotency_key": entry.key,
+                    "outcome": "created",
+                    "request_id": f"r-{n}",
+                }
+                for n, at in enumerate(moments)
+            ],
+        )
+        uow.commit()
+    with any_store.unit_of_work() as uow:
+        attempts = uow.outbox(connection).attempts(entry.id)
+    assert [(a["request_id"], a["at"]) for a in attempts] == [
+        (f"r-{n}", at.astimezone(UTC)) for n, at in enumerate(moments)
+    ]
