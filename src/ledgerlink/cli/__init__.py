@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import typer
 
 from ledgerlink.cli.common import CommandLine
@@ -59,4 +61,9 @@ def build_app() -> typer.Typer:
 
 
 def main() -> None:
-    build_app()()
+    build_app()
+    # What the process holds once started (the modules, their classes, the app) lives as long as it
+    # does: frozen, it is left out of every later collection, so a full collection during a long send
+    # (a worker's, a web app's) scans what the send holds, not the code it runs.
+    gc.freeze()
+    app()
