@@ -16,7 +16,6 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, cast
 
 import psycopg
@@ -30,7 +29,9 @@ from ledgerlink.store.lookups import mark
 Convert = Callable[[Any], Any]
 
 COPY_FROM = 100  # rows: fewer go to PostgreSQL as an executemany
-SHARED_VALUES = (datetime, date, Decimal)  # values rows often share, converted once for them all
+# values rows often share, converted once for them all: moments (equal ones are one instant, and
+# convert alike); not amounts, where 1.0 equals 1.00 but is kept as written
+SHARED_VALUES = (datetime, date)
 
 
 def insert_rows(
@@ -71,7 +72,7 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
     named = tuple(rows[0])
     columns, converts, defaults = _insert_plan(table, named, connection.dialect)
     # most columns need no conversion: a row's values are taken in one go, and only those that do
-    # (moments, amounts, as the dialect keeps them) pass through theirs, once for each value the rows
+    # (moments, amounts, as the dialect keeps them) pass through theirs, once for each moment the rows
     # share (a group's rows are made at one moment)
     values_of = operator.itemgetter(*named) if len(named) > 1 else lambda row: (row[named[0]],)
     converting = [(index, convert) for index, convert in enumerate(converts) if convert is not None]
