@@ -95,8 +95,12 @@ def ensure_running(package: str, settings: Settings, *, wait: float = 20.0) -> s
     raise ConfigurationError(f"the {package} sandbox did not answer on {url} within {wait:.0f} s")
 
 
-def stop(package: str, settings: Settings) -> bool:
-    """Stop a sandbox this installation started; answers whether one was running."""
+def stop(package: str, settings: Settings, *, wait: float = 10.0) -> bool:
+    """Stop a sandbox this installation started; answers whether one was running.
+
+    It returns once the sandbox no longer answers (or after `wait` seconds): a server asked to stop
+    finishes what it is answering first, and whoever is told it stopped may start another on its port
+    at once."""
     pid_file = _pid_file(package, settings)
     if not pid_file.exists():
         return False
@@ -106,4 +110,9 @@ def stop(package: str, settings: Settings) -> bool:
     except (ProcessLookupError, ValueError):
         stopped = False
     pid_file.unlink(missing_ok=True)
+    if stopped:
+        url = sandbox_url(package)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and is_running(url):
+            time.sleep(0.05)
     return stopped
