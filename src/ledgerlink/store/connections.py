@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, cast
 
+from sqlalchemy import Connection as DatabaseConnection
 from sqlalchemy import Dialect, Table, bindparam, delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -428,8 +428,9 @@ _LINKED_EITHER_SIDE = select(_links.c.source_id, _links.c.package_id).where(
 )
 
 
-# PostgreSQL's form of the INSERT below: the new links as arrays, each row skipped where either unique
-# side is held already, answering the source ids it inserted
+# The new links as arrays, each row skipped where either unique side is held already, answering the
+# source ids it inserted: one statement however many links, where SQLAlchemy's many-rows INSERT costs
+# more to build than PostgreSQL takes to run it, and a send makes one for every group of calls
 _NEW_LINKS_FROM_ARRAYS = (
     "INSERT INTO links (connection_id, record_kind, source_id, package_id, how, version_sent, linked_at) "
     "SELECT %s, %s, new.source_id, new.package_id, %s, new.version_sent, %s "
@@ -440,15 +441,11 @@ _NEW_LINKS_FROM_ARRAYS = (
 
 @functools.cache
 def _insert_new_links(dialect: Dialect) -> Any:
-    """INSERT of links that skips any row either unique side already holds, answering the source ids
-    it inserted; None where the database cannot (SQLite before 3.35, or another database)."""
+    """SQLite's INSERT of links that skips any row either unique side already holds, answering the
+    source ids it inserted; None before SQLite 3.35, which cannot."""
     if not (dialect.insert_returning and dialect.insert_executemany_returning):
         return None
-    if dialect.name == "sqlite":
-        return sqlite_insert(_links).on_conflict_do_nothing().returning(_links.c.source_id)
-    if dialect.name == "postgresql":
-        return postgresql_insert(_links).on_conflict_do_nothing().returning(_links.c.source_id)
-    return None
+    return sqlite_insert(_links).on_conflict_do_nothing().returning(_links.c.source_id)
 
 
 class LinkRepository:
@@ -532,51 +529,15 @@ class LinkRepository:
         if not links:
             return {}
         connection = self.session.connection()
-        statement = _insert_new_links(connection.dialect)
-        if statement is None:
-            return self._add_each(kind, links, how=how)
         wanted: dict[str, tuple[str, str]] = {}
         conflicts: dict[str, LinkConflict] = {}
         for source_id, package_id, version_sent in links:
             first = wanted.setdefault(source_id, (package_id, version_sent))[0]
             if first != package_id:
                 conflicts[source_id] = _linked_already(kind, source_id, first, package_id)
-        now = utcnow()
-        if connection.dialect.name == "postgresql":
-            # the rows as three arrays in one statement: SQLAlchemy's many-rows INSERT costs more to
-            # build than PostgreSQL takes to run it, and a send makes one for every group of calls
-            inserted = {
-                source_id
-                for (source_id,) in connection.exec_driver_sql(
-                    _NEW_LINKS_FROM_ARRAYS,
-                    (
-                        self.connection_id,
-                        kind.value,
-                        how,
-                        now,
-                        list(wanted),
-                        [package_id for package_id, _ in wanted.values()],
-                        [version_sent for _, version_sent in wanted.values()],
-                    ),
-                )
-            }
-        else:
-            rows = [
-                {
-                    "connection_id": self.connection_id,
-                    "record_kind": kind.value,
-                    "source_id": source_id,
-                    "package_id": package_id,
-                    "how": how,
-                    "version_sent": version_sent,
-                    "linked_at": now,
-                }
-                for source_id, (package_id, version_sent) in wanted.items()
-            ]
-            # one row goes as a plain statement: the many-rows machinery costs more than the row itself
-            inserted = {
-                row.source_id for row in connection.execute(statement, rows[0] if len(rows) == 1 else rows)
-            }
+        inserted = self._insert_new(connection, kind, wanted, how)
+        if inserted is None:
+            return self._add_each(kind, links, how=how)
         skipped = [source_id for source_id in wanted if source_id not in inserted]
         for start in range(0, len(skipped), 450):
             part = skipped[start : start + 450]
@@ -605,6 +566,41 @@ class LinkRepository:
                     holder = theirs.get(package_id, "another record")
                     conflicts[source_id] = _taken(kind, package_id, holder, source_id)
         return conflicts
+
+    def _insert_new(
+        self,
+        connection: DatabaseConnection,
+        kind: RecordKind,
+        wanted: dict[str, tuple[str, str]],
+        how: LinkHow,
+    ) -> set[str] | None:
+        """The links in `wanted` (source id -> package id, version sent) that neither side held, inserted;
+        answers their source ids, or None where the database cannot say which it skipped."""
+        now = utcnow()
+        if connection.dialect.name == "postgresql":
+            packages = [package_id for package_id, _ in wanted.values()]
+            versions = [version_sent for _, version_sent in wanted.values()]
+            parameters = (self.connection_id, kind.value, how, now, list(wanted), packages, versions)
+            return {
+                source_id for (source_id,) in connection.exec_driver_sql(_NEW_LINKS_FROM_ARRAYS, parameters)
+            }
+        statement = _insert_new_links(connection.dialect) if connection.dialect.name == "sqlite" else None
+        if statement is None:
+            return None
+        rows = [
+            {
+                "connection_id": self.connection_id,
+                "record_kind": kind.value,
+                "source_id": source_id,
+                "package_id": package_id,
+                "how": how,
+                "version_sent": version_sent,
+                "linked_at": now,
+            }
+            for source_id, (package_id, version_sent) in wanted.items()
+        ]
+        # one row goes as a plain statement: the many-rows machinery costs more than the row itself
+        return {row.source_id for row in connection.execute(statement, rows[0] if len(rows) == 1 else rows)}
 
     def _add_each(
         self, kind: RecordKind, links: Sequence[tuple[str, str, str]], *, how: LinkHow

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -107,79 +107,22 @@ def _set_each_statement(names: tuple[str, ...], to: EntryState | None) -> Any:
     return statement.values({name[4:]: bindparam(name) for name in names if name.startswith("new_")})
 
 
-# an entry's columns from a row of select(_entries), by position: by name, a row's nineteen attribute
-# reads cost more than the rest of building the entry
+# an entry's fields from a row of select(_entries), by position in the entry's own order: by name, a
+# row's nineteen attribute reads cost more than the rest of building the entry
+_COLUMN_OF_FIELD = {"kind": "record_kind", "version": "record_version", "key": "idempotency_key"}
 _ENTRY_COLUMNS = operator.itemgetter(
     *(
-        _entries.columns.keys().index(name)
-        for name in (
-            "id",
-            "record_id",
-            "record_kind",
-            "source_id",
-            "step",
-            "record_version",
-            "state",
-            "idempotency_key",
-            "batch_key",
-            "attempts",
-            "reason",
-            "reason_field",
-            "blocked_by",
-            "package_id",
-            "total_difference",
-            "changed_after_sending",
-            "sent_summary",
-            "updated_at",
-            "sent_at",
-        )
+        _entries.columns.keys().index(_COLUMN_OF_FIELD.get(field.name, field.name))
+        for field in fields(OutboxEntry)
     )
 )
 
 
 def _entry(row: Any) -> OutboxEntry:
     """The entry in a row of select(_entries)."""
-    (
-        entry_id,
-        record_id,
-        kind,
-        source_id,
-        step,
-        version,
-        state,
-        key,
-        batch_key,
-        attempts,
-        reason,
-        reason_field,
-        blocked_by,
-        package_id,
-        total_difference,
-        changed_after_sending,
-        sent_summary,
-        updated_at,
-        sent_at,
-    ) = _ENTRY_COLUMNS(row)
+    entry_id, record_id, kind, source_id, step, version, state, *rest = _ENTRY_COLUMNS(row)
     return OutboxEntry(
-        id=entry_id,
-        record_id=record_id,
-        kind=KIND_OF[kind],
-        source_id=source_id,
-        step=STEP_OF[step],
-        version=version,
-        state=STATE_OF[state],
-        key=key,
-        batch_key=batch_key,
-        attempts=attempts,
-        reason=reason,
-        reason_field=reason_field,
-        blocked_by=blocked_by,
-        package_id=package_id,
-        total_difference=total_difference,
-        changed_after_sending=changed_after_sending,
-        sent_summary=sent_summary,
-        updated_at=updated_at,
-        sent_at=sent_at,
+        entry_id, record_id, KIND_OF[kind], source_id, STEP_OF[step], version, STATE_OF[state], *rest
     )
 
 
