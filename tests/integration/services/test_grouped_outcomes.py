@@ -4,7 +4,8 @@ The sender writes what the package answered a group of calls at a time while the
 Every entry of a group was marked on its way with its key before its request left, so a process that
 dies between the package's answer and the write leaves entries the next send settles, never a record
 sent twice; a stop leaves what was marked ahead and never sent waiting, with nothing tried for it.
-Each holds on SQLite and on PostgreSQL, where the writes go from threads of their own.
+Each holds on SQLite and on PostgreSQL, with PostgreSQL's writes on the event loop (a small group's)
+and from threads of their own (a large group's).
 """
 
 from __future__ import annotations
@@ -29,9 +30,20 @@ class Killed(BaseException):
     """The process dying: nothing after it runs, not even the sender's own error handling."""
 
 
-@pytest.fixture
-def store(any_store: Store) -> Store:
-    return any_store
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("postgres, writes from threads", marks=pytest.mark.postgres),
+    ]
+)
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """Each database, and PostgreSQL once more with every write from a thread, as a large one goes."""
+    database, _, threads = str(request.param).partition(", ")
+    if threads:
+        monkeypatch.setattr(engine, "WRITE_BESIDE_FROM", 0)
+    store: Store = request.getfixturevalue(f"{database}_store")
+    return store
 
 
 def entries_by_state(world: World) -> dict[EntryState, int]:

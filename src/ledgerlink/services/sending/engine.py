@@ -71,9 +71,12 @@ log = logging.getLogger(__name__)
 REPLAY_WINDOW = timedelta(hours=20)  # packages keep idempotency keys for about a day; stay inside it
 LEDGERS_KEPT = 5_000
 MAX_PASSES = 50
-GROUP_CALLS = 32  # at most this many calls' outcomes written in one transaction,
+GROUP_CALLS = 128  # at most this many calls' outcomes written in one transaction,
 GROUP_ENTRIES = 500  # of at most about this many entries,
 GROUP_SECONDS = 0.2  # and none held longer than this: under a package's pace, a write a call as before
+# a write of fewer rows (entries written and marked) stays on the event loop on a database server too:
+# the server answers it in a few milliseconds, less than a thread would wait for the interpreter's lock
+WRITE_BESIDE_FROM = 400
 
 
 class StopSending(Exception):
@@ -82,6 +85,28 @@ class StopSending(Exception):
 
 class _SliceEnded(StopSending):
     """The run's time slice is used up with work left: it goes on in a later run, after others'."""
+
+
+class _BatchQueue(asyncio.Queue[list[Item] | None]):
+    """The drafted batches waiting for a worker, bounded by the entries they hold rather than by
+    batches: room for every worker to take a whole group ahead, whether a call takes one record or
+    fifty, and no more drafts held than that."""
+
+    def __init__(self, entries: int) -> None:
+        super().__init__(maxsize=entries)
+        self._entries = 0
+
+    def qsize(self) -> int:
+        return self._entries
+
+    def _put(self, item: list[Item] | None) -> None:
+        self._entries += len(item or ())
+        super()._put(item)
+
+    def _get(self) -> list[Item] | None:
+        item: list[Item] | None = super()._get()
+        self._entries -= len(item or ())
+        return item
 
 
 class _Group:
@@ -385,7 +410,7 @@ class Sender:
 
     async def _drafting_and_sending(self, tier: Sequence[tuple[RecordKind, Step]]) -> None:
         concurrency = max(1, self.connector.limits.concurrency)
-        queue: asyncio.Queue[list[Item] | None] = asyncio.Queue(maxsize=max(2 * concurrency, GROUP_CALLS))
+        queue = _BatchQueue(entries=concurrency * GROUP_ENTRIES)
         drafter = ChunkDrafter(self.store, self.connection, self._resolver, self._refused)
         workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
         for worker in workers:
@@ -626,15 +651,17 @@ class Sender:
     async def _write_beside(
         self, answered: list[Answered], *, begin: Sequence[list[Item]] = ()
     ) -> Sequence[list[Item]]:
-        """`_write`, in a thread of its own where the database is a server: while it commits (on
-        PostgreSQL, most of a write's time is waiting for it) the other workers' requests keep leaving
-        and their replies keep arriving. The worker waits for it: what it begins is committed before it
-        is sent.
+        """`_write`, in a thread of its own where the database is a server and the write is large:
+        while the server works through it the other workers' requests keep leaving and their replies
+        keep arriving. A small write stays on the event loop: in a thread, each of its statements would
+        end waiting for the interpreter's lock longer than the server took to answer. The worker waits
+        for it either way: what it begins is committed before it is sent.
 
         Cancelled meanwhile, it waits for the transaction to end as it would have, so nothing is still
         writing once the send has stopped; the batches it began are left on their way, and the next
         send settles them as it settles a stopped process's."""
-        if not self.store.writers_wait_on_the_server:
+        rows = sum(len(call.batch) for call in answered) + sum(len(batch) for batch in begin)
+        if not self.store.writers_wait_on_the_server or rows < WRITE_BESIDE_FROM:
             return self._write(answered, begin=begin)
         if not (answered or begin):
             return begin
