@@ -99,8 +99,8 @@ class Result:
 
     @property
     def engine_seconds(self) -> float:
-        """The send's wall time less the sandbox's own CPU: its wall time too, but for the moments
-        another thread held the interpreter while it answered."""
+        """The send's wall time less the sandbox's own CPU: the time the sandbox took to answer, less
+        the moments another thread held the interpreter meanwhile (the engine's work, not its)."""
         return self.seconds - self.sandbox_cpu_seconds
 
     @property
