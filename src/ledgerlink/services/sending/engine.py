@@ -74,6 +74,7 @@ MAX_PASSES = 50
 GROUP_CALLS = 128  # at most this many calls' outcomes written in one transaction,
 GROUP_ENTRIES = 500  # of at most about this many entries,
 GROUP_SECONDS = 0.2  # and none held longer than this: under a package's pace, a write a call as before
+QUEUE_ENTRIES = 3 * GROUP_ENTRIES  # drafted entries waiting for the workers, in batches of any size
 # a write of fewer rows (entries written and marked) stays on the event loop on a database server too:
 # the server answers it in a few milliseconds, less than a thread would wait for the interpreter's lock
 WRITE_BESIDE_FROM = 400
@@ -89,8 +90,9 @@ class _SliceEnded(StopSending):
 
 class _BatchQueue(asyncio.Queue[list[Item] | None]):
     """The drafted batches waiting for a worker, bounded by the entries they hold rather than by
-    batches: room for every worker to take a whole group ahead, whether a call takes one record or
-    fifty, and no more drafts held than that."""
+    batches: room for Sage's workers to take whole groups of one-record calls, and few drafts held at
+    once where a call takes fifty records (thirty of Xero's calls): a draft costs memory, and a send
+    of 200,000 invoices stays under 300 MB."""
 
     def __init__(self, entries: int) -> None:
         super().__init__(maxsize=entries)
@@ -410,7 +412,7 @@ class Sender:
 
     async def _drafting_and_sending(self, tier: Sequence[tuple[RecordKind, Step]]) -> None:
         concurrency = max(1, self.connector.limits.concurrency)
-        queue = _BatchQueue(entries=concurrency * GROUP_ENTRIES)
+        queue = _BatchQueue(entries=QUEUE_ENTRIES)
         drafter = ChunkDrafter(self.store, self.connection, self._resolver, self._refused)
         workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
         for worker in workers:
