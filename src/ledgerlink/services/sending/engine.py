@@ -90,9 +90,9 @@ class _SliceEnded(StopSending):
 
 class _BatchQueue(asyncio.Queue[list[Item] | None]):
     """The drafted batches waiting for a worker, bounded by the entries they hold rather than by
-    batches: room for Sage's workers to take whole groups of one-record calls, and few drafts held at
-    once where a call takes fifty records (thirty of Xero's calls): a draft costs memory, and a send
-    of 200,000 invoices stays under 300 MB."""
+    batches: room for the workers of a package that takes one record a call to take whole groups,
+    and few drafts held at once where a call takes fifty (thirty calls' worth): a draft costs
+    memory, and a send of 200,000 invoices stays under 300 MB."""
 
     def __init__(self, entries: int) -> None:
         super().__init__(maxsize=entries)
