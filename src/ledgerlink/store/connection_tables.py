@@ -117,7 +117,6 @@ class OutboxEntryRow(Base):
     __table_args__ = (
         UniqueConstraint("connection_id", "record_kind", "source_id", "step"),
         Index(None, "connection_id", "state", "record_kind", "step"),
-        Index(None, "connection_id", "batch_key"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
