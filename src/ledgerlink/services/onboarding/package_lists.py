@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 from ledgerlink.packages.base import PackageConnector
 from ledgerlink.packages.holdings import AccountClass, BankAccount, LedgerAccount, TaxRate
 from ledgerlink.store.connections import ListChanges, ListItem, ListName
 from ledgerlink.store.unit_of_work import UnitOfWork
+
+_Listed = TypeVar("_Listed", LedgerAccount, BankAccount, TaxRate)
 
 
 @dataclass(frozen=True)
@@ -22,13 +25,34 @@ class PackageLists:
     gone: frozenset[tuple[ListName, str]] = frozenset()
 
     def ledger_account(self, package_id: str) -> LedgerAccount | None:
-        return next((a for a in self.ledger_accounts if a.id == package_id), None)
+        return self._ledger_accounts_by_id.get(package_id)
 
     def bank_account(self, package_id: str) -> BankAccount | None:
-        return next((b for b in self.bank_accounts if b.id == package_id), None)
+        return self._bank_accounts_by_id.get(package_id)
 
     def tax_rate(self, package_id: str) -> TaxRate | None:
-        return next((t for t in self.tax_rates if t.id == package_id), None)
+        return self._tax_rates_by_id.get(package_id)
+
+    # by id, made on first use: a send asks for every line's account and rate and every payment's bank,
+    # and a walk of the chart for each cost more than the rest of drafting the line
+    @cached_property
+    def _ledger_accounts_by_id(self) -> dict[str, LedgerAccount]:
+        return _first_by_id(self.ledger_accounts)
+
+    @cached_property
+    def _bank_accounts_by_id(self) -> dict[str, BankAccount]:
+        return _first_by_id(self.bank_accounts)
+
+    @cached_property
+    def _tax_rates_by_id(self) -> dict[str, TaxRate]:
+        return _first_by_id(self.tax_rates)
+
+
+def _first_by_id(items: tuple[_Listed, ...]) -> dict[str, _Listed]:
+    found: dict[str, _Listed] = {}
+    for item in items:
+        found.setdefault(item.id, item)
+    return found
 
 
 def _plain(value: Any) -> dict[str, Any]:
