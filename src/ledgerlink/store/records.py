@@ -18,6 +18,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import Connection, Select, Table, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from ledgerlink.domain.ledger import LedgerItem
 from ledgerlink.domain.records import (
     PARTY_FIELDS,
     RECORD_TYPES,
@@ -35,6 +36,7 @@ from ledgerlink.errors import RecordNotFound
 from ledgerlink.store.bulk import insert_rows
 from ledgerlink.store.codes import KIND_OF
 from ledgerlink.store.lookups import any_of, mark, select_in
+from ledgerlink.store.record_ledger import ledger_item
 from ledgerlink.store.tables import RecordFindingRow, RecordParentRow, RecordRow, utcnow
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -389,6 +391,31 @@ class RecordRepository:
 
         Those among `excluding` (a feed's own records, say) are left out before any content is read.
         """
+        found: builtins.list[StoredRecord] = []
+        for chunk in self._children_ids(parents, excluding):
+            query = self._plain().where(any_of(_records.c.id, chunk, self._dialect))
+            found.extend(_stored(row) for row in self.session.execute(query.order_by(_records.c.id)))
+        return found
+
+    def ledger_items(self, parties: Iterable[Key]) -> builtins.list[LedgerItem]:
+        """What each document and payment of these customers and suppliers does to their ledgers,
+        read without building the documents' lines (see record_ledger)."""
+        found: builtins.list[LedgerItem] = []
+        columns = (_records.c.kind, _records.c.content, _records.c.gross)
+        for chunk in self._children_ids(parties):
+            query = select(*columns).where(
+                _records.c.company_id == self.company_id, any_of(_records.c.id, chunk, self._dialect)
+            )
+            found.extend(
+                ledger_item(KIND_OF[kind], content, gross)
+                for kind, content, gross in self.session.execute(query.order_by(_records.c.id))
+            )
+        return found
+
+    def _children_ids(
+        self, parents: Iterable[Key], excluding: Container[Key] = ()
+    ) -> Iterator[builtins.list[int]]:
+        """The ids of the records naming any of `parents` as a parent, in id order, a chunk at a time."""
         connection = self.session.connection()
         ids: set[int] = set()
         for kind, source_ids in _by_kind(parents, self.chunk_size):
@@ -412,13 +439,9 @@ class RecordRepository:
                 if (kinds[kind], source_id) not in excluding
             }
         # the ids first, then the records by id: in one query SQLite would walk all the company's records
-        found: builtins.list[StoredRecord] = []
         ordered = sorted(ids)
         for start in range(0, len(ordered), self.chunk_size):
-            chunk = ordered[start : start + self.chunk_size]
-            query = self._plain().where(any_of(_records.c.id, chunk, self._dialect))
-            found.extend(_stored(row) for row in self.session.execute(query.order_by(_records.c.id)))
-        return found
+            yield ordered[start : start + self.chunk_size]
 
     def iter_chunks(
         self, kind: RecordKind | None = None, *, chunk_size: int = 1000, before: date | None = None

@@ -178,6 +178,44 @@ def test_a_partys_children_are_looked_up_among_its_own_companys_records_only(any
         assert [c.id for c in children] == [records.get(RecordKind.INVOICE, "i1").id]
 
 
+def test_a_partys_ledger_items_are_its_own_documents_and_payments_at_their_stored_gross(
+    any_store: Store,
+) -> None:
+    payment = CustomerPayment(
+        source_id="p1",
+        date=date(2025, 1, 9),
+        amount=Decimal("150.00"),
+        method="card",
+        customer_id="C1",
+        allocations=(Allocation(document_id="i1", amount=Decimal("120.00")),),
+    )
+    with any_store.unit_of_work() as uow:
+        company = uow.companies.add("Trades Ltd")
+        other = uow.companies.add("Other Trades Ltd")
+        records = uow.records(company.id)
+        records.upsert(
+            [
+                RecordWrite(Customer(source_id="C1", last_name="Smith")),
+                RecordWrite(Customer(source_id="C2", last_name="Jones")),
+                RecordWrite(invoice("i1"), gross=Decimal("120.00")),
+                RecordWrite(invoice("i2", customer="C2"), gross=Decimal("120.00")),
+                RecordWrite(payment, gross=Decimal("150.00")),
+            ]
+        )
+        uow.records(other.id).upsert([RecordWrite(invoice("i9"), gross=Decimal("60.00"))])
+        uow.commit()
+    with any_store.unit_of_work() as uow:
+        items = uow.records(company.id).ledger_items([(RecordKind.CUSTOMER, "C1")])
+    assert sorted((item.kind, item.source_id) for item in items) == [
+        (RecordKind.CUSTOMER_PAYMENT, "p1"),
+        (RecordKind.INVOICE, "i1"),
+    ]
+    by_id = {item.source_id: item for item in items}
+    assert by_id["i1"].gross == Decimal("120.00")
+    assert by_id["p1"].amount == Decimal("150.00")
+    assert by_id["p1"].allocations == (("i1", Decimal("120.00")),)
+
+
 def test_the_migrations_build_the_schema_the_tables_describe(any_store: Store) -> None:
     with any_store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)

@@ -6,16 +6,16 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from ledgerlink.domain.ledger import Ledger, effect_order
+from ledgerlink.domain.ledger import EffectOrder, Ledger, LedgerItem
 from ledgerlink.domain.money import ZERO
-from ledgerlink.domain.records import PaymentMethod, Record, RecordKind, party_of, record_date
+from ledgerlink.domain.records import PaymentMethod, Record, RecordKind, party_of
 from ledgerlink.errors import NotReadyToSend
 from ledgerlink.packages.drafts import OpeningItems
 from ledgerlink.packages.holdings import BankAccount, LedgerAccount, TaxRate, TaxUsage
 from ledgerlink.services.onboarding.opening_mapping import ACCOUNT, OPENING, VAT, opening_items_way
 from ledgerlink.services.onboarding.package_lists import PackageLists
 from ledgerlink.store.connections import Connection, LinkRepository, MappingKind
-from ledgerlink.store.records import RecordRepository, StoredRecord
+from ledgerlink.store.records import RecordRepository
 
 VAT_MAPPING: dict[TaxUsage, MappingKind] = {"sales": "vat_sales", "purchase": "vat_purchase"}
 
@@ -159,13 +159,7 @@ class ConnectionResolver:
             return ZERO
         ledger = self._at_cut_off.get(party)
         if ledger is None:
-            before = [
-                stored
-                for stored in self.records.children([party])
-                if _belongs(stored.record.kind, party[0])
-                and (when := record_date(stored.record)) is not None
-                and when < self.cut_off
-            ]
+            before = [item for item in self._items(party) if item.date < self.cut_off]
             ledger = self._at_cut_off[party] = _ledger(before)
         return ledger.outstanding(kind, source_id)
 
@@ -185,13 +179,12 @@ class ConnectionResolver:
                 wanted.add(party)
         if not wanted:
             return
-        grouped: dict[tuple[RecordKind, str], list[StoredRecord]] = {party: [] for party in wanted}
-        for stored in self.records.children(sorted(wanted)):
-            party = party_of(stored.record)
-            if party in grouped and _belongs(stored.record.kind, party[0]):
-                grouped[party].append(stored)
-        for party, party_records in grouped.items():
-            self._ledgers[party] = _ledger(party_records)
+        grouped: dict[tuple[RecordKind, str], list[LedgerItem]] = {party: [] for party in wanted}
+        for item in self.records.ledger_items(sorted(wanted)):
+            if item.party in grouped:
+                grouped[item.party].append(item)
+        for party, items in grouped.items():
+            self._ledgers[party] = _ledger(items)
 
     def _party(self, kind: RecordKind, source_id: str) -> tuple[RecordKind, str] | None:
         if (kind, source_id) not in self._parties:
@@ -202,10 +195,12 @@ class ConnectionResolver:
     def party_ledger(self, party: tuple[RecordKind, str]) -> Ledger:
         ledger = self._ledgers.get(party)
         if ledger is None:
-            page = self.records.list(party_source_id=party[1], limit=1_000_000)
-            records = [stored for stored in page.items if _belongs(stored.record.kind, party[0])]
-            ledger = self._ledgers[party] = _ledger(records)
+            ledger = self._ledgers[party] = _ledger(self._items(party))
         return ledger
+
+    def _items(self, party: tuple[RecordKind, str]) -> list[LedgerItem]:
+        """What the party's own documents and payments do to its ledger."""
+        return [item for item in self.records.ledger_items([party]) if item.party == party]
 
     def credit_allocation(self, kind: RecordKind, source_id: str) -> Decimal:
         party = self._party(kind, source_id)
@@ -242,14 +237,13 @@ class ConnectionResolver:
         return self.party_ledger(party).payment_used.get((kind, source_id), ())
 
 
-def _ledger(records: Iterable[StoredRecord]) -> Ledger:
-    """A party's ledger from its stored records, each document at the gross kept when it was fed."""
+def _ledger(items: Iterable[LedgerItem]) -> Ledger:
+    """A party's ledger from its documents and payments, each document at the gross kept when it was fed."""
     ledger = Ledger()
-    for stored in sorted(records, key=lambda stored: effect_order(stored.record)):
-        ledger.apply(stored.record, gross=stored.gross)
+    for item in sorted(items, key=_in_effect_order):
+        ledger.apply_item(item)
     return ledger
 
 
-def _belongs(kind: RecordKind, party_kind: RecordKind) -> bool:
-    customer_side = {RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.CUSTOMER_PAYMENT}
-    return (kind in customer_side) == (party_kind is RecordKind.CUSTOMER) and not kind.is_party
+def _in_effect_order(item: LedgerItem) -> EffectOrder:
+    return item.order

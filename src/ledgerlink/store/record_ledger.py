@@ -1,0 +1,88 @@
+"""What a stored record does to its party's ledger, read from its content without building its lines.
+
+A send that pays a customer's invoices reads every record of that customer to know what is still open
+on each. Reading a document back as a domain record validates each of its lines and converts its VAT
+line by line; a ledger needs none of that, only what the document adds up to, kept when it was fed.
+So these few fields are read, and the rest of the content is skipped by the JSON parser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from ledgerlink.domain.ledger import LedgerItem
+from ledgerlink.domain.money import ZERO
+from ledgerlink.domain.records import RecordKind
+from ledgerlink.errors import NotReadyToSend
+
+
+class _Allocation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    document_id: str
+    amount: Decimal
+
+
+class _LedgerFields(BaseModel):
+    """The fields of any document or payment that a ledger reads (each kind carries some of them)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    source_id: str
+    date: dt.date
+    customer_id: str = ""
+    supplier_id: str = ""
+    cancelled_on: dt.date | None = None
+    invoice_id: str = ""
+    supplier_invoice_id: str = ""
+    amount: Decimal = ZERO
+    is_refund: bool = False
+    allocations: tuple[_Allocation, ...] = ()
+
+
+_CUSTOMER_SIDE = frozenset({RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.CUSTOMER_PAYMENT})
+_DOCUMENTS = frozenset(
+    {RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.SUPPLIER_INVOICE, RecordKind.SUPPLIER_CREDIT_NOTE}
+)
+_CREDITED = {
+    RecordKind.CREDIT_NOTE: RecordKind.INVOICE,
+    RecordKind.SUPPLIER_CREDIT_NOTE: RecordKind.SUPPLIER_INVOICE,
+}
+
+
+def ledger_item(kind: RecordKind, content: str, gross: Decimal | None) -> LedgerItem:
+    """The ledger's view of one stored document or payment (never a customer or supplier)."""
+    fields = _LedgerFields.model_validate_json(content)
+    if kind in _CUSTOMER_SIDE:
+        party = (RecordKind.CUSTOMER, fields.customer_id)
+    else:
+        party = (RecordKind.SUPPLIER, fields.supplier_id)
+    if kind in _DOCUMENTS:
+        if gross is None:  # a feed stores every document with its gross; a ledger never guesses one
+            raise NotReadyToSend(
+                f"{kind.label} {fields.source_id} was stored without its total worked out: feed it again",
+                field="gross",
+            )
+        credited = _CREDITED.get(kind)
+        target_id = fields.invoice_id if kind is RecordKind.CREDIT_NOTE else fields.supplier_invoice_id
+        return LedgerItem(
+            kind,
+            fields.source_id,
+            party,
+            fields.date,
+            gross=gross,
+            target=(credited, target_id) if credited is not None and target_id else None,
+            cancelled=fields.cancelled_on is not None,
+        )
+    return LedgerItem(
+        kind,
+        fields.source_id,
+        party,
+        fields.date,
+        amount=fields.amount,
+        is_refund=fields.is_refund,
+        allocations=tuple((allocation.document_id, allocation.amount) for allocation in fields.allocations),
+    )
