@@ -199,8 +199,7 @@ def _changed_documents(
             f"waits for {key[0].label} {key[1]}, changed after sending, to be settled: leave it as sent, "
             "or credit it and issue it again (ledgerlink changes)"
         )
-        for key, found in outbox.for_records(sorted(documents)).items()
-        if found.state is EntryState.SENT and found.changed_after_sending
+        for key in outbox.sent_and_changed_since(sorted(documents))
     }
 
 
