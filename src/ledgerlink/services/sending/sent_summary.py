@@ -12,6 +12,9 @@ from typing import Any
 
 from ledgerlink.packages.drafts import DocumentDraft, Draft, PaymentDraft
 
+# json.dumps(..., sort_keys=True) writes the same text, but makes an encoder for every summary
+_ENCODE = json.JSONEncoder(sort_keys=True).encode
+
 
 def sent_lines(draft: DocumentDraft) -> list[dict[str, str]]:
     """The lines as sent, kept with the entry so the credit note can mirror them exactly."""
@@ -43,7 +46,7 @@ def sent_summary(draft: Draft) -> str:
         data.update(date=draft.date.isoformat(), amount=str(draft.amount), reference=draft.reference)
     else:
         data.update({name: str(getattr(draft, name)) for name in ("name", "amount") if hasattr(draft, name)})
-    return json.dumps(data, sort_keys=True)
+    return _ENCODE(data)
 
 
 def describe_changes(before: str, after: str) -> str:
