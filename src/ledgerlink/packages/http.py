@@ -157,27 +157,32 @@ class PackageHttp:
         self._headers = {**BASE_HEADERS, **(headers or {})}
         self._timeout = httpx.Timeout(context.timeout).as_dict()
         self._transport = context.transport or network_transport(self._base_url)
-        self._urls: dict[str, httpx.URL] = {}
+        self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], httpx.URL] = {}
 
-    def _url(self, path: str) -> httpx.URL:
-        """The whole address for `path` (a path under the base address, or an address of its own),
-        worked out once: for a send of one record a call, parsing it again each time costs more than
-        its JSON does."""
-        url = self._urls.get(path)
+    def _url(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.URL:
+        """The whole address for `path` (a path under the base address, or an address of its own) with
+        `params` as its query, worked out once: for a send of one record a call, parsing it again each
+        time costs more than its JSON does, and building a batch call's query more than its request."""
+        key = (path, tuple(params.items()) if params else ())
+        try:
+            url = self._urls.get(key)
+        except TypeError:  # a query value of several values (a list): built each time, not kept
+            return httpx.URL(self._url(path), params=params)
         if url is None:
             if len(self._urls) >= URLS_KEPT:  # paths naming one object each: keep the common ones only
                 self._urls.clear()
             url = httpx.URL(path)
             if url.is_relative_url:
                 url = self._base_url.copy_with(raw_path=self._base_url.raw_path + url.raw_path.lstrip(b"/"))
-            self._urls[path] = url
+            if params:  # as httpx's Request puts them in
+                url = httpx.URL(url, params=params)
+            self._urls[key] = url
         return url
 
     async def _exchange(
         self,
         method: str,
         url: httpx.URL,
-        params: Mapping[str, Any] | None,
         content: bytes | None,
         headers: dict[str, str],
     ) -> httpx.Response:
@@ -191,7 +196,6 @@ class PackageHttp:
         request = httpx.Request(
             method,
             url,
-            params=params,
             content=content,
             headers=headers,
             extensions={"timeout": self._timeout},
@@ -253,7 +257,7 @@ class PackageHttp:
         pacer to keep under that limit too."""
         method = method.upper()
         is_write = method in WRITE_METHODS if write is None else write
-        url = self._url(path)
+        url = self._url(path, params)  # the query is in the address
         content = None if json is None else request_body(json)
         sent_headers = {**self._headers, **(headers or {})}
         if content is not None:
@@ -267,7 +271,7 @@ class PackageHttp:
             try:
                 async with self.context.pacer.slot(kind):
                     response = await self._exchange(
-                        method, url, params, content, {**sent_headers, "Authorization": f"Bearer {token}"}
+                        method, url, content, {**sent_headers, "Authorization": f"Bearer {token}"}
                     )
             except NOT_SENT as error:
                 self._observe_lost(method, path, started, error)

@@ -242,6 +242,31 @@ async def test_a_request_goes_to_the_address_under_the_base_with_its_query_body_
     await http.aclose()
 
 
+async def test_each_request_carries_its_own_query_whatever_the_calls_before_it_carried() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    http, *_ = make_http(handler)
+    await http.request("GET", "/Contacts", params={"page": 1, "pageSize": 100})
+    await http.request("GET", "/Contacts", params={"page": 2, "pageSize": 100})
+    await http.request("GET", "/Contacts")
+    await http.request("GET", "/Contacts", params={"page": 1, "pageSize": 100})
+    await http.request("GET", "/Contacts", params={"IDs": ["a 1", "b&2"]})
+    await http.request("GET", "/Contacts", params={"where": 'Name=="Ann & Co"'})
+    assert seen == [
+        "https://package.test/Contacts?page=1&pageSize=100",
+        "https://package.test/Contacts?page=2&pageSize=100",
+        "https://package.test/Contacts",
+        "https://package.test/Contacts?page=1&pageSize=100",
+        "https://package.test/Contacts?IDs=a+1&IDs=b%262",
+        "https://package.test/Contacts?where=Name%3D%3D%22Ann+%26+Co%22",
+    ]
+    await http.aclose()
+
+
 def test_the_network_goes_through_the_proxy_the_environment_names_unless_the_host_is_exempt(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
