@@ -8,11 +8,13 @@ chunk of a send (most of a worker's own time, before).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import ARRAY, ColumnElement, Connection, any_, bindparam
 from sqlalchemy.orm import QueryableAttribute
+
+Kind = TypeVar("Kind")
 
 
 def any_of(
@@ -40,3 +42,15 @@ def select_in(
         return connection.exec_driver_sql(statement, (*leading, list(values))).fetchall()
     statement = f"{sql.format(parameter)} IN ({', '.join([parameter] * len(values))})"
     return connection.exec_driver_sql(statement, (*leading, *values)).fetchall()
+
+
+def by_kind(keys: Iterable[tuple[Kind, str]], chunk_size: int) -> Iterator[tuple[Kind, list[str]]]:
+    """Each kind's source ids among `keys`, without repeats, at most `chunk_size` at a time: a lookup
+    of one kind at a time walks the (kind, source id) index, where a list of pairs would not."""
+    grouped: dict[Kind, dict[str, None]] = {}
+    for kind, source_id in keys:
+        grouped.setdefault(kind, {})[source_id] = None
+    for kind, source_ids in grouped.items():
+        ordered = list(source_ids)
+        for start in range(0, len(ordered), chunk_size):
+            yield kind, ordered[start : start + chunk_size]

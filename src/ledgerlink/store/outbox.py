@@ -47,7 +47,7 @@ from ledgerlink.domain.records import RecordKind
 from ledgerlink.store.bulk import execute_many, insert_many
 from ledgerlink.store.codes import KIND_OF, STATE_OF, STEP_OF
 from ledgerlink.store.connection_tables import OutboxAttemptRow, OutboxEntryRow
-from ledgerlink.store.lookups import any_of
+from ledgerlink.store.lookups import any_of, by_kind
 from ledgerlink.store.tables import RecordParentRow, RecordRow, utcnow
 
 _entries = cast(Table, OutboxEntryRow.__table__)
@@ -398,42 +398,34 @@ class OutboxRepository:
         self, keys: Sequence[tuple[RecordKind, str]], step: Step = Step.CREATE
     ) -> dict[tuple[RecordKind, str], OutboxEntry]:
         found: dict[tuple[RecordKind, str], OutboxEntry] = {}
-        by_kind: dict[RecordKind, list[str]] = {}
-        for kind, source_id in keys:
-            by_kind.setdefault(kind, []).append(source_id)
-        for kind, ids in by_kind.items():
-            for start in range(0, len(ids), 900):
-                rows = self._db.execute(
-                    self._select().where(
-                        _entries.c.record_kind == kind.value,
-                        _entries.c.step == step.value,
-                        any_of(_entries.c.source_id, ids[start : start + 900], self._dialect),
-                    )
+        for kind, ids in by_kind(keys, 900):
+            rows = self._db.execute(
+                self._select().where(
+                    _entries.c.record_kind == kind.value,
+                    _entries.c.step == step.value,
+                    any_of(_entries.c.source_id, ids, self._dialect),
                 )
-                for row in rows:
-                    found[(kind, row.source_id)] = _entry(row)
+            )
+            for row in rows:
+                found[(kind, row.source_id)] = _entry(row)
         return found
 
     def sent_and_changed_since(self, keys: Sequence[tuple[RecordKind, str]]) -> set[tuple[RecordKind, str]]:
         """Those of these records whose sent entry waits on a change made after sending: a chunk of
         payments asks this of every invoice it settles, and almost none are, so only they are read."""
         found: set[tuple[RecordKind, str]] = set()
-        by_kind: dict[RecordKind, list[str]] = {}
-        for kind, source_id in keys:
-            by_kind.setdefault(kind, []).append(source_id)
-        for kind, ids in by_kind.items():
-            for start in range(0, len(ids), 900):
-                rows = self._db.execute(
-                    select(_entries.c.source_id).where(
-                        _entries.c.connection_id == self.connection_id,
-                        _entries.c.record_kind == kind.value,
-                        _entries.c.step == Step.CREATE.value,
-                        any_of(_entries.c.source_id, ids[start : start + 900], self._dialect),
-                        _entries.c.state == EntryState.SENT.value,
-                        _entries.c.changed_after_sending != "",
-                    )
+        for kind, ids in by_kind(keys, 900):
+            rows = self._db.execute(
+                select(_entries.c.source_id).where(
+                    _entries.c.connection_id == self.connection_id,
+                    _entries.c.record_kind == kind.value,
+                    _entries.c.step == Step.CREATE.value,
+                    any_of(_entries.c.source_id, ids, self._dialect),
+                    _entries.c.state == EntryState.SENT.value,
+                    _entries.c.changed_after_sending != "",
                 )
-                found.update((kind, source_id) for (source_id,) in rows)
+            )
+            found.update((kind, source_id) for (source_id,) in rows)
         return found
 
     def in_states(

@@ -35,7 +35,7 @@ from ledgerlink.domain.validation import Finding
 from ledgerlink.errors import RecordNotFound
 from ledgerlink.store.bulk import insert_rows
 from ledgerlink.store.codes import KIND_OF
-from ledgerlink.store.lookups import any_of, mark, select_in
+from ledgerlink.store.lookups import any_of, by_kind, mark, select_in
 from ledgerlink.store.record_ledger import ledger_item
 from ledgerlink.store.tables import RecordFindingRow, RecordParentRow, RecordRow, utcnow
 
@@ -284,7 +284,7 @@ class RecordRepository:
     def _versions(self, keys: Sequence[Key]) -> dict[Key, tuple[int, str]]:
         connection = self.session.connection()
         found: dict[Key, tuple[int, str]] = {}
-        for kind, source_ids in _by_kind(keys, self.chunk_size):
+        for kind, source_ids in by_kind(keys, self.chunk_size):
             sql = "SELECT id, source_id, version FROM records WHERE company_id = {0} AND kind = {0} AND source_id"
             rows = select_in(connection, sql, (self.company_id, kind.value), source_ids)
             for record_id, source_id, version in rows:
@@ -377,7 +377,7 @@ class RecordRepository:
     def load(self, keys: Iterable[Key]) -> builtins.list[StoredRecord]:
         """The stored records among `keys` (missing ones are simply absent)."""
         found: builtins.list[StoredRecord] = []
-        for kind, source_ids in _by_kind(keys, self.chunk_size):
+        for kind, source_ids in by_kind(keys, self.chunk_size):
             # one kind at a time, so the lookup walks the (company, kind, source id) index; a list of
             # (kind, source id) pairs would have SQLite scan every record the company holds
             query = self._plain(kind).where(any_of(_records.c.source_id, source_ids, self._dialect))
@@ -418,7 +418,7 @@ class RecordRepository:
         """The ids of the records naming any of `parents` as a parent, in id order, a chunk at a time."""
         connection = self.session.connection()
         ids: set[int] = set()
-        for kind, source_ids in _by_kind(parents, self.chunk_size):
+        for kind, source_ids in by_kind(parents, self.chunk_size):
             sql = (
                 "SELECT record_id FROM record_parents "
                 "WHERE company_id = {0} AND parent_kind = {0} AND parent_source_id"
@@ -574,17 +574,6 @@ _ROW_COLUMNS = (
     "line_vat",
     "updated_at",
 )
-
-
-def _by_kind(keys: Iterable[Key], chunk_size: int) -> Iterator[tuple[RecordKind, builtins.list[str]]]:
-    """Each kind's source ids among `keys`, without repeats, at most `chunk_size` at a time."""
-    grouped: dict[RecordKind, dict[str, None]] = {}
-    for kind, source_id in keys:
-        grouped.setdefault(kind, {})[source_id] = None
-    for kind, source_ids in grouped.items():
-        ordered = builtins.list(source_ids)
-        for start in range(0, len(ordered), chunk_size):
-            yield kind, ordered[start : start + chunk_size]
 
 
 _KIND_TEXT = {kind: kind.value for kind in RecordKind}
