@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ledgerlink.domain.ledger import LedgerItem
 from ledgerlink.domain.money import ZERO
-from ledgerlink.domain.records import RecordKind
+from ledgerlink.domain.records import PARTY_FIELDS, RECORD_TYPES, RecordKind
 from ledgerlink.errors import NotReadyToSend
 
 
@@ -43,7 +43,6 @@ class _LedgerFields(BaseModel):
     allocations: tuple[_Allocation, ...] = ()
 
 
-_CUSTOMER_SIDE = frozenset({RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.CUSTOMER_PAYMENT})
 _DOCUMENTS = frozenset(
     {RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.SUPPLIER_INVOICE, RecordKind.SUPPLIER_CREDIT_NOTE}
 )
@@ -56,10 +55,8 @@ _CREDITED = {
 def ledger_item(kind: RecordKind, content: str, gross: Decimal | None) -> LedgerItem:
     """The ledger's view of one stored document or payment (never a customer or supplier)."""
     fields = _LedgerFields.model_validate_json(content)
-    if kind in _CUSTOMER_SIDE:
-        party = (RecordKind.CUSTOMER, fields.customer_id)
-    else:
-        party = (RecordKind.SUPPLIER, fields.supplier_id)
+    party_kind, party_field = PARTY_FIELDS[RECORD_TYPES[kind]]
+    party = (party_kind, getattr(fields, party_field))
     if kind in _DOCUMENTS:
         if gross is None:  # a feed stores every document with its gross; a ledger never guesses one
             raise NotReadyToSend(
