@@ -21,7 +21,7 @@ from ledgerlink.services.sending import engine
 from ledgerlink.store import Store
 from ledgerlink.store.outbox import OutboxRepository
 from tests.integration.services.conftest import World
-from tests.integration.services.test_sending import customer, send
+from tests.integration.services.test_sending import customer, invoice, send
 
 CUSTOMERS = 60  # six calls of ten: the fake package takes ten contacts a call
 
@@ -107,6 +107,28 @@ async def test_under_a_slow_pace_each_calls_outcome_is_kept_before_the_next_call
         finished_before = max(0, started - concurrency + 1)  # calls already answered when this one left
         assert counts[EntryState.SENT] >= 10 * finished_before
         assert counts[EntryState.PROCESSING] <= 10 * concurrency  # nothing marked far ahead
+
+
+async def test_a_tier_starts_marking_as_many_calls_ahead_as_the_tier_before_ended_with(
+    world: World,
+) -> None:
+    """Against a package answering fast, the invoices do not start again from one call a commit."""
+    world.feed(*(customer(f"C{n:03}", last_name=f"Smith {n}") for n in range(200)))
+    world.feed(*(invoice(f"INV{n:03}", f"C{n:03}", "100.00") for n in range(200)))
+    on_their_way_at_the_first_invoice: list[int] = []
+
+    async def note_the_first_invoice_call() -> None:
+        if len(world.package.objects) == 200 and not on_their_way_at_the_first_invoice:
+            on_their_way_at_the_first_invoice.append(entries_by_state(world)[EntryState.PROCESSING])
+
+    world.package.on_the_way = note_the_first_invoice_call
+
+    sender = await send(world)
+
+    assert sender.report.counts[EntryState.SENT] == 400
+    concurrency = world.connector().limits.concurrency
+    # a call at a time would be one batch of ten a worker; the customers' last groups held more
+    assert on_their_way_at_the_first_invoice[0] > 10 * concurrency
 
 
 async def test_a_stop_leaves_what_was_marked_ahead_and_never_sent_waiting_with_nothing_tried(
