@@ -120,7 +120,7 @@ class _Group:
 
     A worker of a send's next tier starts from where the last one left off: the package answers the
     next tier at the pace it answered this one, and starting each tier again from one call a commit
-    cost a Sage send of a fifth of the books about a quarter of its writes."""
+    cost a send of one record a call against a package answering fast about a quarter of its writes."""
 
     def __init__(self, ahead: int = 1) -> None:
         self.ahead = ahead
