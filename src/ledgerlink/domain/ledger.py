@@ -207,6 +207,11 @@ def allocation_target(record: CustomerPayment | SupplierPayment) -> RecordKind:
     return _ALLOCATION_TARGETS[record.kind, record.is_refund]
 
 
+# what each kind of credit note is set against
+CREDIT_TARGETS: dict[RecordKind, RecordKind] = {
+    RecordKind.CREDIT_NOTE: RecordKind.INVOICE,
+    RecordKind.SUPPLIER_CREDIT_NOTE: RecordKind.SUPPLIER_INVOICE,
+}
 _INVOICE_KINDS = frozenset({RecordKind.INVOICE, RecordKind.SUPPLIER_INVOICE})
 _CREDIT_KINDS = frozenset({RecordKind.CREDIT_NOTE, RecordKind.SUPPLIER_CREDIT_NOTE})
 _PAYMENT_KINDS = frozenset({RecordKind.CUSTOMER_PAYMENT, RecordKind.SUPPLIER_PAYMENT})

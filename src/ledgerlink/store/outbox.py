@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from ledgerlink.domain.ledger import CREDIT_TARGETS
 from ledgerlink.domain.outbox import (
     EntryState,
     OutboxEntry,
@@ -54,11 +55,6 @@ _entries = cast(Table, OutboxEntryRow.__table__)
 _attempts = cast(Table, OutboxAttemptRow.__table__)
 _records = cast(Table, RecordRow.__table__)
 _parents = cast(Table, RecordParentRow.__table__)
-
-CREDIT_TARGETS = {
-    RecordKind.CREDIT_NOTE: RecordKind.INVOICE,
-    RecordKind.SUPPLIER_CREDIT_NOTE: RecordKind.SUPPLIER_INVOICE,
-}
 
 
 @dataclass(frozen=True)

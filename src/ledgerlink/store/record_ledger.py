@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from ledgerlink.domain.ledger import LedgerItem
+from ledgerlink.domain.ledger import CREDIT_TARGETS, LedgerItem
 from ledgerlink.domain.money import ZERO
 from ledgerlink.domain.records import PARTY_FIELDS, RECORD_TYPES, RecordKind
 from ledgerlink.errors import NotReadyToSend
@@ -46,10 +46,6 @@ class _LedgerFields(BaseModel):
 _DOCUMENTS = frozenset(
     {RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.SUPPLIER_INVOICE, RecordKind.SUPPLIER_CREDIT_NOTE}
 )
-_CREDITED = {
-    RecordKind.CREDIT_NOTE: RecordKind.INVOICE,
-    RecordKind.SUPPLIER_CREDIT_NOTE: RecordKind.SUPPLIER_INVOICE,
-}
 
 
 def ledger_item(kind: RecordKind, content: str, gross: Decimal | None) -> LedgerItem:
@@ -63,7 +59,7 @@ def ledger_item(kind: RecordKind, content: str, gross: Decimal | None) -> Ledger
                 f"{kind.label} {fields.source_id} was stored without its total worked out: feed it again",
                 field="gross",
             )
-        credited = _CREDITED.get(kind)
+        credited = CREDIT_TARGETS.get(kind)
         target_id = fields.invoice_id if kind is RecordKind.CREDIT_NOTE else fields.supplier_invoice_id
         return LedgerItem(
             kind,
