@@ -31,6 +31,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from ledgerlink.cli.collector import settle_collector
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.services.demo.books import reference_lists
@@ -92,6 +93,7 @@ def feed(store: Store, invoices: int, customers: int) -> int:
 
 
 def send_in_this_process(data_dir: Path, company_id: int) -> dict[str, Any]:
+    settle_collector()  # as `ledgerlink` does once started
     baseline = rss_mb()
     phase = ["opening the store"]  # then making the outbox, then sending from the first batch recorded
     peaks: dict[str, float] = {}

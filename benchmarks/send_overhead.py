@@ -7,9 +7,10 @@ transport and shown apart, so that "engine records a second" is the engine's alo
 of the event loop's thread, where the sandbox answers, while it answers: the process's CPU clock, or the
 wall clock, would also count what the engine's other threads (drafting, a write waiting for a database
 server) did meanwhile, and take it off the engine's figures as if the sandbox had done it.
-What the process held before the send (the books, the sandboxes, the modules) is frozen out of the
-garbage collector while it runs, as `ledgerlink` freezes what it starts with: the send's collections
-scan what the send holds, not this benchmark's own books.
+The garbage collector is set as `ledgerlink` sets it once started (`ledgerlink.cli.collector`) for
+the send, and set back after: what the process held before the send (the books, the sandboxes, the
+modules) is frozen out of it, so the send's collections scan what the send holds, not this
+benchmark's own books, and it looks for cycles as seldom as `ledgerlink` does.
 
     .venv/bin/python benchmarks/send_overhead.py [--package sage|xero|both] [--scale 0.1]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--profile out.html]
@@ -41,6 +42,7 @@ from typing import Any
 
 import httpx
 
+from ledgerlink.cli.collector import settle_collector
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.packages.pacing import UnlimitedPacer
 from ledgerlink.sandbox.build import sandbox_app
@@ -84,6 +86,22 @@ async def instant(seconds: float) -> None:
     return None
 
 
+class Collections:
+    """The garbage collector's runs while it is attached, and the time they took."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count += 1
+            self.seconds += time.perf_counter() - self._started
+
+
 @dataclass
 class Result:
     package: str
@@ -95,6 +113,7 @@ class Result:
     cpu_seconds: float
     sandbox_seconds: float
     sandbox_cpu_seconds: float
+    collections: Collections
     reconciled: str
 
     @property
@@ -133,13 +152,17 @@ async def send_once(store: Store, books: Books, package: str, tmp: Path, profile
     sender = Sender(store, connection=connection, connector=connector)
     transport.seconds = transport.cpu_seconds = 0.0
     context, profile = profiler(profile_to and f"{profile_to.removesuffix('.html')}-{package}.html")
-    gc.freeze()  # what the process held before the send, as `ledgerlink` freezes what it starts with
+    thresholds, collections = gc.get_threshold(), Collections()
+    settle_collector()
+    gc.callbacks.append(collections)
     started, cpu = time.perf_counter(), time.process_time()
     try:
         with context:
             report = await sender.run()
     finally:
+        gc.callbacks.remove(collections)
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     if profile is not None:
         stem = f"{profile_to.removesuffix('.html')}-{package}"
@@ -158,6 +181,7 @@ async def send_once(store: Store, books: Books, package: str, tmp: Path, profile
         cpu_seconds=cpu_seconds,
         sandbox_seconds=sandbox_seconds,
         sandbox_cpu_seconds=sandbox_cpu_seconds,
+        collections=collections,
         reconciled=(
             f"clean, {result.checked:,} parties agree to the penny"
             if result.clean
@@ -260,6 +284,10 @@ def main() -> None:
                 f"engine alone       {result.engine_seconds:.1f} s wall: {sent / result.engine_seconds:,.0f} "
                 f"records/s; {result.engine_cpu_seconds:.1f} s CPU: "
                 f"{sent / result.engine_cpu_seconds:,.0f} records/s"
+            )
+            print(
+                f"collections        {result.collections.count:,} during the send, "
+                f"{result.collections.seconds:.2f} s"
             )
             print(f"reconcile          {result.reconciled}")
             after[(result.package, result.database)] = (

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-
 import typer
 
+from ledgerlink.cli.collector import settle_collector
 from ledgerlink.cli.common import CommandLine
 
 app = typer.Typer(
@@ -62,8 +61,5 @@ def build_app() -> typer.Typer:
 
 def main() -> None:
     build_app()
-    # What the process holds once started (the modules, their classes, the app) lives as long as it
-    # does: frozen, it is left out of every later collection, so a full collection during a long send
-    # (a worker's, a web app's) scans what the send holds, not the code it runs.
-    gc.freeze()
+    settle_collector()
     app()
