@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import BindParameter, Connection, Delete, Table, Update
+from sqlalchemy import Connection, Delete, Table, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
@@ -99,19 +99,36 @@ def execute_many(
     connection: Connection, statement: Update | Delete, rows: Sequence[Mapping[str, Any]]
 ) -> int:
     """`statement` (its parameters bound by name) once for each row; answers the rows it changed in
-    all, as the driver counts them across an executemany."""
+    all, as the driver counts them across an executemany.
+
+    As in `insert_many`, a moment the rows share (a group's rows are written at one moment) is
+    converted once for them all."""
     if not rows:
         return 0
     plan = _statement_plan(statement, connection.dialect)
+    converted: dict[tuple[int, Any], Any] = {}
+    encoded: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(plan.fixed)
+        for index, name in plan.taken:
+            values[index] = row[name]
+        for index, convert in plan.converting:
+            value = values[index]
+            if value is None:
+                continue
+            if not isinstance(value, SHARED_VALUES):
+                values[index] = convert(value)
+                continue
+            key = (index, value)
+            if key not in converted:
+                converted[key] = convert(value)
+            values[index] = converted[key]
+        encoded.append(tuple(values))  # SQLAlchemy hands the driver tuples, never lists
     if plan.positional:
-        parameters: list[Any] = [tuple(get(row) for get in plan.getters) for row in rows]
+        parameters: list[Any] = encoded
     else:
-        named = list(zip(plan.names, plan.getters, strict=True))
-        parameters = [{name: get(row) for name, get in named} for row in rows]
+        parameters = [dict(zip(plan.names, values, strict=True)) for values in encoded]
     return int(connection.exec_driver_sql(plan.sql, parameters).rowcount)
-
-
-Getter = Callable[[Mapping[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -119,7 +136,9 @@ class _Plan:
     sql: str
     names: tuple[str, ...]  # in the driver's order where it takes parameters by position
     positional: bool
-    getters: tuple[Getter, ...]  # each parameter's value from a row, as the driver takes it
+    fixed: tuple[Any, ...]  # by position: a value written into the statement (the 1 of attempts + 1)
+    taken: tuple[tuple[int, str], ...]  # by position: the parameters each row gives
+    converting: tuple[tuple[int, Convert], ...]  # those of them a column type converts
 
 
 @functools.lru_cache(maxsize=256)
@@ -129,22 +148,27 @@ def _statement_plan(statement: Update | Delete, dialect: Dialect) -> _Plan:
         raise ValueError("execute_many takes plain named parameters, not lists or escaped names")
     binds = {name: bind for bind, name in compiled.bind_names.items()}
     names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else tuple(binds)
+    fixed: list[Any] = []
+    taken: list[tuple[int, str]] = []
+    converting: list[tuple[int, Convert]] = []
+    for index, name in enumerate(names):
+        bind = binds[name]
+        convert = _converter(bind.type, dialect)
+        if not bind.required:
+            fixed.append(bind.value if convert is None else convert(bind.value))
+            continue
+        fixed.append(None)
+        taken.append((index, name))
+        if convert is not None:
+            converting.append((index, convert))
     return _Plan(
         sql=compiled.string,
         names=names,
         positional=bool(compiled.positional),
-        getters=tuple(_getter(name, binds[name], dialect) for name in names),
+        fixed=tuple(fixed),
+        taken=tuple(taken),
+        converting=tuple(converting),
     )
-
-
-def _getter(name: str, bind: BindParameter[Any], dialect: Dialect) -> Getter:
-    convert = _converter(bind.type, dialect)
-    if not bind.required:  # a value written into the statement: the 1 of attempts + 1
-        fixed = bind.value if convert is None else convert(bind.value)
-        return lambda row: fixed
-    if convert is None:
-        return operator.itemgetter(name)
-    return lambda row: None if (value := row[name]) is None else convert(value)
 
 
 @functools.lru_cache(maxsize=64)
