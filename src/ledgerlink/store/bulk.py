@@ -4,8 +4,8 @@ A send writes a few statements for hundreds of rows at a time (entries made, mar
 outcomes, the attempts). Executed for many rows, SQLAlchemy works out each row's parameters anew, and
 that costs several times what the database does with the row. Here a statement is compiled once for its
 dialect, each value goes through its column type's own conversion (so what is written reads back as
-through SQLAlchemy), and the rows go to the driver's executemany, or on PostgreSQL an insert of many
-rows to COPY.
+through SQLAlchemy), and the rows go to the driver's executemany; on PostgreSQL an insert of many
+rows goes to COPY, and an update of many rows as one statement over arrays (`update_from_arrays`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import Connection, Delete, Table, Update
+from sqlalchemy import ARRAY, Connection, Delete, Table, Update, bindparam, column, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
 from ledgerlink.store.lookups import mark
 
@@ -129,6 +132,89 @@ def execute_many(
     else:
         parameters = [dict(zip(plan.names, values, strict=True)) for values in encoded]
     return int(connection.exec_driver_sql(plan.sql, parameters).rowcount)
+
+
+def unnested(columns: Sequence[ColumnClause[Any]]) -> TableValuedAlias:
+    """A table named `new` whose rows are one array parameter for each of `columns` (named and typed as
+    they are), taken side by side: on PostgreSQL an UPDATE whose WHERE matches its rows changes them all
+    in one statement, its work on the server's side, where an executemany of one row a statement asks
+    the driver to send, and the interpreter to turn back to it, for every row."""
+    arrays = [bindparam(each.name, type_=ARRAY(each.type)) for each in columns]
+    return func.unnest(*arrays).table_valued(*columns).render_derived(name="new")
+
+
+def update_from_arrays(
+    connection: Connection,
+    statement: Update,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    arrays: Sequence[str],
+    shared: Sequence[str],
+) -> int:
+    """`statement`, built over `unnested`, for all `rows` at once: each name of `arrays` goes as the
+    list of the rows' values, each of `shared` as the one value every row gives it. Answers the rows
+    it changed.
+
+    The arrays go to psycopg in its binary format: in its text format each element is escaped in
+    Python, which for a group's summaries (JSON, full of quotes) cost more than the executemany it
+    replaces."""
+    if not rows:
+        return 0
+    sql, converts, fixed = _arrays_plan(statement, connection.dialect, tuple(arrays))
+    parameters: dict[str, Any] = dict(fixed)
+    converted: dict[Any, Any] = {}
+    for name in arrays:
+        convert = converts[name]
+        values = [row[name] for row in rows]
+        if convert is not None:
+            for index, value in enumerate(values):
+                if value is None:
+                    continue
+                if not isinstance(value, SHARED_VALUES):
+                    values[index] = convert(value)
+                    continue
+                if value not in converted:
+                    converted[value] = convert(value)
+                values[index] = converted[value]
+        parameters[name] = values
+    for name in shared:
+        value = rows[0][name]
+        if any(row[name] != value for row in rows):
+            raise ValueError(f"update_from_arrays: the rows differ in {name}, which they share")
+        convert = converts[name]
+        parameters[name] = value if convert is None or value is None else convert(value)
+    return int(connection.exec_driver_sql(sql, parameters).rowcount)
+
+
+@functools.lru_cache(maxsize=64)
+def _arrays_plan(
+    statement: Update, dialect: Dialect, arrays: tuple[str, ...]
+) -> tuple[str, dict[str, Convert | None], dict[str, Any]]:
+    """The statement's text for psycopg, its arrays marked to go in binary; each parameter's
+    conversion (an array's, its elements'); and the values written into the statement (the 1 of
+    attempts + 1)."""
+    compiled = statement.compile(dialect=dialect)
+    if compiled.positional or compiled.post_compile_params:
+        raise ValueError("update_from_arrays takes named parameters, on PostgreSQL")
+    sql = compiled.string
+    converts: dict[str, Convert | None] = {}
+    fixed: dict[str, Any] = {}
+    for bind, name in compiled.bind_names.items():
+        type_ = cast("ARRAY[Any]", bind.type).item_type if name in arrays else bind.type
+        converts[name] = convert = _converter(type_, dialect)
+        if not bind.required:
+            fixed[name] = bind.value if convert is None else convert(bind.value)
+        if name in arrays:
+            marked = f"%({name})s"
+            if sql.count(marked) != 1:
+                raise ValueError(f"update_from_arrays: {name} is not one array of the statement")
+            sql = sql.replace(marked, f"%({name})b")
+    return sql, converts, fixed
+
+
+def typed(name: str, type_: TypeEngine[Any]) -> ColumnClause[Any]:
+    """A column of `unnested`."""
+    return column(name, type_)
 
 
 @dataclass(frozen=True)

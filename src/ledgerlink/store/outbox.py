@@ -45,7 +45,7 @@ from ledgerlink.domain.outbox import (
     sources_of,
 )
 from ledgerlink.domain.records import RecordKind
-from ledgerlink.store.bulk import execute_many, insert_many
+from ledgerlink.store.bulk import execute_many, insert_many, typed, unnested, update_from_arrays
 from ledgerlink.store.codes import KIND_OF, STATE_OF, STEP_OF
 from ledgerlink.store.connection_tables import OutboxAttemptRow, OutboxEntryRow
 from ledgerlink.store.lookups import any_of, by_kind
@@ -73,22 +73,33 @@ def _may_move_to(to: EntryState) -> Any:
     return _entries.c.state.in_([literal_column(f"'{state.value}'") for state in sources])
 
 
-# The statement a send runs to mark its batches on their way, built once: building and caching it anew
-# costs more than running it. One row an entry, so the batches of a group go as one executemany.
-_BEGIN_ATTEMPT = (
-    update(_entries)
-    .where(
-        _entries.c.connection_id == bindparam("connection"),
-        _entries.c.id == bindparam("entry_id"),
-        _may_move_to(EntryState.PROCESSING),
+def _begin_attempt(entry_id: Any, batch_key: Any) -> Any:
+    """The UPDATE that marks entries on their way, each with its batch's key, given where each row's
+    entry id and key come from: a parameter of its own (a statement a row) or a column of `unnested`."""
+    return (
+        update(_entries)
+        .where(
+            _entries.c.connection_id == bindparam("connection"),
+            _entries.c.id == entry_id,
+            _may_move_to(EntryState.PROCESSING),
+        )
+        .values(
+            state=EntryState.PROCESSING.value,
+            batch_key=batch_key,
+            attempts=_entries.c.attempts + 1,
+            updated_at=bindparam("now"),
+        )
     )
-    .values(
-        state=EntryState.PROCESSING.value,
-        batch_key=bindparam("batch_key"),
-        attempts=_entries.c.attempts + 1,
-        updated_at=bindparam("now"),
-    )
+
+
+# The statements a send runs to mark its batches on their way, built once: building and caching them
+# anew costs more than running them. SQLite takes one row a statement, so the batches of a group go as
+# one executemany; PostgreSQL takes them all in one statement over arrays (see `set_each`).
+_BEGIN_ATTEMPT = _begin_attempt(bindparam("entry_id"), bindparam("batch_key"))
+_BEGIN_ATTEMPT_NEW = unnested(
+    [typed("entry_id", _entries.c.id.type), typed("batch_key", _entries.c.batch_key.type)]
 )
+_BEGIN_ATTEMPT_FROM_ARRAYS = _begin_attempt(_BEGIN_ATTEMPT_NEW.c.entry_id, _BEGIN_ATTEMPT_NEW.c.batch_key)
 
 
 @functools.cache
@@ -101,6 +112,20 @@ def _set_each_statement(names: tuple[str, ...], to: EntryState | None) -> Any:
     if to is not None:
         statement = statement.where(_may_move_to(to))
     return statement.values({name[4:]: bindparam(name) for name in names if name.startswith("new_")})
+
+
+@functools.cache
+def _set_each_from_arrays(names: tuple[str, ...], to: EntryState | None) -> Any:
+    """The same UPDATE for every row at once, each value of `names` but the connection an array."""
+    columns = [typed("entry_id", _entries.c.id.type)]
+    columns += [typed(name, _entries.c[name[4:]].type) for name in names if name.startswith("new_")]
+    new = unnested(columns)
+    statement = update(_entries).where(
+        _entries.c.connection_id == bindparam("connection"), _entries.c.id == new.c.entry_id
+    )
+    if to is not None:
+        statement = statement.where(_may_move_to(to))
+    return statement.values({name[4:]: new.c[name] for name in names if name.startswith("new_")})
 
 
 # an entry's fields from a row of select(_entries), by position in the entry's own order: by name, a
@@ -570,7 +595,13 @@ class OutboxRepository:
             to = STATE_OF[change["state"]] if "state" in change else None
             groups.setdefault((tuple(sorted(values)), to), []).append(values)
         for (names, to), rows in groups.items():
-            moved = execute_many(self._db, _set_each_statement(names, to), rows)
+            if self._dialect == "postgresql":
+                arrays = [name for name in names if name != "connection"]
+                moved = update_from_arrays(
+                    self._db, _set_each_from_arrays(names, to), rows, arrays=arrays, shared=["connection"]
+                )
+            else:
+                moved = execute_many(self._db, _set_each_statement(names, to), rows)
             if to is not None and moved < len(rows):
                 self._refuse_unmoved([row["entry_id"] for row in rows], to, now)
 
@@ -590,7 +621,17 @@ class OutboxRepository:
         ]
         if not rows:
             return
-        if execute_many(self._db, _BEGIN_ATTEMPT, rows) < len(rows):
+        if self._dialect == "postgresql":
+            moved = update_from_arrays(
+                self._db,
+                _BEGIN_ATTEMPT_FROM_ARRAYS,
+                rows,
+                arrays=["entry_id", "batch_key"],
+                shared=["connection", "now"],
+            )
+        else:
+            moved = execute_many(self._db, _BEGIN_ATTEMPT, rows)
+        if moved < len(rows):
             self._refuse_unmoved(ids, EntryState.PROCESSING, now)
 
     def resend(self, entry_ids: Sequence[int]) -> int:

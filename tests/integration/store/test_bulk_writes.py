@@ -178,3 +178,35 @@ def test_rows_sharing_a_moment_and_rows_with_their_own_each_read_back_as_written
     assert [(a["request_id"], a["at"]) for a in attempts] == [
         (f"r-{n}", at.astimezone(UTC)) for n, at in enumerate(moments)
     ]
+
+
+def test_outcomes_each_with_its_own_text_and_moment_read_back_as_written(any_store: Store) -> None:
+    """A package's reasons and the summaries of what was sent hold quotes, backslashes and new lines;
+    each row keeps its own, exactly, however the database takes a group's rows."""
+    connection = connected(any_store, 3)
+    moment = datetime(2026, 6, 1, 9, 30, 15, 123456, tzinfo=BST)
+    texts = ['{"name": "O\'Brien \\"Jnr\\""}', "C:\\Jobs\\{1,2}\nline two", ""]
+    with any_store.unit_of_work() as uow:
+        outbox = uow.outbox(connection)
+        made = entries(uow, connection)
+        outbox.begin_attempts([([entry.id], f"batch-{n}") for n, entry in enumerate(made)])
+        outbox.set_each(
+            [
+                {
+                    "entry_id": entry.id,
+                    "state": EntryState.SENT.value,
+                    "package_id": f"P-{n}",
+                    "sent_at": moment + timedelta(seconds=n),
+                    "sent_summary": text,
+                    "reason": text[::-1],
+                }
+                for n, (entry, text) in enumerate(zip(made, texts, strict=True))
+            ]
+        )
+        uow.commit()
+    with any_store.unit_of_work() as uow:
+        kept = entries(uow, connection)
+    assert [(e.batch_key, e.package_id, e.sent_at, e.sent_summary, e.reason) for e in kept] == [
+        (f"batch-{n}", f"P-{n}", moment + timedelta(seconds=n), text, text[::-1])
+        for n, text in enumerate(texts)
+    ]
