@@ -430,11 +430,12 @@ _LINKED_EITHER_SIDE = select(_links.c.source_id, _links.c.package_id).where(
 
 # The new links as arrays, each row skipped where either unique side is held already, answering the
 # source ids it inserted: one statement however many links, where SQLAlchemy's many-rows INSERT costs
-# more to build than PostgreSQL takes to run it, and a send makes one for every group of calls
+# more to build than PostgreSQL takes to run it, and a send makes one for every group of calls. The
+# arrays go in psycopg's binary format (%b), which it does not escape element by element in Python.
 _NEW_LINKS_FROM_ARRAYS = (
     "INSERT INTO links (connection_id, record_kind, source_id, package_id, how, version_sent, linked_at) "
     "SELECT %s, %s, new.source_id, new.package_id, %s, new.version_sent, %s "
-    "FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[]) AS new(source_id, package_id, version_sent) "
+    "FROM unnest(%b::varchar[], %b::varchar[], %b::varchar[]) AS new(source_id, package_id, version_sent) "
     "ON CONFLICT DO NOTHING RETURNING source_id"
 )
 
