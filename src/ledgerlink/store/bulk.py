@@ -19,7 +19,19 @@ from datetime import date, datetime
 from typing import Any, cast
 
 import psycopg
-from sqlalchemy import ARRAY, Connection, Delete, Table, Update, bindparam, column, func
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Delete,
+    Table,
+    Update,
+    and_,
+    any_,
+    bindparam,
+    column,
+    func,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnClause
@@ -143,6 +155,13 @@ def unnested(columns: Sequence[ColumnClause[Any]]) -> TableValuedAlias:
     return func.unnest(*arrays).table_valued(*columns).render_derived(name="new")
 
 
+def matched(key: ColumnElement[Any], new: TableValuedAlias, name: str) -> ColumnElement[bool]:
+    """`key` is the `name` column of `new`, and so one of that array's values. The second is for the
+    planner: given only the first, it may read every row of a large table into a hash join to match
+    the few hundred the array names; given both, it looks each up by the key's index."""
+    return and_(key == new.c[name], key == any_(bindparam(name, type_=ARRAY(key.type))))
+
+
 def update_from_arrays(
     connection: Connection,
     statement: Update,
@@ -204,11 +223,11 @@ def _arrays_plan(
         converts[name] = convert = _converter(type_, dialect)
         if not bind.required:
             fixed[name] = bind.value if convert is None else convert(bind.value)
-        if name in arrays:
-            marked = f"%({name})s"
-            if sql.count(marked) != 1:
-                raise ValueError(f"update_from_arrays: {name} is not one array of the statement")
-            sql = sql.replace(marked, f"%({name})b")
+    for name in arrays:
+        marked = f"%({name})s"
+        if marked not in sql:
+            raise ValueError(f"update_from_arrays: {name} is not an array of the statement")
+        sql = sql.replace(marked, f"%({name})b")
     return sql, converts, fixed
 
 

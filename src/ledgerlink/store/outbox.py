@@ -45,7 +45,14 @@ from ledgerlink.domain.outbox import (
     sources_of,
 )
 from ledgerlink.domain.records import RecordKind
-from ledgerlink.store.bulk import execute_many, insert_many, typed, unnested, update_from_arrays
+from ledgerlink.store.bulk import (
+    execute_many,
+    insert_many,
+    matched,
+    typed,
+    unnested,
+    update_from_arrays,
+)
 from ledgerlink.store.codes import KIND_OF, STATE_OF, STEP_OF
 from ledgerlink.store.connection_tables import OutboxAttemptRow, OutboxEntryRow
 from ledgerlink.store.lookups import any_of, by_kind
@@ -73,14 +80,15 @@ def _may_move_to(to: EntryState) -> Any:
     return _entries.c.state.in_([literal_column(f"'{state.value}'") for state in sources])
 
 
-def _begin_attempt(entry_id: Any, batch_key: Any) -> Any:
-    """The UPDATE that marks entries on their way, each with its batch's key, given where each row's
-    entry id and key come from: a parameter of its own (a statement a row) or a column of `unnested`."""
+def _begin_attempt(matching: Any, batch_key: Any) -> Any:
+    """The UPDATE that marks entries on their way, each with its batch's key, given which entries it
+    matches and where each one's key comes from: a parameter of each row's own (a statement a row), or
+    a column of `unnested`."""
     return (
         update(_entries)
         .where(
             _entries.c.connection_id == bindparam("connection"),
-            _entries.c.id == entry_id,
+            matching,
             _may_move_to(EntryState.PROCESSING),
         )
         .values(
@@ -95,11 +103,13 @@ def _begin_attempt(entry_id: Any, batch_key: Any) -> Any:
 # The statements a send runs to mark its batches on their way, built once: building and caching them
 # anew costs more than running them. SQLite takes one row a statement, so the batches of a group go as
 # one executemany; PostgreSQL takes them all in one statement over arrays (see `set_each`).
-_BEGIN_ATTEMPT = _begin_attempt(bindparam("entry_id"), bindparam("batch_key"))
+_BEGIN_ATTEMPT = _begin_attempt(_entries.c.id == bindparam("entry_id"), bindparam("batch_key"))
 _BEGIN_ATTEMPT_NEW = unnested(
     [typed("entry_id", _entries.c.id.type), typed("batch_key", _entries.c.batch_key.type)]
 )
-_BEGIN_ATTEMPT_FROM_ARRAYS = _begin_attempt(_BEGIN_ATTEMPT_NEW.c.entry_id, _BEGIN_ATTEMPT_NEW.c.batch_key)
+_BEGIN_ATTEMPT_FROM_ARRAYS = _begin_attempt(
+    matched(_entries.c.id, _BEGIN_ATTEMPT_NEW, "entry_id"), _BEGIN_ATTEMPT_NEW.c.batch_key
+)
 
 
 @functools.cache
@@ -121,7 +131,7 @@ def _set_each_from_arrays(names: tuple[str, ...], to: EntryState | None) -> Any:
     columns += [typed(name, _entries.c[name[4:]].type) for name in names if name.startswith("new_")]
     new = unnested(columns)
     statement = update(_entries).where(
-        _entries.c.connection_id == bindparam("connection"), _entries.c.id == new.c.entry_id
+        _entries.c.connection_id == bindparam("connection"), matched(_entries.c.id, new, "entry_id")
     )
     if to is not None:
         statement = statement.where(_may_move_to(to))
