@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from ledgerlink.services.sending.attempts import failed_change
 from ledgerlink.services.sending.drafting import DraftRequest, build_draft
 from ledgerlink.services.sending.refusals import RefusedMappings, already_refused
 from ledgerlink.services.sending.resolver import ConnectionResolver
-from ledgerlink.store import Store, UnitOfWork
+from ledgerlink.store import Store, StoredRecord, UnitOfWork
 from ledgerlink.store.connections import Connection
 from ledgerlink.store.outbox import OutboxRepository
 
@@ -55,8 +56,22 @@ class Drafted:
     failed: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk's entries and the records they are for, read together."""
+
+    entries: list[OutboxEntry]
+    stored: list[StoredRecord]
+
+
 class ChunkDrafter:
-    """Drafts one connection's waiting and blocked entries of one step, a chunk at a time, in order."""
+    """Drafts one connection's waiting and blocked entries of one step, a chunk at a time, in order.
+
+    While a chunk is drafted, the next one's entries and records are read in a thread of their own:
+    on a database server that read is mostly waiting for the server, which the drafting's own work
+    then fills, where the workers otherwise waited for both one after the other. What is read ahead
+    is only read: the drafting decides, in its own transaction, as it did with what it read itself.
+    """
 
     def __init__(
         self,
@@ -70,32 +85,58 @@ class ChunkDrafter:
         self.connection = connection
         self.resolver_for = resolver_for
         self.refused: RefusedMappings = {} if refused is None else refused
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledgerlink-read-ahead")
+        self._ahead: tuple[tuple[RecordKind, Step, int], Future[_Chunk]] | None = None
 
     def next(self, kind: RecordKind, step: Step, after: int) -> Drafted | None:
         """The next chunk of the step's entries after entry `after`, drafted (None: there are no more).
 
         Safe in a worker thread: it touches nothing the event loop's tasks change, and reports what it
-        blocked or failed rather than counting it itself.
+        blocked or failed rather than counting it itself. One call at a time.
         """
+        chunk = self._chunk(kind, step, after)
+        if not chunk.entries:
+            return None
+        self._read_ahead(kind, step, chunk.entries[-1].id)
         with self.store.unit_of_work() as uow:
             outbox = uow.outbox(self.connection)
-            entries = outbox.in_states(
-                [EntryState.WAITING, EntryState.BLOCKED], kind=kind, step=step, after_id=after, limit=CHUNK
-            )
-            if not entries:
-                return None
-            drafted = self._draft(uow, outbox, entries)
+            drafted = self._draft(uow, outbox, chunk)
             uow.commit()
         return drafted
 
-    def _draft(self, uow: UnitOfWork, outbox: OutboxRepository, entries: list[OutboxEntry]) -> Drafted:
+    def close(self) -> None:
+        """Waits for a chunk still being read ahead, and lets its thread go."""
+        self._ahead = None
+        self._reader.shutdown(wait=True)
+
+    def _read_ahead(self, kind: RecordKind, step: Step, after: int) -> None:
+        try:
+            self._ahead = ((kind, step, after), self._reader.submit(self._read, kind, step, after))
+        except RuntimeError:  # closed: the send has ended while this chunk was drafted
+            self._ahead = None
+
+    def _chunk(self, kind: RecordKind, step: Step, after: int) -> _Chunk:
+        """The chunk read ahead when it is the one asked for; read now otherwise (a new step)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == (kind, step, after):
+            return ahead[1].result()
+        return self._read(kind, step, after)
+
+    def _read(self, kind: RecordKind, step: Step, after: int) -> _Chunk:
+        with self.store.unit_of_work() as uow:
+            entries = uow.outbox(self.connection).in_states(
+                [EntryState.WAITING, EntryState.BLOCKED], kind=kind, step=step, after_id=after, limit=CHUNK
+            )
+            records = uow.records(self.connection.company_id)
+            stored = records.load((e.kind, e.source_id) for e in entries) if entries else []
+        return _Chunk(entries, stored)
+
+    def _draft(self, uow: UnitOfWork, outbox: OutboxRepository, chunk: _Chunk) -> Drafted:
         """Drafts for the entries whose parents are all in the package; the rest blocked or failed."""
+        entries = chunk.entries
         drafted = Drafted(last_id=entries[-1].id)
         resolver = self.resolver_for(uow)
-        stored = {
-            s.id: s
-            for s in uow.records(self.connection.company_id).load((e.kind, e.source_id) for e in entries)
-        }
+        stored = {s.id: s for s in chunk.stored}
         by_key = {(s.kind, s.source_id): s for s in stored.values()}
         parents: dict[int, list[tuple[RecordKind, str]]] = {}
         for entry in entries:

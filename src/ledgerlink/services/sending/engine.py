@@ -445,6 +445,7 @@ class Sender:
             for worker in workers:  # cancelled or a worker died: what is in flight waits, or is uncertain
                 worker.cancel()
             await asyncio.wait(workers)  # nothing of this send still runs once it has ended
+            await asyncio.to_thread(drafter.close)  # nor a chunk being read ahead
         if self._died is not None:
             raise self._died
         if self._broken is not None:

@@ -1,0 +1,78 @@
+"""A send reads each next chunk of the outbox while it drafts the one before: every record still goes
+once, and whether the send ends or is stopped, nothing it started is still reading afterwards.
+
+Each holds on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from ledgerlink.domain.outbox import EntryState
+from ledgerlink.errors import PackageUnavailable
+from ledgerlink.services.sending import chunks
+from ledgerlink.store import Store
+from tests.integration.services.conftest import World
+from tests.integration.services.test_sending import customer, send
+
+CUSTOMERS = 60
+
+
+def readers() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if "read-ahead" in thread.name]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Store:
+    store: Store = request.getfixturevalue(f"{request.param}_store")
+    return store
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chunks, "CHUNK", 7)  # nine chunks, each read while the one before is drafted
+
+
+async def test_every_record_read_a_chunk_ahead_goes_once_and_no_reader_is_left(world: World) -> None:
+    world.feed(*(customer(f"C{n:03}", last_name=f"Smith {n}") for n in range(CUSTOMERS)))
+
+    sender = await send(world)
+
+    assert {state: n for state, n in sender.report.counts.items() if n} == {EntryState.SENT: CUSTOMERS}
+    assert sorted(draft.source_id for draft in world.package.objects.values()) == [
+        f"C{n:03}" for n in range(CUSTOMERS)
+    ]
+    assert readers() == []
+
+
+async def test_a_send_stopped_while_a_chunk_is_read_ahead_ends_only_once_the_read_has(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing of a send still runs once it has ended: a worker process goes on to the next company's
+    send, or closes the store, the moment it does."""
+    world.feed(*(customer(f"C{n:03}", last_name=f"Smith {n}") for n in range(CUSTOMERS)))
+    world.package.raise_next.append(PackageUnavailable("the package is down"))
+    reads_ended: list[float] = []
+    read = chunks.ChunkDrafter._read
+
+    def slow_read(drafter: chunks.ChunkDrafter, *args: Any) -> Any:
+        time.sleep(0.2)  # a server slow to answer: the send is stopped while this read goes on
+        try:
+            return read(drafter, *args)
+        finally:
+            reads_ended.append(time.monotonic())
+
+    monkeypatch.setattr(chunks.ChunkDrafter, "_read", slow_read)
+
+    stopped = await send(world)
+    ended = time.monotonic()
+
+    assert "unavailable" in stopped.report.stopped
+    assert stopped.report.counts[EntryState.WAITING] == CUSTOMERS
+    assert len(reads_ended) >= 2  # the first chunk, and the one read ahead of it
+    assert max(reads_ended) <= ended
+    assert readers() == []
