@@ -29,7 +29,6 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    column,
     func,
 )
 from sqlalchemy.engine import Dialect
@@ -37,7 +36,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.sql.selectable import TableValuedAlias
-from sqlalchemy.types import TypeEngine
 
 from ledgerlink.store.lookups import mark
 
@@ -147,8 +145,8 @@ def execute_many(
 
 
 def unnested(columns: Sequence[ColumnClause[Any]]) -> TableValuedAlias:
-    """A table named `new` whose rows are one array parameter for each of `columns` (named and typed as
-    they are), taken side by side: on PostgreSQL an UPDATE whose WHERE matches its rows changes them all
+    """A table named `new` whose rows are one array parameter for each of `columns` (`column(name,
+    type)`, named and typed as the arrays' elements), taken side by side: on PostgreSQL an UPDATE whose WHERE matches its rows changes them all
     in one statement, its work on the server's side, where an executemany of one row a statement asks
     the driver to send, and the interpreter to turn back to it, for every row."""
     arrays = [bindparam(each.name, type_=ARRAY(each.type)) for each in columns]
@@ -181,7 +179,7 @@ def update_from_arrays(
         return 0
     sql, converts, fixed = _arrays_plan(statement, connection.dialect, tuple(arrays))
     parameters: dict[str, Any] = dict(fixed)
-    converted: dict[Any, Any] = {}
+    converted: dict[tuple[str, Any], Any] = {}
     for name in arrays:
         convert = converts[name]
         values = [row[name] for row in rows]
@@ -192,9 +190,10 @@ def update_from_arrays(
                 if not isinstance(value, SHARED_VALUES):
                     values[index] = convert(value)
                     continue
-                if value not in converted:
-                    converted[value] = convert(value)
-                values[index] = converted[value]
+                key = (name, value)
+                if key not in converted:
+                    converted[key] = convert(value)
+                values[index] = converted[key]
         parameters[name] = values
     for name in shared:
         value = rows[0][name]
@@ -229,11 +228,6 @@ def _arrays_plan(
             raise ValueError(f"update_from_arrays: {name} is not an array of the statement")
         sql = sql.replace(marked, f"%({name})b")
     return sql, converts, fixed
-
-
-def typed(name: str, type_: TypeEngine[Any]) -> ColumnClause[Any]:
-    """A column of `unnested`."""
-    return column(name, type_)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    column,
     false,
     func,
     insert,
@@ -49,7 +50,6 @@ from ledgerlink.store.bulk import (
     execute_many,
     insert_many,
     matched,
-    typed,
     unnested,
     update_from_arrays,
 )
@@ -105,7 +105,7 @@ def _begin_attempt(matching: Any, batch_key: Any) -> Any:
 # one executemany; PostgreSQL takes them all in one statement over arrays (see `set_each`).
 _BEGIN_ATTEMPT = _begin_attempt(_entries.c.id == bindparam("entry_id"), bindparam("batch_key"))
 _BEGIN_ATTEMPT_NEW = unnested(
-    [typed("entry_id", _entries.c.id.type), typed("batch_key", _entries.c.batch_key.type)]
+    [column("entry_id", _entries.c.id.type), column("batch_key", _entries.c.batch_key.type)]
 )
 _BEGIN_ATTEMPT_FROM_ARRAYS = _begin_attempt(
     matched(_entries.c.id, _BEGIN_ATTEMPT_NEW, "entry_id"), _BEGIN_ATTEMPT_NEW.c.batch_key
@@ -127,8 +127,8 @@ def _set_each_statement(names: tuple[str, ...], to: EntryState | None) -> Any:
 @functools.cache
 def _set_each_from_arrays(names: tuple[str, ...], to: EntryState | None) -> Any:
     """The same UPDATE for every row at once, each value of `names` but the connection an array."""
-    columns = [typed("entry_id", _entries.c.id.type)]
-    columns += [typed(name, _entries.c[name[4:]].type) for name in names if name.startswith("new_")]
+    columns = [column("entry_id", _entries.c.id.type)]
+    columns += [column(name, _entries.c[name[4:]].type) for name in names if name.startswith("new_")]
     new = unnested(columns)
     statement = update(_entries).where(
         _entries.c.connection_id == bindparam("connection"), matched(_entries.c.id, new, "entry_id")
