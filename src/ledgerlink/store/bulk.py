@@ -89,23 +89,27 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
     # share (a group's rows are made at one moment)
     values_of = operator.itemgetter(*named) if len(named) > 1 else lambda row: (row[named[0]],)
     converting = [(index, convert) for index, convert in enumerate(converts) if convert is not None]
-    converted: dict[tuple[int, Any], Any] = {}
+    converted: dict[tuple[Any, Any], Any] = {}
     encoded: list[tuple[Any, ...]] = []
     for row in rows:
         values = [*values_of(row), *defaults]
         for index, convert in converting:
-            value = values[index]
-            if value is None:
-                continue
-            if not isinstance(value, SHARED_VALUES):
-                values[index] = convert(value)
-                continue
-            key = (index, value)
-            if key not in converted:
-                converted[key] = convert(value)
-            values[index] = converted[key]
+            values[index] = _converted(values[index], convert, index, converted)
         encoded.append(tuple(values))
     insert_rows(connection, table, columns, encoded)
+
+
+def _converted(value: Any, convert: Convert, column: Any, seen: dict[tuple[Any, Any], Any]) -> Any:
+    """`value` as the driver takes it; one of SHARED_VALUES converted once for each column that holds
+    it, kept in `seen`."""
+    if value is None:
+        return None
+    if not isinstance(value, SHARED_VALUES):
+        return convert(value)
+    key = (column, value)
+    if key not in seen:
+        seen[key] = convert(value)
+    return seen[key]
 
 
 def execute_many(
@@ -119,23 +123,14 @@ def execute_many(
     if not rows:
         return 0
     plan = _statement_plan(statement, connection.dialect)
-    converted: dict[tuple[int, Any], Any] = {}
+    converted: dict[tuple[Any, Any], Any] = {}
     encoded: list[tuple[Any, ...]] = []
     for row in rows:
         values = list(plan.fixed)
         for index, name in plan.taken:
             values[index] = row[name]
         for index, convert in plan.converting:
-            value = values[index]
-            if value is None:
-                continue
-            if not isinstance(value, SHARED_VALUES):
-                values[index] = convert(value)
-                continue
-            key = (index, value)
-            if key not in converted:
-                converted[key] = convert(value)
-            values[index] = converted[key]
+            values[index] = _converted(values[index], convert, index, converted)
         encoded.append(tuple(values))  # SQLAlchemy hands the driver tuples, never lists
     if plan.positional:
         parameters: list[Any] = encoded
@@ -146,9 +141,10 @@ def execute_many(
 
 def unnested(columns: Sequence[ColumnClause[Any]]) -> TableValuedAlias:
     """A table named `new` whose rows are one array parameter for each of `columns` (`column(name,
-    type)`, named and typed as the arrays' elements), taken side by side: on PostgreSQL an UPDATE whose WHERE matches its rows changes them all
-    in one statement, its work on the server's side, where an executemany of one row a statement asks
-    the driver to send, and the interpreter to turn back to it, for every row."""
+    type)`, named and typed as the arrays' elements), taken side by side: on PostgreSQL an UPDATE
+    whose WHERE matches its rows changes them all in one statement, its work on the server's side,
+    where an executemany of one row a statement asks the driver to send, and the interpreter to turn
+    back to it, for every row."""
     arrays = [bindparam(each.name, type_=ARRAY(each.type)) for each in columns]
     return func.unnest(*arrays).table_valued(*columns).render_derived(name="new")
 
@@ -179,21 +175,12 @@ def update_from_arrays(
         return 0
     sql, converts, fixed = _arrays_plan(statement, connection.dialect, tuple(arrays))
     parameters: dict[str, Any] = dict(fixed)
-    converted: dict[tuple[str, Any], Any] = {}
+    converted: dict[tuple[Any, Any], Any] = {}
     for name in arrays:
         convert = converts[name]
         values = [row[name] for row in rows]
         if convert is not None:
-            for index, value in enumerate(values):
-                if value is None:
-                    continue
-                if not isinstance(value, SHARED_VALUES):
-                    values[index] = convert(value)
-                    continue
-                key = (name, value)
-                if key not in converted:
-                    converted[key] = convert(value)
-                values[index] = converted[key]
+            values = [_converted(value, convert, name, converted) for value in values]
         parameters[name] = values
     for name in shared:
         value = rows[0][name]
