@@ -196,10 +196,16 @@ class Ledger:
         return used
 
 
+# what each kind of credit note is set against
+CREDIT_TARGETS: dict[RecordKind, RecordKind] = {
+    RecordKind.CREDIT_NOTE: RecordKind.INVOICE,
+    RecordKind.SUPPLIER_CREDIT_NOTE: RecordKind.SUPPLIER_INVOICE,
+}
+
+
 def credit_target(record: CreditNote | SupplierCreditNote) -> DocumentKey | None:
-    if isinstance(record, CreditNote):
-        return (RecordKind.INVOICE, record.invoice_id) if record.invoice_id else None
-    return (RecordKind.SUPPLIER_INVOICE, record.supplier_invoice_id) if record.supplier_invoice_id else None
+    target_id = record.invoice_id if isinstance(record, CreditNote) else record.supplier_invoice_id
+    return (CREDIT_TARGETS[record.kind], target_id) if target_id else None
 
 
 def allocation_target(record: CustomerPayment | SupplierPayment) -> RecordKind:
@@ -207,11 +213,6 @@ def allocation_target(record: CustomerPayment | SupplierPayment) -> RecordKind:
     return _ALLOCATION_TARGETS[record.kind, record.is_refund]
 
 
-# what each kind of credit note is set against
-CREDIT_TARGETS: dict[RecordKind, RecordKind] = {
-    RecordKind.CREDIT_NOTE: RecordKind.INVOICE,
-    RecordKind.SUPPLIER_CREDIT_NOTE: RecordKind.SUPPLIER_INVOICE,
-}
 _INVOICE_KINDS = frozenset({RecordKind.INVOICE, RecordKind.SUPPLIER_INVOICE})
 _CREDIT_KINDS = frozenset({RecordKind.CREDIT_NOTE, RecordKind.SUPPLIER_CREDIT_NOTE})
 _PAYMENT_KINDS = frozenset({RecordKind.CUSTOMER_PAYMENT, RecordKind.SUPPLIER_PAYMENT})
