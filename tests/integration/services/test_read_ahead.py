@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from ledgerlink.domain.outbox import EntryState
+from ledgerlink.domain.records import Supplier
 from ledgerlink.errors import PackageUnavailable
 from ledgerlink.services.sending import chunks
 from ledgerlink.store import Store
@@ -76,3 +77,37 @@ async def test_a_send_stopped_while_a_chunk_is_read_ahead_ends_only_once_the_rea
     assert len(reads_ended) >= 2  # the first chunk, and the one read ahead of it
     assert max(reads_ended) <= ended
     assert readers() == []
+
+
+async def test_a_tiers_next_step_is_read_while_the_step_before_is_drafted(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Customers and suppliers go in one tier: the suppliers' first chunk is read while the customers'
+    last is drafted, not after it, and nothing reads past the end of a step."""
+    world.feed(
+        *(customer(f"C{n:03}", last_name=f"Smith {n}") for n in range(10)),
+        *(Supplier(source_id=f"S{n:03}", name=f"Supplies {n}") for n in range(10)),
+    )
+    reads: list[tuple[str, int, str]] = []
+    read = chunks.ChunkDrafter._read
+
+    def noted_read(drafter: chunks.ChunkDrafter, kind: Any, step: Any, after: int) -> Any:
+        reads.append((kind.value, after, threading.current_thread().name))
+        return read(drafter, kind, step, after)
+
+    monkeypatch.setattr(chunks.ChunkDrafter, "_read", noted_read)
+
+    sender = await send(world)
+
+    assert {state: n for state, n in sender.report.counts.items() if n} == {EntryState.SENT: 20}
+    assert len(world.package.objects) == 20
+    suppliers_first = [name for kind, after, name in reads if (kind, after) == ("supplier", 0)]
+    assert len(suppliers_first) == 1
+    assert "read-ahead" in suppliers_first[0]
+    # seven, then three of each: the short second chunk ends its step, with no read after it
+    assert [(kind, after > 0) for kind, after, _ in reads if kind in ("customer", "supplier")] == [
+        ("customer", False),
+        ("customer", True),
+        ("supplier", False),
+        ("supplier", True),
+    ]

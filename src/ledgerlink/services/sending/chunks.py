@@ -8,7 +8,7 @@ nominal, a VAT rate the package lacks) fails that entry with the reason, and not
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +28,7 @@ from ledgerlink.packages.drafts import Draft
 from ledgerlink.services.sending.attempts import failed_change
 from ledgerlink.services.sending.drafting import DraftRequest, build_draft
 from ledgerlink.services.sending.refusals import RefusedMappings, already_refused
-from ledgerlink.services.sending.resolver import ConnectionResolver
+from ledgerlink.services.sending.resolver import ConnectionResolver, read_links
 from ledgerlink.store import Store, StoredRecord, UnitOfWork
 from ledgerlink.store.connections import Connection
 from ledgerlink.store.outbox import OutboxRepository
@@ -56,21 +56,31 @@ class Drafted:
     failed: Counter[str] = field(default_factory=Counter)
 
 
+Key = tuple[RecordKind, str]
+Stage = tuple[RecordKind, Step]
+
+
 @dataclass(frozen=True)
 class _Chunk:
-    """A chunk's entries and the records they are for, read together."""
+    """A chunk's entries, the records they are for, the records each entry needs in the package
+    first, and those of them that are there (their links), read together."""
 
     entries: list[OutboxEntry]
-    stored: list[StoredRecord]
+    stored: list[StoredRecord] = field(default_factory=list)
+    parents: dict[int, list[Key]] = field(default_factory=dict)
+    links: dict[Key, str] = field(default_factory=dict)
 
 
 class ChunkDrafter:
     """Drafts one connection's waiting and blocked entries of one step, a chunk at a time, in order.
 
-    While a chunk is drafted, the next one's entries and records are read in a thread of their own:
-    on a database server that read is mostly waiting for the server, which the drafting's own work
-    then fills, where the workers otherwise waited for both one after the other. What is read ahead
-    is only read: the drafting decides, in its own transaction, as it did with what it read itself.
+    While a chunk is drafted, the next one's entries, records and parents' links are read in a thread
+    of their own: on a database server that read is mostly waiting for the server, which the drafting's
+    own work then fills, where the workers otherwise waited for both one after the other. A chunk
+    shorter than CHUNK is a step's last, so what is read next is the first chunk of the tier's next
+    step. What is read ahead is only read: the drafting decides, in its own transaction, as it did
+    with what it read itself. Nothing a tier sends is a parent of anything else in it (SEND_TIERS),
+    so the links a chunk's parents have are the same when read ahead as when drafted.
     """
 
     def __init__(
@@ -79,14 +89,19 @@ class ChunkDrafter:
         connection: Connection,
         resolver_for: Callable[[UnitOfWork], ConnectionResolver],
         refused: RefusedMappings | None = None,
+        *,
+        tier: Sequence[Stage] = (),
     ) -> None:
-        """`refused`: accounts the package refused earlier in the send, kept up to date by the sender."""
+        """`refused`: accounts the package refused earlier in the send, kept up to date by the sender;
+        `tier`: the steps drafted one after the other, in order, none a parent of another."""
         self.store = store
         self.connection = connection
         self.resolver_for = resolver_for
         self.refused: RefusedMappings = {} if refused is None else refused
+        self.tier = list(tier)
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledgerlink-read-ahead")
         self._ahead: tuple[tuple[RecordKind, Step, int], Future[_Chunk]] | None = None
+        self._ended: set[tuple[RecordKind, Step, int]] = set()  # nothing after: the step's last was short
 
     def next(self, kind: RecordKind, step: Step, after: int) -> Drafted | None:
         """The next chunk of the step's entries after entry `after`, drafted (None: there are no more).
@@ -97,7 +112,14 @@ class ChunkDrafter:
         chunk = self._chunk(kind, step, after)
         if not chunk.entries:
             return None
-        self._read_ahead(kind, step, chunk.entries[-1].id)
+        last = chunk.entries[-1].id
+        if len(chunk.entries) == CHUNK:
+            self._read_ahead(kind, step, last)
+        else:
+            self._ended.add((kind, step, last))
+            following = self._following((kind, step))
+            if following is not None:
+                self._read_ahead(*following, 0)
         with self.store.unit_of_work() as uow:
             outbox = uow.outbox(self.connection)
             drafted = self._draft(uow, outbox, chunk)
@@ -115,8 +137,17 @@ class ChunkDrafter:
         except RuntimeError:  # closed: the send has ended while this chunk was drafted
             self._ahead = None
 
+    def _following(self, stage: Stage) -> Stage | None:
+        """The tier's step after `stage` (None: it is the last, or not of the tier)."""
+        if stage not in self.tier:
+            return None
+        index = self.tier.index(stage) + 1
+        return self.tier[index] if index < len(self.tier) else None
+
     def _chunk(self, kind: RecordKind, step: Step, after: int) -> _Chunk:
-        """The chunk read ahead when it is the one asked for; read now otherwise (a new step)."""
+        """The chunk read ahead when it is the one asked for; read now otherwise (the tier's first)."""
+        if (kind, step, after) in self._ended:
+            return _Chunk([])
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == (kind, step, after):
             return ahead[1].result()
@@ -127,9 +158,22 @@ class ChunkDrafter:
             entries = uow.outbox(self.connection).in_states(
                 [EntryState.WAITING, EntryState.BLOCKED], kind=kind, step=step, after_id=after, limit=CHUNK
             )
-            records = uow.records(self.connection.company_id)
-            stored = records.load((e.kind, e.source_id) for e in entries) if entries else []
-        return _Chunk(entries, stored)
+            if not entries:
+                return _Chunk(entries)
+            stored = uow.records(self.connection.company_id).load((e.kind, e.source_id) for e in entries)
+            by_key = {(found.kind, found.source_id): found for found in stored}
+            parents: dict[int, list[Key]] = {}
+            for entry in entries:
+                found = by_key.get((entry.kind, entry.source_id))
+                if found is None:
+                    continue
+                needed = list(parents_of(found.record))
+                if entry.step is Step.ALLOCATE:
+                    needed.append((entry.kind, entry.source_id))
+                parents[entry.id] = needed
+            asked = {key for keys in parents.values() for key in keys}
+            links = read_links(uow.links(self.connection.id), asked)
+        return _Chunk(entries, stored, parents, links)
 
     def _draft(self, uow: UnitOfWork, outbox: OutboxRepository, chunk: _Chunk) -> Drafted:
         """Drafts for the entries whose parents are all in the package; the rest blocked or failed."""
@@ -138,16 +182,8 @@ class ChunkDrafter:
         resolver = self.resolver_for(uow)
         stored = {s.id: s for s in chunk.stored}
         by_key = {(s.kind, s.source_id): s for s in stored.values()}
-        parents: dict[int, list[tuple[RecordKind, str]]] = {}
-        for entry in entries:
-            found = by_key.get((entry.kind, entry.source_id))
-            if found is None:
-                continue
-            needed = list(parents_of(found.record))
-            if entry.step is Step.ALLOCATE:
-                needed.append((entry.kind, entry.source_id))
-            parents[entry.id] = needed
-        resolver.prefetch(key for keys in parents.values() for key in keys)
+        parents = chunk.parents
+        resolver.know_links(chunk.links, (key for keys in parents.values() for key in keys))
         resolver.prefetch_ledgers(
             found.record
             for entry in entries

@@ -421,7 +421,7 @@ class Sender:
     async def _drafting_and_sending(self, tier: Sequence[tuple[RecordKind, Step]]) -> None:
         concurrency = max(1, self.connector.limits.concurrency)
         queue = _BatchQueue(entries=QUEUE_ENTRIES)
-        drafter = ChunkDrafter(self.store, self.connection, self._resolver, self._refused)
+        drafter = ChunkDrafter(self.store, self.connection, self._resolver, self._refused, tier=tier)
         workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
         for worker in workers:
             worker.add_done_callback(lambda ended: self._worker_ended(ended, queue))

@@ -44,6 +44,7 @@ class ConnectionResolver:
         self.payment_methods = {method.code: method for method in payment_methods}
         self.package_label = package_label
         self._links: dict[tuple[RecordKind, str], str] = {}
+        self._unlinked: set[tuple[RecordKind, str]] = set()  # looked up, and not in the package
         self._ledgers: dict[tuple[RecordKind, str], Ledger] = {} if ledgers is None else ledgers
         self._parties: dict[tuple[RecordKind, str], tuple[RecordKind, str] | None] = {}
         self._numbers: dict[tuple[RecordKind, str], tuple[str, date | None]] = {}
@@ -56,17 +57,19 @@ class ConnectionResolver:
     # links -----------------------------------------------------------------------------------------
 
     def prefetch(self, keys: Iterable[tuple[RecordKind, str]]) -> None:
-        by_kind: dict[RecordKind, list[str]] = {}
-        for kind, source_id in keys:
-            if (kind, source_id) not in self._links:
-                by_kind.setdefault(kind, []).append(source_id)
-        for kind, source_ids in by_kind.items():
-            for start in range(0, len(source_ids), 900):
-                found = self.links.package_ids(kind, source_ids[start : start + 900])
-                self._links.update({(kind, source_id): package_id for source_id, package_id in found.items()})
+        asked = {key for key in keys if key not in self._links and key not in self._unlinked}
+        self.know_links(read_links(self.links, asked), asked)
+
+    def know_links(
+        self, links: dict[tuple[RecordKind, str], str], asked: Iterable[tuple[RecordKind, str]]
+    ) -> None:
+        """Links read already (ahead of the drafting, say) for the records `asked`: those of them
+        absent from `links` are not in the package, and are not asked for again."""
+        self._links.update(links)
+        self._unlinked.update(key for key in asked if key not in links)
 
     def linked_id(self, kind: RecordKind, source_id: str) -> str | None:
-        if (kind, source_id) not in self._links:
+        if (kind, source_id) not in self._links and (kind, source_id) not in self._unlinked:
             self.prefetch([(kind, source_id)])
         return self._links.get((kind, source_id))
 
@@ -235,6 +238,21 @@ class ConnectionResolver:
         if party is None:
             return None
         return self.party_ledger(party).payment_used.get((kind, source_id), ())
+
+
+def read_links(
+    links: LinkRepository, keys: Iterable[tuple[RecordKind, str]]
+) -> dict[tuple[RecordKind, str], str]:
+    """The package ids of those of these records that are linked, a query for each kind."""
+    by_kind: dict[RecordKind, list[str]] = {}
+    for kind, source_id in keys:
+        by_kind.setdefault(kind, []).append(source_id)
+    found: dict[tuple[RecordKind, str], str] = {}
+    for kind, source_ids in by_kind.items():
+        for start in range(0, len(source_ids), 900):
+            ids = links.package_ids(kind, source_ids[start : start + 900])
+            found.update({(kind, source_id): package_id for source_id, package_id in ids.items()})
+    return found
 
 
 def _ledger(items: Iterable[LedgerItem]) -> Ledger:
