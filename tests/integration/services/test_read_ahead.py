@@ -1,11 +1,13 @@
-"""A send reads each next chunk of the outbox while it drafts the one before: every record still goes
-once, and whether the send ends or is stopped, nothing it started is still reading afterwards.
+"""A send reads each next chunk of the outbox while it drafts the one before, and drafts in a thread
+of its own while the batches drafted before are sent: every record still goes once, and whether the
+send ends, is stopped or is cancelled, nothing it started is still reading or drafting afterwards.
 
 Each holds on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -16,6 +18,7 @@ from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import Supplier
 from ledgerlink.errors import PackageUnavailable
 from ledgerlink.services.sending import chunks
+from ledgerlink.services.sending.engine import Sender
 from ledgerlink.store import Store
 from tests.integration.services.conftest import World
 from tests.integration.services.test_sending import customer, send
@@ -111,3 +114,40 @@ async def test_a_tiers_next_step_is_read_while_the_step_before_is_drafted(
         ("supplier", False),
         ("supplier", True),
     ]
+
+
+async def test_a_send_cancelled_while_a_chunk_is_drafted_ends_only_once_the_drafting_has(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker process stopping cancels the send: it ends only once the chunk being drafted is
+    drafted, and nothing more is drafted after it."""
+    world.feed(*(customer(f"C{n:03}", last_name=f"Smith {n}") for n in range(CUSTOMERS)))
+    drafting_started = threading.Event()
+    drafted: list[float] = []
+    draft = chunks.ChunkDrafter.next
+
+    def slow_next(drafter: chunks.ChunkDrafter, *args: Any) -> Any:
+        drafting_started.set()
+        time.sleep(0.2)  # drafting a large chunk: the send is cancelled meanwhile
+        try:
+            return draft(drafter, *args)
+        finally:
+            drafted.append(time.monotonic())
+
+    monkeypatch.setattr(chunks.ChunkDrafter, "next", slow_next)
+    sender = Sender(world.store, connection=world.refreshed(), connector=world.connector())
+    sending = asyncio.ensure_future(sender.run())
+    while not drafting_started.is_set():
+        await asyncio.sleep(0.01)
+
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    ended = time.monotonic()
+    count = len(drafted)
+    await asyncio.sleep(0.5)
+
+    assert drafted
+    assert max(drafted) <= ended
+    assert len(drafted) == count  # nothing drafted once the send had ended
+    assert readers() == []

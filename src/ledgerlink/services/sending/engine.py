@@ -17,11 +17,14 @@ stop or slow the connection and never fail a record.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import logging
 import math
+import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,7 +56,7 @@ from ledgerlink.services.sending.attempts import (
     collected_exchanges,
 )
 from ledgerlink.services.sending.changes import ChangesAfterSending
-from ledgerlink.services.sending.chunks import ChunkDrafter, Item
+from ledgerlink.services.sending.chunks import ChunkDrafter, Drafted, Item
 from ledgerlink.services.sending.drafting import DraftRequest, build_draft
 from ledgerlink.services.sending.opening_queue import queue_opening_items
 from ledgerlink.services.sending.outcomes import Answered, Written, write_outcomes
@@ -136,6 +139,40 @@ class _Group:
         # a group cut short by the queue running dry, not by the package's pace, keeps the size
         self.ahead = min(GROUP_CALLS, max(1, answered) if old else max(self.ahead, 2 * answered))
         return True
+
+
+class _Feed:
+    """How a drafting thread hands its chunks to the event loop: the next chunk is drafted while the
+    one before is queued, and no further (the queue's room is what holds the drafting back). Once
+    stopped, a chunk waiting for room is given up and nothing more is handed over."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.stopped = False
+        self._lock = threading.Lock()
+        self._queuing: concurrent.futures.Future[None] | None = None
+
+    def hand(self, queuing: Coroutine[Any, Any, None] | None) -> bool:
+        """Waits for the chunk handed before to be queued, then hands this one (None: the end).
+        Answers False once stopped: the drafting ends."""
+        earlier = self._queuing
+        if earlier is not None:
+            with contextlib.suppress(concurrent.futures.CancelledError):
+                earlier.result()
+        with self._lock:
+            if self.stopped or queuing is None:
+                if queuing is not None:
+                    queuing.close()
+                return False
+            self._queuing = asyncio.run_coroutine_threadsafe(queuing, self.loop)
+        return True
+
+    def stop(self) -> None:
+        """From the event loop: the chunk waiting for room is dropped, and drafting ends."""
+        with self._lock:
+            self.stopped = True
+            if self._queuing is not None:
+                self._queuing.cancel()
 
 
 @dataclass
@@ -422,34 +459,55 @@ class Sender:
         concurrency = max(1, self.connector.limits.concurrency)
         queue = _BatchQueue(entries=QUEUE_ENTRIES)
         drafter = ChunkDrafter(self.store, self.connection, self._resolver, self._refused, tier=tier)
+        feed = _Feed(asyncio.get_running_loop())
         workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
         for worker in workers:
             worker.add_done_callback(lambda ended: self._worker_ended(ended, queue))
+        drafting = asyncio.ensure_future(asyncio.to_thread(self._draft_tier, drafter, tier, queue, feed))
         try:
-            for kind, step in tier:
-                after = 0
-                while self._going():
-                    drafted = await asyncio.to_thread(drafter.next, kind, step, after)
-                    if drafted is None:
-                        break
-                    after = drafted.last_id
-                    self.report.blocked.update(drafted.blocked)
-                    self.report.failed.update(drafted.failed)
-                    for batch in self._batches(drafted.items):
-                        await queue.put(batch)
+            await asyncio.shield(drafting)
             if self._died is None:
                 for _ in workers:
                     await queue.put(None)
                 await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
         finally:
+            feed.stop()  # stopped or a worker died: no chunk more is drafted, nor one waits for room
             for worker in workers:  # cancelled or a worker died: what is in flight waits, or is uncertain
                 worker.cancel()
             await asyncio.wait(workers)  # nothing of this send still runs once it has ended
+            await asyncio.wait([drafting])  # nor the drafting,
             await asyncio.to_thread(drafter.close)  # nor a chunk being read ahead
         if self._died is not None:
             raise self._died
         if self._broken is not None:
             raise self._broken
+
+    def _draft_tier(
+        self,
+        drafter: ChunkDrafter,
+        tier: Sequence[tuple[RecordKind, Step]],
+        queue: _BatchQueue,
+        feed: _Feed,
+    ) -> None:
+        """The tier's chunks drafted one after the other in this (worker) thread, each handed to the
+        event loop to queue while the next is drafted: the drafting waits for the loop only where the
+        queue is full, rather than twice a chunk, behind every reply the loop is busy recording."""
+        for kind, step in tier:
+            after = 0
+            while self._going() and not feed.stopped:
+                drafted = drafter.next(kind, step, after)
+                if drafted is None:
+                    break
+                after = drafted.last_id
+                if not feed.hand(self._queue_chunk(drafted, self._batches(drafted.items), queue)):
+                    return
+        feed.hand(None)
+
+    async def _queue_chunk(self, drafted: Drafted, batches: list[list[Item]], queue: _BatchQueue) -> None:
+        self.report.blocked.update(drafted.blocked)
+        self.report.failed.update(drafted.failed)
+        for batch in batches:
+            await queue.put(batch)
 
     def _worker_ended(self, worker: asyncio.Task[None], queue: asyncio.Queue[list[Item] | None]) -> None:
         """A worker that dies (not an error a connector raises, which it keeps; the process being
