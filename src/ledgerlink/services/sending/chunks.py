@@ -34,6 +34,8 @@ from ledgerlink.store.connections import Connection
 from ledgerlink.store.outbox import OutboxRepository
 
 CHUNK = 500
+# a tier's first chunk: its first batches go once this many are drafted, not five hundred
+FIRST_CHUNK = 100
 PAYMENT_KINDS = frozenset({RecordKind.CUSTOMER_PAYMENT, RecordKind.SUPPLIER_PAYMENT})
 
 
@@ -78,8 +80,9 @@ class ChunkDrafter:
     of their own: on a database server that read is mostly waiting for the server, which the drafting's
     own work then fills, where the workers otherwise waited for both one after the other. A chunk
     shorter than CHUNK is a step's last, so what is read next is the first chunk of the tier's next
-    step. What is read ahead is only read: the drafting decides, in its own transaction, as it did
-    with what it read itself. Nothing a tier sends is a parent of anything else in it (SEND_TIERS),
+    step. A tier's first chunk is short (FIRST_CHUNK), so that its first batches leave soon, and is
+    read while the drafting reads the tier's mappings and lists. What is read ahead is only read: the
+    drafting decides, in its own transaction, as it did with what it read itself. Nothing a tier sends is a parent of anything else in it (SEND_TIERS),
     so the links a chunk's parents have are the same when read ahead as when drafted.
     """
 
@@ -109,20 +112,25 @@ class ChunkDrafter:
         Safe in a worker thread: it touches nothing the event loop's tasks change, and reports what it
         blocked or failed rather than counting it itself. One call at a time.
         """
-        chunk = self._chunk(kind, step, after)
-        if not chunk.entries:
+        if (kind, step, after) in self._ended:
             return None
-        last = chunk.entries[-1].id
-        if len(chunk.entries) == CHUNK:
-            self._read_ahead(kind, step, last)
-        else:
-            self._ended.add((kind, step, last))
-            following = self._following((kind, step))
-            if following is not None:
-                self._read_ahead(*following, 0)
+        ahead = self._ahead
+        if ahead is None or ahead[0] != (kind, step, after):  # a tier's first chunk: read it beside
+            self._read_ahead(kind, step, after)  # the mappings and lists the resolver reads meanwhile
         with self.store.unit_of_work() as uow:
-            outbox = uow.outbox(self.connection)
-            drafted = self._draft(uow, outbox, chunk)
+            resolver = self.resolver_for(uow)
+            chunk = self._chunk(kind, step, after)
+            if not chunk.entries:
+                return None
+            last = chunk.entries[-1].id
+            if len(chunk.entries) == self._limit(kind, step, after):
+                self._read_ahead(kind, step, last)
+            else:
+                self._ended.add((kind, step, last))
+                following = self._following((kind, step))
+                if following is not None:
+                    self._read_ahead(*following, 0)
+            drafted = self._draft(uow.outbox(self.connection), chunk, resolver)
             uow.commit()
         return drafted
 
@@ -137,6 +145,10 @@ class ChunkDrafter:
         except RuntimeError:  # closed: the send has ended while this chunk was drafted
             self._ahead = None
 
+    def _limit(self, kind: RecordKind, step: Step, after: int) -> int:
+        """How many entries the chunk after entry `after` holds at most."""
+        return FIRST_CHUNK if after == 0 and self.tier[:1] == [(kind, step)] else CHUNK
+
     def _following(self, stage: Stage) -> Stage | None:
         """The tier's step after `stage` (None: it is the last, or not of the tier)."""
         if stage not in self.tier:
@@ -145,9 +157,7 @@ class ChunkDrafter:
         return self.tier[index] if index < len(self.tier) else None
 
     def _chunk(self, kind: RecordKind, step: Step, after: int) -> _Chunk:
-        """The chunk read ahead when it is the one asked for; read now otherwise (the tier's first)."""
-        if (kind, step, after) in self._ended:
-            return _Chunk([])
+        """The chunk read ahead when it is the one asked for; read now otherwise (the send has ended)."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == (kind, step, after):
             return ahead[1].result()
@@ -156,7 +166,11 @@ class ChunkDrafter:
     def _read(self, kind: RecordKind, step: Step, after: int) -> _Chunk:
         with self.store.unit_of_work() as uow:
             entries = uow.outbox(self.connection).in_states(
-                [EntryState.WAITING, EntryState.BLOCKED], kind=kind, step=step, after_id=after, limit=CHUNK
+                [EntryState.WAITING, EntryState.BLOCKED],
+                kind=kind,
+                step=step,
+                after_id=after,
+                limit=self._limit(kind, step, after),
             )
             if not entries:
                 return _Chunk(entries)
@@ -175,11 +189,10 @@ class ChunkDrafter:
             links = read_links(uow.links(self.connection.id), asked)
         return _Chunk(entries, stored, parents, links)
 
-    def _draft(self, uow: UnitOfWork, outbox: OutboxRepository, chunk: _Chunk) -> Drafted:
+    def _draft(self, outbox: OutboxRepository, chunk: _Chunk, resolver: ConnectionResolver) -> Drafted:
         """Drafts for the entries whose parents are all in the package; the rest blocked or failed."""
         entries = chunk.entries
         drafted = Drafted(last_id=entries[-1].id)
-        resolver = self.resolver_for(uow)
         stored = {s.id: s for s in chunk.stored}
         by_key = {(s.kind, s.source_id): s for s in stored.values()}
         parents = chunk.parents
