@@ -219,26 +219,27 @@ class OutboxRepository:
                 )
             after = 0
             now = utcnow()
+            connection_id, waiting = self.connection_id, EntryState.WAITING.value
             while rows := self._db.execute(
                 query.where(_records.c.id > after).order_by(_records.c.id).limit(chunk)
             ).all():
                 after = rows[-1].id
                 values = [
                     {
-                        "connection_id": self.connection_id,
-                        "record_id": row.id,
-                        "record_kind": row.kind,
-                        "source_id": row.source_id,
+                        "connection_id": connection_id,
+                        "record_id": record_id,
+                        "record_kind": kind,
+                        "source_id": source_id,
                         "step": step.value,
-                        "record_version": row.version,
-                        "state": EntryState.WAITING.value,
+                        "record_version": version,
+                        "state": waiting,
                         "idempotency_key": idempotency_key(
-                            self.connection_id, KIND_OF[row.kind], row.source_id, row.version, step
+                            connection_id, KIND_OF[kind], source_id, version, step
                         ),
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for row in rows
+                    for record_id, kind, source_id, version in rows
                 ]
                 insert_many(self._db, _entries, values)
                 made += len(values)
