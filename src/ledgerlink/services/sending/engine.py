@@ -540,7 +540,8 @@ class Sender:
                 first: list[Item] | None = None
                 if not begun:
                     first = await queue.get()
-                    if first is None:
+                    if first is None:  # the tier's last outcomes, beside the other workers' last
+                        await self._write_beside(answered, last=True)
                         return
                     if not self._going():
                         continue
@@ -719,19 +720,21 @@ class Sender:
         return begin
 
     async def _write_beside(
-        self, answered: list[Answered], *, begin: Sequence[list[Item]] = ()
+        self, answered: list[Answered], *, begin: Sequence[list[Item]] = (), last: bool = False
     ) -> Sequence[list[Item]]:
         """`_write`, in a thread of its own where the database is a server and the write is large:
         while the server works through it the other workers' requests keep leaving and their replies
         keep arriving. A small write stays on the event loop: in a thread, each of its statements would
         end waiting for the interpreter's lock longer than the server took to answer. The worker waits
-        for it either way: what it begins is committed before it is sent.
+        for it either way: what it begins is committed before it is sent. A worker's `last` write of a
+        tier goes to a thread however small: the other workers are writing their last too, and the
+        next tier starts once all of them have.
 
         Cancelled meanwhile, it waits for the transaction to end as it would have, so nothing is still
         writing once the send has stopped; the batches it began are left on their way, and the next
         send settles them as it settles a stopped process's."""
         rows = sum(len(call.batch) for call in answered) + sum(len(batch) for batch in begin)
-        if not self.store.writers_wait_on_the_server or rows < WRITE_BESIDE_FROM:
+        if not self.store.writers_wait_on_the_server or (rows < WRITE_BESIDE_FROM and not last):
             return self._write(answered, begin=begin)
         if not (answered or begin):
             return begin
