@@ -116,7 +116,8 @@ class OutboxEntryRow(Base):
     __tablename__ = "outbox_entries"
     __table_args__ = (
         UniqueConstraint("connection_id", "record_kind", "source_id", "step"),
-        Index(None, "connection_id", "state", "record_kind", "step"),
+        # a chunk of a step's entries in one state, in id order, straight off the index
+        Index(None, "connection_id", "state", "record_kind", "step", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)

@@ -13,6 +13,8 @@ That read happens only when a move was refused: the send's statements cost what 
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -147,6 +149,10 @@ _ENTRY_COLUMNS = operator.itemgetter(
         for field in fields(OutboxEntry)
     )
 )
+
+
+def _entry_id(entry: OutboxEntry) -> int:
+    return entry.id
 
 
 def _entry(row: Any) -> OutboxEntry:
@@ -486,6 +492,19 @@ class OutboxRepository:
         after_id: int = 0,
         limit: int | None = None,
     ) -> list[OutboxEntry]:
+        """The entries in `states`, in the order they were made; with a `limit`, the first of them
+        after entry `after_id`.
+
+        A chunk of several states is read a state at a time: each state's entries of a kind and
+        step come in order off the (connection, state, kind, step, id) index, and the first `limit`
+        of each are all that is read. Asked for together, the database reads every entry after
+        `after_id` in any of them and sorts them all, for every chunk of a large send."""
+        if limit is not None and len(states) > 1:
+            each = [
+                self.in_states([state], kind=kind, step=step, after_id=after_id, limit=limit)
+                for state in states
+            ]
+            return list(itertools.islice(heapq.merge(*each, key=_entry_id), limit))
         query = self._select().where(
             _entries.c.state.in_([s.value for s in states]), _entries.c.id > after_id
         )
