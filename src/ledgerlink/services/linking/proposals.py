@@ -488,16 +488,21 @@ def _undecided_label(standing: RecordStanding) -> str:
 # --- keeping sending in step with the links -------------------------------------------------------------
 
 
-def close_linked_entries(uow: UnitOfWork, connection: Connection, kind: RecordKind) -> int:
+def close_linked_entries(
+    uow: UnitOfWork, connection: Connection, kind: RecordKind, *, synced: bool = False
+) -> int:
     """Outbox entries of records linked to an existing package contact are done: nothing to create.
 
     Without this the sender, which creates every customer it has an entry for, would make a duplicate
-    of each linked one. Entries are made first (as the sender would) so none can appear later as waiting.
+    of each linked one. Entries are made first (as the sender would) so none can appear later as
+    waiting, unless the caller has just `synced` the outbox in this unit of work.
     """
     outbox = uow.outbox(connection)
-    if connection.cut_off_date is not None:  # without one, entries would be made for records before it
-        outbox.sync(connection.cut_off_date)
+    if connection.cut_off_date is not None and not synced:  # without one, entries would be made for
+        outbox.sync(connection.cut_off_date)  # records before it
     links = uow.links(connection.id).package_ids(kind)
+    if not links:
+        return 0
     closed = 0
     now = utcnow()
     states = [EntryState.WAITING, EntryState.BLOCKED, EntryState.FAILED]
@@ -538,9 +543,10 @@ def close_linked_parties(uow: UnitOfWork, connection: Connection) -> int:
     """Before a send: close the entries of every customer and supplier linked however the link was made.
 
     Links made while the connection had no cut-off date could not close entries that did not exist yet:
-    the package-first path imports (each record linked) before the cut-off date is chosen.
+    the package-first path imports (each record linked) before the cut-off date is chosen. Called just
+    after the outbox is synced, in the same unit of work: it is not synced again for each kind.
     """
-    return sum(close_linked_entries(uow, connection, kind) for kind in STEPS)
+    return sum(close_linked_entries(uow, connection, kind, synced=True) for kind in STEPS)
 
 
 def reopen_entry(
