@@ -39,7 +39,6 @@ def store(request: pytest.FixtureRequest) -> Store:
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chunks, "CHUNK", 7)  # nine chunks, each read while the one before is drafted
-    monkeypatch.setattr(chunks, "FIRST_CHUNK", 4)  # a tier's first
 
 
 async def test_every_record_read_a_chunk_ahead_goes_once_and_no_reader_is_left(world: World) -> None:
@@ -108,7 +107,7 @@ async def test_a_tiers_next_step_is_read_while_the_step_before_is_drafted(
     suppliers_first = [name for kind, after, name in reads if (kind, after) == ("supplier", 0)]
     assert len(suppliers_first) == 1
     assert "read-ahead" in suppliers_first[0]
-    # four customers then six, seven suppliers then three: a short chunk ends its step, nothing read after it
+    # seven, then three of each: the short second chunk ends its step, with no read after it
     assert [(kind, after > 0) for kind, after, _ in reads if kind in ("customer", "supplier")] == [
         ("customer", False),
         ("customer", True),

@@ -34,8 +34,6 @@ from ledgerlink.store.connections import Connection
 from ledgerlink.store.outbox import OutboxRepository
 
 CHUNK = 500
-# a tier's first chunk: its first batches go once this many are drafted, not five hundred
-FIRST_CHUNK = 100
 PAYMENT_KINDS = frozenset({RecordKind.CUSTOMER_PAYMENT, RecordKind.SUPPLIER_PAYMENT})
 
 
@@ -74,16 +72,18 @@ class _Chunk:
 
 
 class ChunkDrafter:
-    """Drafts one connection's waiting and blocked entries of one step, a chunk at a time, in order.
+    """Drafts one connection's waiting and blocked entries of one tier's steps, a chunk at a time, in
+    order.
 
     While a chunk is drafted, the next one's entries, records and parents' links are read in a thread
     of their own: on a database server that read is mostly waiting for the server, which the drafting's
     own work then fills, where the workers otherwise waited for both one after the other. A chunk
     shorter than CHUNK is a step's last, so what is read next is the first chunk of the tier's next
-    step. A tier's first chunk is short (FIRST_CHUNK), so that its first batches leave soon, and is
-    read while the drafting reads the tier's mappings and lists. What is read ahead is only read: the
-    drafting decides, in its own transaction, as it did with what it read itself. Nothing a tier sends is a parent of anything else in it (SEND_TIERS),
-    so the links a chunk's parents have are the same when read ahead as when drafted.
+    step. A tier's first chunk is read while the drafting reads the tier's mappings and the package's
+    lists; it is as long as any other (docs/sending.md: a shorter one made Xero's sends on SQLite
+    slower). What is read ahead is only read: the drafting decides, in its own transaction, as it did
+    with what it read itself. Nothing a tier sends is a parent of anything else in it (SEND_TIERS), so
+    the links a chunk's parents have are the same when read ahead as when drafted.
     """
 
     def __init__(
@@ -123,7 +123,7 @@ class ChunkDrafter:
             if not chunk.entries:
                 return None
             last = chunk.entries[-1].id
-            if len(chunk.entries) == self._limit(kind, step, after):
+            if len(chunk.entries) == CHUNK:
                 self._read_ahead(kind, step, last)
             else:
                 self._ended.add((kind, step, last))
@@ -144,10 +144,6 @@ class ChunkDrafter:
             self._ahead = ((kind, step, after), self._reader.submit(self._read, kind, step, after))
         except RuntimeError:  # closed: the send has ended while this chunk was drafted
             self._ahead = None
-
-    def _limit(self, kind: RecordKind, step: Step, after: int) -> int:
-        """How many entries the chunk after entry `after` holds at most."""
-        return FIRST_CHUNK if after == 0 and self.tier[:1] == [(kind, step)] else CHUNK
 
     def _following(self, stage: Stage) -> Stage | None:
         """The tier's step after `stage` (None: it is the last, or not of the tier)."""
@@ -170,7 +166,7 @@ class ChunkDrafter:
                 kind=kind,
                 step=step,
                 after_id=after,
-                limit=self._limit(kind, step, after),
+                limit=CHUNK,
             )
             if not entries:
                 return _Chunk(entries)
