@@ -17,7 +17,7 @@ import pytest
 from ledgerlink.domain.outbox import EntryState
 from ledgerlink.domain.records import Supplier
 from ledgerlink.errors import PackageUnavailable
-from ledgerlink.services.sending import chunks
+from ledgerlink.services.sending import chunks, engine
 from ledgerlink.services.sending.engine import Sender
 from ledgerlink.store import Store
 from tests.integration.services.conftest import World
@@ -151,3 +151,40 @@ async def test_a_send_cancelled_while_a_chunk_is_drafted_ends_only_once_the_draf
     assert max(drafted) <= ended
     assert len(drafted) == count  # nothing drafted once the send had ended
     assert readers() == []
+
+
+async def test_no_more_is_drafted_ahead_than_a_chunk_beyond_a_full_queue(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is drafted and not sent when a send's time slice ends is drafted again by its next run,
+    so the drafting runs ahead of the package by the queue and one chunk, and no further."""
+    monkeypatch.setattr(engine, "QUEUE_ENTRIES", 7)  # one chunk's batch fills it
+    world.feed(*(customer(f"C{n:03}", last_name=f"Smith {n}") for n in range(CUSTOMERS)))
+    package_answers = asyncio.Event()
+
+    async def slow_package() -> None:
+        await package_answers.wait()
+
+    world.package.on_the_way = slow_package
+    drafted: list[int] = []
+    draft = chunks.ChunkDrafter.next
+
+    def counted_next(drafter: chunks.ChunkDrafter, *args: Any) -> Any:
+        found = draft(drafter, *args)
+        if found is not None:
+            drafted.append(len(found.items))
+        return found
+
+    monkeypatch.setattr(chunks.ChunkDrafter, "next", counted_next)
+    sender = Sender(world.store, connection=world.refreshed(), connector=world.connector())
+    sending = asyncio.ensure_future(sender.run())
+    await asyncio.sleep(1.0)  # the package answers nothing meanwhile: the drafting comes to rest
+
+    at_rest = len(drafted)
+    package_answers.set()
+    await sending
+
+    # the two workers' calls on their way, a full queue, and one chunk waiting for room
+    assert at_rest == 4
+    assert sender.report.counts[EntryState.SENT] == CUSTOMERS
+    assert len(world.package.objects) == CUSTOMERS

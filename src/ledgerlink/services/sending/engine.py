@@ -167,6 +167,16 @@ class _Feed:
             self._queuing = asyncio.run_coroutine_threadsafe(queuing, self.loop)
         return True
 
+    def wait_for_room(self, queue: _BatchQueue) -> None:
+        """Before another chunk is drafted: while the queue is full, waits for the chunk handed before
+        to be queued. So no more is drafted ahead than a chunk beyond a full queue, as when each chunk
+        was queued before the next was drafted: what is drafted and not sent when a send's time slice
+        ends is drafted again by its next run."""
+        earlier = self._queuing
+        if earlier is not None and queue.full():
+            with contextlib.suppress(concurrent.futures.CancelledError):
+                earlier.result()
+
     def stop(self) -> None:
         """From the event loop: the chunk waiting for room is dropped, and drafting ends."""
         with self._lock:
@@ -495,6 +505,9 @@ class Sender:
         for kind, step in tier:
             after = 0
             while self._going() and not feed.stopped:
+                feed.wait_for_room(queue)
+                if feed.stopped:
+                    break
                 drafted = drafter.next(kind, step, after)
                 if drafted is None:
                     break
