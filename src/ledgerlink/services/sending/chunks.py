@@ -80,10 +80,11 @@ class ChunkDrafter:
     own work then fills, where the workers otherwise waited for both one after the other. A chunk
     shorter than CHUNK is a step's last, so what is read next is the first chunk of the tier's next
     step. A tier's first chunk is read while the drafting reads the tier's mappings and the package's
-    lists; it is as long as any other (docs/sending.md: a shorter one made Xero's sends on SQLite
-    slower). What is read ahead is only read: the drafting decides, in its own transaction, as it did
-    with what it read itself. Nothing a tier sends is a parent of anything else in it (SEND_TIERS), so
-    the links a chunk's parents have are the same when read ahead as when drafted.
+    lists; it is as long as any other (docs/sending.md: a shorter one made sends of fifty records a
+    call slower on SQLite). What is read ahead is only read: the drafting decides, in its own
+    transaction, as it did with what it read itself. Nothing a tier sends is a parent of anything else
+    in it (SEND_TIERS), so the links a chunk's parents have are the same when read ahead as when
+    drafted.
     """
 
     def __init__(
