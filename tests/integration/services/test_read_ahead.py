@@ -8,6 +8,7 @@ Each holds on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 from typing import Any
@@ -186,5 +187,24 @@ async def test_no_more_is_drafted_ahead_than_a_chunk_beyond_a_full_queue(
 
     # the two workers' calls on their way, a full queue, and one chunk waiting for room
     assert at_rest == 4
+    assert sender.report.counts[EntryState.SENT] == CUSTOMERS
+    assert len(world.package.objects) == CUSTOMERS
+
+
+async def test_the_drafting_leaves_the_event_loops_threads_to_the_writes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker process runs several sends on one event loop, whose threads the writes share. The
+    drafting, which waits while its queue is full, has a thread of its own: in one of the loop's, with
+    every one of them taken, the writes that empty the queue would wait for it for ever."""
+    monkeypatch.setattr(engine, "QUEUE_ENTRIES", 7)
+    monkeypatch.setattr(engine, "WRITE_BESIDE_FROM", 1)  # on a database server every write is beside
+    world.feed(*(customer(f"C{n:03}", last_name=f"Smith {n}") for n in range(CUSTOMERS)))
+    asyncio.get_running_loop().set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(max_workers=1)  # every thread the loop has, taken
+    )
+
+    sender = await asyncio.wait_for(send(world), timeout=30)
+
     assert sender.report.counts[EntryState.SENT] == CUSTOMERS
     assert len(world.package.objects) == CUSTOMERS

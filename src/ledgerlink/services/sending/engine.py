@@ -19,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
+import functools
 import logging
 import math
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -473,7 +476,13 @@ class Sender:
         workers = [asyncio.create_task(self._batch_worker(queue)) for _ in range(concurrency)]
         for worker in workers:
             worker.add_done_callback(lambda ended: self._worker_ended(ended, queue))
-        drafting = asyncio.ensure_future(asyncio.to_thread(self._draft_tier, drafter, tier, queue, feed))
+        # a thread of the drafting's own, not one of the event loop's: the drafting waits while its
+        # queue is full, and the writes that empty it may be waiting for one of the loop's threads
+        drafting_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledgerlink-drafting")
+        drafting = feed.loop.run_in_executor(
+            drafting_thread,
+            functools.partial(contextvars.copy_context().run, self._draft_tier, drafter, tier, queue, feed),
+        )
         try:
             await asyncio.shield(drafting)
             if self._died is None:
@@ -486,6 +495,7 @@ class Sender:
                 worker.cancel()
             await asyncio.wait(workers)  # nothing of this send still runs once it has ended
             await asyncio.wait([drafting])  # nor the drafting,
+            drafting_thread.shutdown(wait=False)  # (its one task has ended)
             await asyncio.to_thread(drafter.close)  # nor a chunk being read ahead
         if self._died is not None:
             raise self._died
@@ -499,9 +509,10 @@ class Sender:
         queue: _BatchQueue,
         feed: _Feed,
     ) -> None:
-        """The tier's chunks drafted one after the other in this (worker) thread, each handed to the
-        event loop to queue while the next is drafted: the drafting waits for the loop only where the
-        queue is full, rather than twice a chunk, behind every reply the loop is busy recording."""
+        """The tier's chunks drafted one after the other in this thread (the drafting's own), each
+        handed to the event loop to queue while the next is drafted: the drafting waits for the loop
+        only where the queue is full, rather than twice a chunk, behind every reply the loop is busy
+        recording."""
         for kind, step in tier:
             after = 0
             while self._going() and not feed.stopped:
