@@ -664,6 +664,22 @@ class OutboxRepository:
         if moved < len(rows):
             self._refuse_unmoved(ids, EntryState.PROCESSING, now)
 
+    def movable(self, entry_ids: Sequence[int], to: EntryState) -> set[int]:
+        """Of these entries, those whose state lets them move to `to` now: after a bulk move was
+        refused because a person moved one of them meanwhile, the ones that may still go."""
+        found: set[int] = set()
+        for start in range(0, len(entry_ids), 900):
+            found.update(
+                self._db.execute(
+                    select(_entries.c.id).where(
+                        _entries.c.connection_id == self.connection_id,
+                        any_of(_entries.c.id, entry_ids[start : start + 900], self._dialect),
+                        _may_move_to(to),
+                    )
+                ).scalars()
+            )
+        return found
+
     def resend(self, entry_ids: Sequence[int]) -> int:
         """Failed or do-not-send entries back to waiting, each with a fresh key (the old one was refused).
 

@@ -38,6 +38,7 @@ from ledgerlink.domain.records import PaymentMethod, RecordKind
 from ledgerlink.errors import (
     ConfigurationError,
     Effect,
+    IllegalTransition,
     NotReadyToSend,
     PackageError,
     PackageUnavailable,
@@ -84,6 +85,9 @@ QUEUE_ENTRIES = 3 * GROUP_ENTRIES  # drafted entries waiting for the workers, in
 # a write of fewer rows (entries written and marked) stays on the event loop on a database server too:
 # the server answers it in a few milliseconds, less than a thread would wait for the interpreter's lock
 WRITE_BESIDE_FROM = 400
+# a write refused because a person moved one of its entries meanwhile is made again without it, this
+# many times in all: each try reads the entries' states anew, and a person's clicks are few
+WRITE_TRIES = 3
 
 
 class StopSending(Exception):
@@ -577,7 +581,8 @@ class Sender:
                             )
                         )
                         group.started()
-                    await self._send_next(begun, answered)
+                    if begun:  # none, where a person held back what it was to begin
+                        await self._send_next(begun, answered)
                     if group.full(len(answered), len(begun)):
                         self._ahead = group.ahead  # what the next tier's workers start from
                         more = self._waiting(queue, group.ahead - len(begun)) if self._going() else []
@@ -638,7 +643,8 @@ class Sender:
 
     async def _send_batch(self, batch: list[Item], *, operation: str) -> None:
         """Send one batch on its own and write what came of it before anything else goes."""
-        self._write([], begin=[batch])
+        if not self._write([], begin=[batch]):
+            return  # a person held back one of its records meanwhile
         with collected_exchanges() as exchanges:
             try:
                 outcomes = await self.connector.create([item.draft for item in batch])
@@ -736,12 +742,14 @@ class Sender:
         back: Sequence[list[Item]] = (),
     ) -> Sequence[list[Item]]:
         """One short transaction: the outcomes of the calls `answered` (emptied), the batches `begin`
-        marked on their way (returned, to be sent), and those `back` (marked, never sent) waiting again."""
+        marked on their way (those returned, to be sent), and those `back` (marked, never sent) waiting
+        again."""
         if not (answered or begin or back):
             return begin
         calls, answered[:] = list(answered), []
-        self._count(self._write_rows(calls, begin, back))
-        return begin
+        written, begun = self._write_rows(calls, begin, back)
+        self._count(written)
+        return self._begun(begin, begun)
 
     async def _write_beside(
         self, answered: list[Answered], *, begin: Sequence[list[Item]] = (), last: bool = False
@@ -765,18 +773,51 @@ class Sender:
         calls, answered[:] = list(answered), []
         writing = asyncio.ensure_future(asyncio.to_thread(self._write_rows, calls, begin, ()))
         try:
-            written = await asyncio.shield(writing)
+            written, begun = await asyncio.shield(writing)
         except asyncio.CancelledError:  # the send ends only once its transaction has
             await asyncio.wait([writing])
             raise
         self._count(written)
-        return begin
+        return self._begun(begin, begun)
 
     def _write_rows(
         self, calls: list[Answered], begin: Sequence[list[Item]], back: Sequence[list[Item]]
+    ) -> tuple[Written, Sequence[list[Item]]]:
+        """The rows of a write, committed, and the batches of `begin` marked on their way; safe in a
+        worker thread, as it changes nothing the event loop's tasks read but the refused mappings,
+        which only ever gain entries.
+
+        A person may hold a record do-not-send (or change its entry otherwise) after the send drafted
+        it and before its call is marked on its way. The move to on-its-way is then refused, and the
+        whole write with it; it is made again without the batches that hold such an entry (their
+        other entries stay waiting), rather than stop the send or send what the person held back."""
+        for _ in range(WRITE_TRIES - 1):
+            try:
+                return self._write_rows_once(calls, begin, back), begin
+            except IllegalTransition:
+                if not begin:
+                    raise
+            begin = self._still_free_to_go(begin)
+        return self._write_rows_once(calls, begin, back), begin
+
+    def _still_free_to_go(self, batches: Sequence[list[Item]]) -> list[list[Item]]:
+        """The batches whose every entry may still be marked on its way."""
+        with self._uow() as uow:
+            free = self._outbox(uow).movable(
+                [item.entry.id for batch in batches for item in batch], EntryState.PROCESSING
+            )
+        return [batch for batch in batches if all(item.entry.id in free for item in batch)]
+
+    def _begun(self, begin: Sequence[list[Item]], begun: Sequence[list[Item]]) -> Sequence[list[Item]]:
+        """`begun`, the batches of `begin` marked on their way; where some were not, their entries
+        still waiting go in the tier's next pass."""
+        if len(begun) < len(begin):
+            self._requeued = True
+        return begun
+
+    def _write_rows_once(
+        self, calls: list[Answered], begin: Sequence[list[Item]], back: Sequence[list[Item]]
     ) -> Written:
-        """The rows of a write, committed; safe in a worker thread, as it changes nothing the event
-        loop's tasks read but the refused mappings, which only ever gain entries."""
         with self._uow() as uow:
             written = write_outcomes(uow, self.connection, calls, refused=self._refused, now=self.now)
             outbox = self._outbox(uow)
